@@ -1,0 +1,54 @@
+"""Turns validation failures into messages a network operator can act on."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+NAMESPACE = "personal-as"
+_SECRET_PARTS = {"password", "admin_token", "token"}
+
+
+class ConfigError(ValueError):
+    """The stack config is invalid. Raised before any resource exists."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__(
+            "invalid stack config (nothing was changed):\n" + "\n".join(f"  - {p}" for p in problems)
+        )
+
+
+def key_path(loc: tuple) -> str:
+    """('upstreams', 0, 'multihop') -> 'upstreams[0].multihop'."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _shown(loc: tuple, value: object) -> str:
+    if any(str(p) in _SECRET_PARTS for p in loc):
+        return "[secret]"
+    return repr(value)
+
+
+def from_validation_error(err: ValidationError) -> ConfigError:
+    problems = []
+    for e in err.errors(include_url=False):
+        # Model-level errors carry no field location; their message names the key.
+        loc = tuple(p for p in e["loc"] if p not in ("function-after",))
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key; check the spelling against DESIGN.md's stack config keys"
+        elif e["type"] == "missing":
+            msg = "is required"
+        key = f"{NAMESPACE}:{key_path(loc)}" if loc else NAMESPACE
+        value = e.get("input")
+        if loc and e["type"] != "missing":
+            problems.append(f"{key} = {_shown(loc, value)}: {msg}")
+        else:
+            problems.append(f"{key}: {msg}")
+    return ConfigError(problems)

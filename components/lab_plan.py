@@ -1,0 +1,87 @@
+"""The lab's topology and address plan, derived from the stack config.
+
+Pure data: which hosts exist, how they are cabled and what addresses each
+link end gets. Documentation ranges only (DESIGN.md). transit and gw take
+their AS and addresses from upstreams[0], so the user's own config decides
+what the world around them looks like.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+from .config import StackConfig
+
+PEER_ASN = 64497
+MGMT_NET = ipaddress.ip_network("203.0.113.0/24")
+MGMT_GATEWAY = "203.0.113.1/24"
+
+
+@dataclass(frozen=True)
+class LinkEnd:
+    host: str
+    ifname: str
+    addresses: tuple[str, ...]  # with prefix length
+
+
+@dataclass(frozen=True)
+class Link:
+    a: LinkEnd
+    b: LinkEnd
+
+    @property
+    def name(self) -> str:
+        return f"{self.a.host}-{self.b.host}"
+
+
+@dataclass(frozen=True)
+class LabPlan:
+    hosts: tuple[str, ...]
+    links: tuple[Link, ...]
+    mgmt_addresses: dict[str, str] = field(default_factory=dict)
+    routes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # host -> `ip route` args
+    routers: tuple[str, ...] = ()
+
+    def addresses_of(self, host: str) -> list[tuple[str, str]]:
+        out = []
+        for link in self.links:
+            for end in (link.a, link.b):
+                if end.host == host:
+                    out += [(end.ifname, a) for a in end.addresses]
+        return out
+
+
+def plan(cfg: StackConfig) -> LabPlan:
+    """The lab around the user's router, from upstreams[0]."""
+    up = cfg.upstreams[0]
+    vps4 = up.source or cfg.router_id
+    gw4 = up.gateway4 or "192.0.2.9"
+    gw6 = up.gateway6 or "2001:db8:ffff:1::1"
+    vps6 = up.next_hop6 or "2001:db8:ffff:1::10"
+    transit4 = up.neighbor
+    hosts = ("vps", "gw", "transit", "peer", "client", "home")
+    links = (
+        Link(LinkEnd("vps", "eth-gw", (f"{vps4}/29", f"{vps6}/64")),
+             LinkEnd("gw", "eth-vps", (f"{gw4}/29", f"{gw6}/64"))),
+        Link(LinkEnd("gw", "eth-transit", ("198.51.100.2/30", "2001:db8:ffff:2::2/64")),
+             LinkEnd("transit", "eth-gw", (f"{transit4}/30", "2001:db8:ffff:2::1/64"))),
+        Link(LinkEnd("transit", "eth-peer", ("198.51.100.9/30", "2001:db8:ffff:3::1/64")),
+             LinkEnd("peer", "eth-transit", ("198.51.100.10/30", "2001:db8:ffff:3::2/64"))),
+        Link(LinkEnd("peer", "eth-client", ("198.51.100.17/30", "2001:db8:ffff:4::1/64")),
+             LinkEnd("client", "eth-peer", ("198.51.100.18/30", "2001:db8:ffff:4::2/64"))),
+    )
+    own = [str(n) for n in cfg.networks]
+    routes = {
+        # A VPS has a static default route from its provider.
+        "vps": (f"default via {gw4}", f"default via {gw6}"),
+        # gw is the provider's router: it routes the customer's block to vps.
+        "gw": (f"default via {transit4}", "default via 2001:db8:ffff:2::1",
+               *[f"{p} via {vps6 if ':' in p else vps4}" for p in own]),
+        # transit reaches its customer's session address and link through gw.
+        "transit": (f"{vps4}/32 via 198.51.100.2", "2001:db8:ffff:1::/64 via 2001:db8:ffff:2::2"),
+        "client": ("default via 198.51.100.17", "default via 2001:db8:ffff:4::1"),
+    }
+    mgmt = {h: f"{MGMT_NET.network_address + 10 + i}/24" for i, h in enumerate(hosts)}
+    return LabPlan(hosts=hosts, links=links, mgmt_addresses=mgmt, routes=routes,
+                   routers=("vps", "gw", "transit", "peer"))

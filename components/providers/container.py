@@ -1,0 +1,139 @@
+"""Docker containers and volumes, labelled with the project and stack.
+
+Leftovers (a container or volume from a run whose state is gone) are found
+by name and label: ours are removed and recreated, anything else with the
+name is an error rather than a silent clash.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
+
+PROJECT_LABEL = "personal-as.project"
+
+
+def _tar(files: dict[str, dict[str, Any]]) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for path, f in files.items():
+            data = f["content"].encode()
+            info = tarfile.TarInfo(path.lstrip("/"))
+            info.size, info.mode = len(data), int(f.get("mode", "0644"), 8)
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def _remove_leftover(client, kind: str, name: str, project: str) -> None:
+    import docker
+
+    getter = client.containers if kind == "container" else client.volumes
+    try:
+        old = getter.get(name)
+    except docker.errors.NotFound:
+        return
+    labels = old.attrs.get("Config", {}).get("Labels") if kind == "container" else old.attrs.get("Labels")
+    if (labels or {}).get(PROJECT_LABEL) != project:
+        raise RuntimeError(
+            f"a {kind} named {name!r} exists and was not made by personal-as; remove or rename it"
+        )
+    if kind == "container":
+        old.remove(force=True, v=False)
+    else:
+        old.remove(force=True)
+
+
+class _ContainerProvider(ResourceProvider):
+    def create(self, props):
+        import docker
+
+        client = docker.from_env()
+        _remove_leftover(client, "container", props["name"], props["labels"][PROJECT_LABEL])
+        c = client.containers.create(
+            image=props["image"], name=props["name"], hostname=props.get("hostname") or None,
+            network_mode=props["network_mode"], labels=props["labels"], detach=True,
+            privileged=bool(props.get("privileged")), cap_add=props.get("cap_add") or None,
+            environment=props.get("env") or None, command=props.get("command") or None,
+            volumes={v: {"bind": path, "mode": "rw"} for v, path in (props.get("volumes") or {}).items()},
+            restart_policy={"Name": props.get("restart", "unless-stopped")},
+            sysctls=props.get("sysctls") or None, init=bool(props.get("init")),
+            security_opt=props.get("security_opt") or None,
+        )
+        if props.get("files"):
+            c.put_archive("/", _tar(props["files"]))
+        c.start()
+        return CreateResult(id_=c.id, outs={**props, "container_id": c.id})
+
+    def diff(self, id_, olds, news):
+        import docker
+
+        keys = [k for k in news if k != "container_id" and olds.get(k) != news.get(k)]
+        try:
+            docker.from_env().containers.get(id_)
+        except docker.errors.NotFound:
+            keys.append("container_id")  # gone behind our back: make it again
+        # Containers are immutable: any change replaces. Configs that change
+        # often are not container inputs; they are deployed over SSH and reloaded.
+        return DiffResult(changes=bool(keys), replaces=keys, delete_before_replace=True)
+
+    def read(self, id_, props):
+        return ReadResult(id_=id_, outs=props)
+
+    def delete(self, id_, _props):
+        import docker
+
+        try:
+            docker.from_env().containers.get(id_).remove(force=True, v=False)
+        except docker.errors.NotFound:
+            pass
+
+
+class Container(Resource, module="docker", name="Container"):
+    container_id: pulumi.Output[str]
+    name: pulumi.Output[str]
+
+    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None):
+        # Names are unique on the engine: the old container must go before its
+        # replacement can take the name.
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(delete_before_replace=True))
+        super().__init__(_ContainerProvider(), name, {**props, "container_id": None}, opts)
+
+
+class _VolumeProvider(ResourceProvider):
+    def create(self, props):
+        import docker
+
+        client = docker.from_env()
+        try:
+            existing = client.volumes.get(props["name"])
+        except docker.errors.NotFound:
+            existing = None
+        if existing is not None and (existing.attrs.get("Labels") or {}).get(PROJECT_LABEL) == props["labels"][PROJECT_LABEL]:
+            # A volume of ours whose state was lost: adopt it, its data is the
+            # point (Krill's keys), never wipe it.
+            return CreateResult(id_=props["name"], outs=props)
+        if existing is not None:
+            raise RuntimeError(f"a volume named {props['name']!r} exists and was not made by personal-as")
+        client.volumes.create(name=props["name"], labels=props["labels"])
+        return CreateResult(id_=props["name"], outs=props)
+
+    def diff(self, _id, olds, news):
+        keys = [k for k in ("name",) if olds.get(k) != news.get(k)]
+        return DiffResult(changes=bool(keys), replaces=keys)
+
+    def delete(self, id_, _props):
+        import docker
+
+        try:
+            docker.from_env().volumes.get(id_).remove(force=True)
+        except docker.errors.NotFound:
+            pass
+
+
+class Volume(Resource, module="docker", name="Volume"):
+    def __init__(self, name: str, volume_name: str, labels: dict[str, str], opts: pulumi.ResourceOptions | None = None):
+        super().__init__(_VolumeProvider(), name, {"name": volume_name, "labels": labels}, opts)

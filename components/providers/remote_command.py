@@ -1,0 +1,122 @@
+"""A command run on a host over SSH: the one path that provisions every host.
+
+It plays the role of pulumi-command's remote.Command, whose provider binary
+this machine cannot build. Lab hosts and real hosts go through the same code.
+Secrets reach the host on stdin, never on the command line, so they do not
+show up in process listings, logs or the state's plaintext.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
+
+CONNECT_TIMEOUT_S = 90
+
+
+class RemoteCommandError(RuntimeError):
+    pass
+
+
+def _connect(conn: dict[str, Any]):
+    import io
+
+    import paramiko
+
+    key = paramiko.Ed25519Key.from_private_key(io.StringIO(conn["private_key"]))
+    deadline = time.monotonic() + CONNECT_TIMEOUT_S
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        client = paramiko.SSHClient()
+        # Lab host keys are made at each container's first start; a prod host
+        # should be pinned in known_hosts (see README "Prod").
+        client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        try:
+            client.connect(conn["host"], port=int(conn.get("port", 22)), username=conn.get("user", "root"),
+                           pkey=key, timeout=10, banner_timeout=10, auth_timeout=10,
+                           allow_agent=False, look_for_keys=False)
+            return client
+        except Exception as err:  # noqa: BLE001 - sshd may still be starting
+            last = err
+            client.close()
+            time.sleep(1)
+    raise RemoteCommandError(f"cannot reach {conn.get('user', 'root')}@{conn['host']}:{conn.get('port', 22)} over SSH: {last}")
+
+
+def run(conn: dict[str, Any], command: str, stdin: str | None = None, timeout: int = 300) -> tuple[str, str]:
+    """Run `command` with `stdin`; raise with its output if it exits non-zero."""
+    client = _connect(conn)
+    try:
+        chan_in, chan_out, chan_err = client.exec_command(command, timeout=timeout)
+        if stdin:
+            chan_in.write(stdin)
+        chan_in.channel.shutdown_write()
+        out = chan_out.read().decode(errors="replace")
+        err = chan_err.read().decode(errors="replace")
+        rc = chan_out.channel.recv_exit_status()
+    finally:
+        client.close()
+    if rc != 0:
+        raise RemoteCommandError(f"on {conn['host']}: exit {rc}\n--- stdout\n{out[-3000:]}\n--- stderr\n{err[-3000:]}")
+    return out, err
+
+
+class _RemoteCommandProvider(ResourceProvider):
+    def _run(self, props, which: str) -> dict:
+        cmd = props.get(which) or props["create"]
+        out, err = run(props["connection"], cmd, props.get("stdin"), int(props.get("timeout", 300)))
+        return {**props, "stdout": out[-4000:], "stderr": err[-4000:]}
+
+    def create(self, props):
+        outs = self._run(props, "create")
+        import uuid
+
+        return CreateResult(id_=uuid.uuid4().hex, outs=outs)
+
+    def diff(self, _id, olds, news):
+        watched = ("create", "update", "stdin", "triggers")
+        changed = [k for k in watched if olds.get(k) != news.get(k)]
+        # A new address or key is a new host: run create again there.
+        replaces = ["connection"] if olds.get("connection", {}).get("host") != news["connection"]["host"] else []
+        return DiffResult(changes=bool(changed or replaces), replaces=replaces)
+
+    def update(self, _id, _olds, news):
+        return UpdateResult(outs=self._run(news, "update"))
+
+    def read(self, id_, props):
+        return ReadResult(id_=id_, outs=props)
+
+    def delete(self, _id, props):
+        if not props.get("delete"):
+            return
+        try:
+            run(props["connection"], props["delete"], None, int(props.get("timeout", 300)))
+        except RemoteCommandError as err:
+            # The host is gone (destroyed with the lab): nothing left to undo.
+            if "cannot reach" not in str(err):
+                raise
+
+
+class RemoteCommand(Resource, module="remote", name="Command"):
+    """Runs `create` once, `update` when inputs change, `delete` on destroy."""
+
+    stdout: pulumi.Output[str]
+    stderr: pulumi.Output[str]
+
+    def __init__(self, name: str, connection: pulumi.Input[dict], create: pulumi.Input[str],
+                 update: pulumi.Input[str] | None = None, delete: pulumi.Input[str] | None = None,
+                 stdin: pulumi.Input[str] | None = None, triggers: list | None = None, timeout: int = 300,
+                 opts: pulumi.ResourceOptions | None = None):
+        # stdin often carries a rendered config with a password in it.
+        opts = pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(additional_secret_outputs=["stdin", "connection"])
+        )
+        super().__init__(
+            _RemoteCommandProvider(), name,
+            {"connection": connection, "create": create, "update": update, "delete": delete,
+             "stdin": stdin, "triggers": triggers or [], "timeout": timeout, "stdout": None, "stderr": None},
+            opts,
+        )

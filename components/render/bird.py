@@ -1,0 +1,88 @@
+"""bird.conf for the user's router: a pure function of the validated config."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..config import StackConfig
+from .env import render
+
+
+@dataclass(frozen=True)
+class Family:
+    version: int
+    prefixes: list[str]
+
+    @property
+    def channel(self) -> str:
+        return f"ipv{self.version}"
+
+    @property
+    def default_route(self) -> str:
+        return "::/0" if self.version == 6 else "0.0.0.0/0"
+
+
+@dataclass(frozen=True)
+class UpstreamView:
+    """An upstream as the template sees it, with the plaintext password."""
+
+    name: str
+    asn: int
+    neighbor: str
+    source: str | None
+    multihop: int | None
+    password: str | None
+    import_: str
+    next_hop6: str | None
+    max_prefixes: int
+    gateway4: str | None
+    gateway6: str | None
+    hold_time: int | None
+    local_asn: int
+
+    @property
+    def filter_prefix(self) -> str:
+        # Deterministic names, as pathvector does: AS<peer>_<name>.
+        return f"AS{self.asn}_{self.name}"
+
+    def gateway(self, version: int) -> str | None:
+        return self.gateway6 if version == 6 else self.gateway4
+
+    def __getattr__(self, item):  # `import` is a Python keyword; templates say u.import
+        if item == "import":
+            return self.import_
+        raise AttributeError(item)
+
+
+def families(cfg: StackConfig) -> list[Family]:
+    """IPv6 always; IPv4 only when an IPv4 prefix is configured."""
+    out = [Family(6, [str(n) for n in cfg.v6_networks])] if cfg.v6_networks else []
+    if cfg.v4_networks:
+        out.append(Family(4, [str(n) for n in cfg.v4_networks]))
+    return out
+
+
+def render_bird_conf(cfg: StackConfig, passwords: Mapping[str, str | None]) -> str:
+    """Render the router's bird.conf.
+
+    Args:
+        cfg: the validated stack config.
+        passwords: plaintext BGP passwords by upstream name. They arrive here
+            unwrapped from Pulumi secrets, so the result must be kept secret.
+    """
+    ups = [
+        UpstreamView(
+            name=u.name, asn=u.asn, neighbor=u.neighbor, source=u.source or cfg.router_id,
+            multihop=u.multihop, password=passwords.get(u.name), import_=u.import_,
+            next_hop6=u.next_hop6, max_prefixes=u.max_prefixes, gateway4=u.gateway4,
+            gateway6=u.gateway6, hold_time=u.hold_time, local_asn=cfg.asn,
+        )
+        for u in cfg.upstreams
+    ]
+    return render("bird.conf.j2", asn=cfg.asn, router_id=cfg.router_id, families=families(cfg), upstreams=ups)
+
+
+def plaintext_passwords(cfg: StackConfig) -> dict[str, str | None]:
+    """Passwords as validated; only for tests and for Output.apply in components."""
+    return {u.name: (u.password.get_secret_value() if u.password else None) for u in cfg.upstreams}

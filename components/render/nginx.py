@@ -1,0 +1,29 @@
+"""nginx configs: the route0 web server and the TLS proxy in front of Krill."""
+
+from __future__ import annotations
+
+from ..config import StackConfig
+from .env import render
+
+PID_FILE = "/run/nginx.pid"
+ROUTE0_ROOT = "/srv/route0"
+KRILL_PORT = 3000
+
+
+def render_route0_conf(cfg: StackConfig) -> str:
+    return render("nginx-route0.conf.j2", pid_file=PID_FILE, address=cfg.route0_address, web_root=ROUTE0_ROOT)
+
+
+def render_route0_page(cfg: StackConfig) -> str:
+    return (
+        "<!doctype html>\n<title>route0</title>\n"
+        f"<h1>route0 of AS{cfg.asn}</h1>\n"
+        f"<p>Served from {cfg.route0_address}, inside {', '.join(cfg.prefixes)}.</p>\n"
+    )
+
+
+def render_krill_proxy_conf(server_name: str, cert_file: str, key_file: str) -> str:
+    return render(
+        "nginx-krill-proxy.conf.j2", pid_file=PID_FILE, server_name=server_name,
+        cert_file=cert_file, key_file=key_file, krill_port=KRILL_PORT,
+    )

@@ -1,0 +1,20 @@
+# Source this file for a shell where `pulumi preview --stack lab` just works:
+#   source scripts/env.sh
+# It activates the venv and points Pulumi at the project's local state.
+_pas_root="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)"
+# shellcheck disable=SC1091
+. "$_pas_root/.venv/bin/activate"
+# State lives inside the project (gitignored): no login, no cloud backend.
+export PULUMI_BACKEND_URL="${PULUMI_BACKEND_URL:-file://$_pas_root/.pulumi-state}"
+export PULUMI_HOME="${PULUMI_HOME:-${PERSONAL_AS_CACHE:-$HOME/.cache/personal-as}/pulumi-home}"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=false
+# The lab passphrase is committed on purpose: it protects nothing real, and
+# CI needs it. A prod stack must use its own: export PULUMI_CONFIG_PASSPHRASE
+# (or _FILE) before running pulumi against prod.
+if [ -z "${PULUMI_CONFIG_PASSPHRASE:-}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then
+  export PULUMI_CONFIG_PASSPHRASE_FILE="$_pas_root/stacks/lab.passphrase"
+fi
+mkdir -p "$_pas_root/.pulumi-state"
+unset _pas_root

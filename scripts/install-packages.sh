@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Debian packages the project needs on the machine itself: the Docker engine,
+# and bird2/nginx for checking rendered configs with the real binaries.
+. "$(dirname "$0")/lib.sh"
+
+PACKAGES=(docker.io bird2 nginx-light iproute2 debootstrap openssh-client nftables ca-certificates curl)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  log "debian packages: all present"
+  exit 0
+fi
+
+[ "$(id -u)" -eq 0 ] || die "installing ${missing[*]} needs root (apt-get)"
+log "debian packages: installing ${missing[*]}"
+# Package scripts must not start bird or nginx on the machine: the project
+# only uses these binaries to check configs, and nginx would grab port 80.
+policy=/usr/sbin/policy-rc.d
+cleanup_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; cleanup_policy=1
+fi
+export DEBIAN_FRONTEND=noninteractive
+{ apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
+  >"$CACHE/apt.log" 2>&1 || { tail -n 30 "$CACHE/apt.log" >&2; [ $cleanup_policy = 1 ] && rm -f "$policy"; die "apt-get install failed"; }
+[ $cleanup_policy = 1 ] && rm -f "$policy"
+log "debian packages: installed"

@@ -1,0 +1,30 @@
+# Shared helpers for the bootstrap scripts. Sourced, never executed.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=versions.env
+. "$ROOT/scripts/versions.env"
+CACHE="${PERSONAL_AS_CACHE:-$HOME/.cache/personal-as}"
+mkdir -p "$CACHE"
+
+log() { printf '[bootstrap %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# Run a long command in the background and print a heartbeat until it ends,
+# so a cold build shows progress instead of minutes of silence.
+with_progress() {
+  local what="$1" logfile="$2"; shift 2
+  local start=$SECONDS
+  "$@" >"$logfile" 2>&1 &
+  local pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 15
+    kill -0 "$pid" 2>/dev/null || break
+    log "$what: still building ($((SECONDS - start))s), last: $(tail -n1 "$logfile" | cut -c1-100)"
+  done
+  if ! wait "$pid"; then
+    tail -n 40 "$logfile" >&2
+    die "$what failed; full log in $logfile"
+  fi
+  log "$what: done in $((SECONDS - start))s"
+}
