@@ -8,6 +8,15 @@ NAMESPACE = "personal-as"
 _SECRET_PARTS = {"password", "admin_token", "token"}
 
 
+class KeyedError(ValueError):
+    """A cross-field problem that knows which key (relative to where it is
+    raised) and which value are at fault."""
+
+    def __init__(self, loc: tuple, value: object, message: str):
+        super().__init__(message)
+        self.loc, self.value = loc, value
+
+
 class ConfigError(ValueError):
     """The stack config is invalid. Raised before any resource exists."""
 
@@ -41,12 +50,15 @@ def from_validation_error(err: ValidationError) -> ConfigError:
         # Model-level errors carry no field location; their message names the key.
         loc = tuple(p for p in e["loc"] if p not in ("function-after",))
         msg = e["msg"].removeprefix("Value error, ")
+        value = e.get("input")
+        keyed = (e.get("ctx") or {}).get("error")
+        if isinstance(keyed, KeyedError):
+            loc, value, msg = loc + keyed.loc, keyed.value, str(keyed)
         if e["type"] == "extra_forbidden":
             msg = "unknown key; check the spelling against DESIGN.md's stack config keys"
         elif e["type"] == "missing":
             msg = "is required"
         key = f"{NAMESPACE}:{key_path(loc)}" if loc else NAMESPACE
-        value = e.get("input")
         if loc and e["type"] != "missing":
             problems.append(f"{key} = {_shown(loc, value)}: {msg}")
         else:

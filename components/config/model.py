@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, Va
 from typing import Annotated
 
 from .asn import asn_problem
+from .errors import KeyedError
 from .prefixes import IPNetwork, announceable, parse_ip, parse_prefix
 
 TCP_MD5_MAX_KEY = 80  # RFC 2385 keys are limited to 80 bytes by Linux
@@ -94,10 +95,9 @@ class Upstream(Strict):
     @model_validator(mode="after")
     def _learned_routes_resolvable(self) -> Upstream:
         if self.import_ != "none" and self.multihop and not (self.gateway4 or self.gateway6):
-            raise ValueError(
-                f"upstream {self.name!r}: import {self.import_} over a multihop session needs gateway6 "
-                "(and gateway4 for IPv4): the first hop BIRD resolves learned next hops through"
-            )
+            raise KeyedError(("import",), self.import_,
+                             f"import {self.import_} over a multihop session needs gateway6 (and gateway4 for "
+                             "IPv4): the first hop BIRD resolves learned next hops through")
         return self
 
     def gateway(self, version: int) -> str | None:
@@ -184,14 +184,27 @@ class Host(Strict):
     @model_validator(mode="after")
     def _address(self) -> Host:
         if self.kind == "ssh" and not self.address:
-            raise ValueError("kind ssh needs an address (IP or DNS name of the host)")
+            raise KeyedError(("address",), self.address, "kind ssh needs an address (IP or DNS name of the host)")
         if self.kind == "lab" and self.address:
-            raise ValueError("kind lab takes no address: the stack creates the host")
+            raise KeyedError(("address",), self.address, "kind lab takes no address: the stack creates the host")
         return self
 
 
 class Krill(Strict):
     handle: str = "personal"
+    # Optional: without it the stack generates one and keeps it in the state.
+    admin_token: SecretStr | None = None
+
+    @field_validator("admin_token", mode="before")
+    @classmethod
+    def _token(cls, v: object, info: ValidationInfo) -> object:
+        if v is None:
+            return v
+        if "krill" not in (info.context or {}).get("secret_keys", set()):
+            raise ValueError("must be a Pulumi secret: pulumi config set --secret --path 'krill.admin_token' <value>")
+        if not isinstance(v, str) or len(v) < 16 or '"' in v or "\\" in v:
+            raise ValueError("must be a string of at least 16 characters without quotes or backslashes")
+        return v
 
     @field_validator("handle")
     @classmethod

@@ -42,7 +42,8 @@ def parse_ip(value: object, version: int | None = None) -> ipaddress.IPv4Address
     try:
         ip = ipaddress.ip_address(value)
     except ValueError:
-        raise ValueError("is not a valid IP address") from None
+        kind = f"IPv{version}" if version else "IP"
+        raise ValueError(f"is not a valid {kind} address") from None
     if version is not None and ip.version != version:
         raise ValueError(f"must be an IPv{version} address")
     return ip

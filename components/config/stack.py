@@ -6,6 +6,7 @@ import ipaddress
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from .errors import KeyedError
 from .model import AnnouncedPrefix, Host, Krill, Roa, Strict, Upstream, _check_asn
 from .prefixes import IPNetwork, parse_ip
 
@@ -62,16 +63,14 @@ class StackConfig(Strict):
     def _cross_checks(self, info: ValidationInfo) -> StackConfig:
         for i, roa in enumerate(self.roas):
             if not any(roa.net.version == n.version and roa.net.subnet_of(n) for n in self.networks):
-                raise ValueError(
-                    f"roas[{i}].prefix {roa.prefix} is not covered by any of prefixes "
-                    f"{self.prefixes}; a ROA can only authorize your own space"
-                )
+                raise KeyedError(("roas", i, "prefix"), roa.prefix,
+                                 f"not covered by any of prefixes {self.prefixes}; a ROA can only authorize your own space")
         if self.route0 is not None:
             ip = parse_ip(self.route0)
             if not any(ip in n for n in self.networks):
-                raise ValueError(f"route0 {self.route0} is not inside any of prefixes {self.prefixes}")
+                raise KeyedError(("route0",), self.route0, f"not inside any of prefixes {self.prefixes}")
         elif not self.v6_networks:
-            raise ValueError("route0 must be set when no IPv6 prefix is configured")
+            raise KeyedError(("route0",), None, "must be set when no IPv6 prefix is configured")
         return self
 
     # Derived values: computed here, never typed by the user.

@@ -28,6 +28,14 @@ def _tar(files: dict[str, dict[str, Any]]) -> bytes:
     return buf.getvalue()
 
 
+def _client(props: dict[str, Any]):
+    """The local engine (lab), or a prod host's engine over SSH."""
+    import docker
+
+    host = props.get("docker_host")
+    return docker.DockerClient(base_url=host, use_ssh_client=True) if host else docker.from_env()
+
+
 def _remove_leftover(client, kind: str, name: str, project: str) -> None:
     import docker
 
@@ -49,9 +57,7 @@ def _remove_leftover(client, kind: str, name: str, project: str) -> None:
 
 class _ContainerProvider(ResourceProvider):
     def create(self, props):
-        import docker
-
-        client = docker.from_env()
+        client = _client(props)
         _remove_leftover(client, "container", props["name"], props["labels"][PROJECT_LABEL])
         c = client.containers.create(
             image=props["image"], name=props["name"], hostname=props.get("hostname") or None,
@@ -61,7 +67,7 @@ class _ContainerProvider(ResourceProvider):
             volumes={v: {"bind": path, "mode": "rw"} for v, path in (props.get("volumes") or {}).items()},
             restart_policy={"Name": props.get("restart", "unless-stopped")},
             sysctls=props.get("sysctls") or None, init=bool(props.get("init")),
-            security_opt=props.get("security_opt") or None,
+            security_opt=props.get("security_opt") or None, pid_mode=props.get("pid_mode") or None,
         )
         if props.get("files"):
             c.put_archive("/", _tar(props["files"]))
@@ -73,7 +79,7 @@ class _ContainerProvider(ResourceProvider):
 
         keys = [k for k in news if k != "container_id" and olds.get(k) != news.get(k)]
         try:
-            docker.from_env().containers.get(id_)
+            _client(news).containers.get(id_)
         except docker.errors.NotFound:
             keys.append("container_id")  # gone behind our back: make it again
         # Containers are immutable: any change replaces. Configs that change
@@ -83,11 +89,11 @@ class _ContainerProvider(ResourceProvider):
     def read(self, id_, props):
         return ReadResult(id_=id_, outs=props)
 
-    def delete(self, id_, _props):
+    def delete(self, id_, props):
         import docker
 
         try:
-            docker.from_env().containers.get(id_).remove(force=True, v=False)
+            _client(props).containers.get(id_).remove(force=True, v=False)
         except docker.errors.NotFound:
             pass
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..config import StackConfig
 from .env import render
 
-PID_FILE = "/run/nginx.pid"
+PID_FILE = "/run/nginx/nginx.pid"
 ROUTE0_ROOT = "/srv/route0"
 KRILL_PORT = 3000
 

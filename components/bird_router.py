@@ -1,0 +1,43 @@
+"""BirdRouter: BIRD 2 on a host, its config applied by reload, never by restart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from .container_image import ContainerImage
+from .host import Host
+from .providers.remote_command import RemoteCommand
+from .render.provision import render_bird_apply
+from .service import ServiceArgs, ServiceContainer
+
+BIRD_MOUNTS = ["/etc/bird", "/run/bird"]
+
+
+@dataclass
+class BirdRouterArgs:
+    stack: str
+    host: Host
+    image: ContainerImage
+    config: pulumi.Input[str]  # rendered bird.conf; secret when it holds a password
+    # BGP sessions that must be Established before a change is confirmed.
+    verify_sessions: list[str]
+    after: list[pulumi.Resource] | None = None
+
+
+class BirdRouter(pulumi.ComponentResource):
+    def __init__(self, name: str, args: BirdRouterArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("personal-as:net:BirdRouter", name, None, opts)
+        self.config = RemoteCommand(
+            f"{name}-config", connection=args.host.connection,
+            create=render_bird_apply(args.verify_sessions),
+            stdin=pulumi.Output.secret(args.config), timeout=300,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.host.ready, *(args.after or [])]),
+        )
+        self.service = ServiceContainer(f"{name}-bird", ServiceArgs(
+            stack=args.stack, host=args.host, service="bird", image=args.image,
+            mounts=BIRD_MOUNTS, after=[self.config],
+        ), opts=pulumi.ResourceOptions(parent=self))
+        self.rendered = pulumi.Output.secret(args.config)
+        self.register_outputs({"container": self.service.container_name})

@@ -1,0 +1,57 @@
+"""ContainerImage: one of the project's images, keyed by the hash of its context."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pulumi
+
+from .providers.docker_image import DockerImage
+
+IMAGES_DIR = Path(__file__).resolve().parent.parent / "images"
+
+
+def context_hash(context: Path, extra_files: dict[str, str], build_args: dict[str, str]) -> str:
+    """Content hash of everything that goes into a build: a pure function."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in context.rglob("*") if p.is_file()):
+        h.update(str(path.relative_to(context)).encode() + b"\0" + path.read_bytes())
+    for name, src in sorted(extra_files.items()):
+        h.update(name.encode() + b"\0")
+        with open(src, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    for k, v in sorted(build_args.items()):
+        h.update(f"{k}={v}".encode())
+    return h.hexdigest()
+
+
+@dataclass
+class ContainerImageArgs:
+    image: str  # folder under images/
+    base_image: str
+    labels: dict[str, str]
+    # Files built outside the repo (Krill's binaries), by name in the context.
+    extra_files: dict[str, str] = field(default_factory=dict)
+
+
+class ContainerImage(pulumi.ComponentResource):
+    """An image built from images/<name>, rebuilt only when its content changes."""
+
+    def __init__(self, name: str, args: ContainerImageArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("personal-as:image:ContainerImage", name, None, opts)
+        build_args = {"BASE_IMAGE": args.base_image}
+        for src in args.extra_files.values():
+            if not Path(src).is_file():
+                raise FileNotFoundError(f"image {args.image}: {src} is missing; run the bootstrap (make bootstrap)")
+        digest = context_hash(IMAGES_DIR / args.image, args.extra_files, build_args)
+        self.tag = f"personal-as/{args.image}:{digest[:12]}"
+        self.image = DockerImage(
+            f"{name}-build", tag=self.tag, context=str(IMAGES_DIR / args.image), context_hash=digest,
+            build_args=build_args, labels=args.labels, extra_files=args.extra_files,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.image_id = self.image.image_id
+        self.register_outputs({"tag": self.tag, "image_id": self.image_id})

@@ -1,0 +1,23 @@
+"""HostNetwork: a host's addresses, routes, sysctls, prefix interface and
+firewall, provisioned over SSH by the same code for lab and prod hosts."""
+
+from __future__ import annotations
+
+import pulumi
+
+from .host import Host
+from .providers.remote_command import RemoteCommand
+from .render.provision import HostNetwork as HostNetworkSpec
+from .render.provision import render_host_network
+
+
+class HostNetwork(pulumi.ComponentResource):
+    def __init__(self, name: str, host: Host, spec: HostNetworkSpec, after: list[pulumi.Resource] | None = None,
+                 opts: pulumi.ResourceOptions | None = None):
+        super().__init__("personal-as:net:HostNetwork", name, None, opts)
+        self.script = render_host_network(spec)
+        self.command = RemoteCommand(
+            f"{name}-provision", connection=host.connection, create=self.script,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*host.ready, *(after or [])]),
+        )
+        self.register_outputs({})

@@ -1,0 +1,106 @@
+"""LabWorld: everything around the user that the lab makes real on one
+machine: the provider's router (gw), the transit AS, its peer AS and a
+client, cabled together and running real BIRD."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from . import naming
+from .bird_router import BirdRouter, BirdRouterArgs
+from .config import StackConfig
+from .container_image import ContainerImage
+from .host import LabHost, LabHostArgs
+from .host_network import HostNetwork
+from .lab_plan import MGMT_GATEWAY, PEER_ASN, LabPlan
+from .link import Link
+from .providers.link import MgmtBridge
+from .providers.secrets import SshKeyPair
+from .render.lab_bird import Route, Session, render_peer_conf, render_transit_conf
+from .render.provision import HostNetwork as HostNetworkSpec
+
+SHARED_PATHS = {
+    "vps": {"/etc/bird": "bird-etc", "/run/bird": "bird-run", "/etc/nginx/personal-as": "nginx-etc",
+            "/run/nginx": "nginx-run", "/srv/route0": "www"},
+    "transit": {"/etc/bird": "bird-etc", "/run/bird": "bird-run"},
+    "peer": {"/etc/bird": "bird-etc", "/run/bird": "bird-run"},
+    "home": {"/etc/krill": "krill-etc", "/var/lib/krill": "krill-data", "/etc/nginx/personal-as": "nginx-etc",
+             "/run/nginx": "nginx-run", "/etc/nginx/tls": "tls"},
+}
+
+
+@dataclass
+class LabWorldArgs:
+    stack: str
+    cfg: StackConfig
+    plan: LabPlan
+    host_image: ContainerImage
+    bird_image: ContainerImage
+    passwords: dict[str, pulumi.Output]
+
+
+class LabWorld(pulumi.ComponentResource):
+    """Lab hosts (all of them, vps and home included), links and the other ASes."""
+
+    def __init__(self, name: str, args: LabWorldArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("personal-as:lab:LabWorld", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        stack, plan, cfg = args.stack, args.plan, args.cfg
+        self.ssh_key = SshKeyPair(f"{name}-ssh-key", comment=f"personal-as-{stack}", opts=child)
+        self.mgmt = MgmtBridge(f"{name}-mgmt", bridge=naming.mgmt_bridge(stack), address=MGMT_GATEWAY, opts=child)
+        self.hosts = {
+            h: LabHost(h, LabHostArgs(
+                stack=stack, host=h, image=args.host_image, ssh_key=self.ssh_key, mgmt_bridge=self.mgmt,
+                mgmt_address=plan.mgmt_addresses[h], shared_paths=SHARED_PATHS.get(h, {}),
+            ), opts=child)
+            for h in plan.hosts
+        }
+        self.links = [
+            Link(f"link-{lp.name}", lp, self.hosts[lp.a.host], self.hosts[lp.b.host], opts=child)
+            for lp in plan.links
+        ]
+        # The world's hosts: addresses, routes, forwarding. vps and home are
+        # provisioned by the user-facing components, as on prod.
+        self.networks = {
+            h: HostNetwork(f"{h}-network", self.hosts[h], HostNetworkSpec(
+                host=h, router=h in plan.routers, addresses=tuple(plan.addresses_of(h)),
+                routes=plan.routes.get(h, ()),
+            ), after=self.links, opts=child)
+            for h in ("gw", "transit", "peer", "client")
+        }
+        up = cfg.upstreams[0]
+        customer = Session(
+            name=f"customer_as{cfg.asn}", asn=cfg.asn, local=up.neighbor, neighbor=up.source or cfg.router_id,
+            multihop=up.multihop or 2, hold_time=up.hold_time, password=None,
+        )
+        vps6_net = [a for i, a in plan.addresses_of("vps") if ":" in a][0]
+        gw_on_transit_link = [a for i, a in plan.addresses_of("gw") if i == "eth-transit" and ":" in a][0]
+        transit_conf = args.passwords.get(up.name, pulumi.Output.from_input(None)).apply(
+            lambda pw: render_transit_conf(
+                asn=up.asn, router_id=up.neighbor,
+                customer=Session(**{**customer.__dict__, "password": pw}), customer_prefixes=list(cfg.prefixes),
+                nexthop_routes=[Route(_network(vps6_net), gw_on_transit_link.split("/")[0])],
+                peer=Session(name="peer", asn=PEER_ASN, local="2001:db8:ffff:3::1", neighbor="2001:db8:ffff:3::2"),
+            )
+        )
+        self.transit = BirdRouter("transit-router", BirdRouterArgs(
+            stack=stack, host=self.hosts["transit"], image=args.bird_image, config=transit_conf,
+            verify_sessions=[], after=[self.networks["transit"]],
+        ), opts=child)
+        self.peer = BirdRouter("peer-router", BirdRouterArgs(
+            stack=stack, host=self.hosts["peer"], image=args.bird_image,
+            config=render_peer_conf(
+                asn=PEER_ASN, router_id="198.51.100.10", own_prefixes=["2001:db8:ffff:4::/64"],
+                upstream=Session(name="transit", asn=up.asn, local="2001:db8:ffff:3::2", neighbor="2001:db8:ffff:3::1"),
+            ),
+            verify_sessions=[], after=[self.networks["peer"]],
+        ), opts=child)
+        self.register_outputs({})
+
+
+def _network(address_with_len: str) -> str:
+    import ipaddress
+
+    return str(ipaddress.ip_interface(address_with_len).network)

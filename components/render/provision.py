@@ -1,0 +1,72 @@
+"""Shell scripts that provisioning runs over SSH: pure text from data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .env import render
+
+ROUTER_SYSCTLS = (
+    ("net.ipv6.conf.all.forwarding", 1),
+    ("net.ipv4.ip_forward", 1),
+)
+# Docker turns IPv6 off in containers by default.
+BASE_SYSCTLS = (
+    ("net.ipv6.conf.all.disable_ipv6", 0),
+    ("net.ipv6.conf.default.disable_ipv6", 0),
+    ("net.ipv6.conf.all.accept_dad", 0),
+    ("net.ipv6.conf.default.accept_dad", 0),
+)
+
+
+@dataclass(frozen=True)
+class PrefixInterface:
+    name: str
+    addresses: tuple[str, ...]
+    lab: bool  # a port-less bridge stands in for `dummy` (no module here)
+
+
+@dataclass(frozen=True)
+class Firewall:
+    bgp_neighbors: tuple[str, ...] = ()
+    tcp_ports: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class HostNetwork:
+    host: str
+    router: bool
+    addresses: tuple[tuple[str, str], ...] = ()
+    routes: tuple[str, ...] = ()
+    prefix_if: PrefixInterface | None = None
+    firewall: Firewall | None = None
+    extra_sysctls: tuple[tuple[str, int], ...] = field(default_factory=tuple)
+
+    @property
+    def sysctls(self) -> tuple[tuple[str, int], ...]:
+        return BASE_SYSCTLS + (ROUTER_SYSCTLS if self.router else ()) + self.extra_sysctls
+
+
+def render_host_network(net: HostNetwork) -> str:
+    return render(
+        "host-network.sh.j2", host=net.host, sysctls=net.sysctls, addresses=net.addresses,
+        routes=net.routes, prefix_if=net.prefix_if, firewall=net.firewall,
+    )
+
+
+def render_bird_apply(sessions: list[str], rollback_seconds: int = 120, verify_seconds: int = 90,
+                      conf: str = "/etc/bird/bird.conf", socket: str = "/run/bird/bird.ctl") -> str:
+    """The safe-apply script; `sessions` are the BGP protocols that must come back."""
+    return render(
+        "bird-apply.sh.j2", conf=conf, socket=socket, user="bird", sessions=sessions,
+        rollback_seconds=rollback_seconds, verify_seconds=verify_seconds,
+    )
+
+
+def render_file_apply(path: str, owner: str = "root:root", mode: str = "0644", check: str | None = None,
+                      reload: str | None = None) -> str:
+    """Install a file from stdin; `check` may use {file} for the candidate."""
+    return render(
+        "file-apply.sh.j2", path=path, owner=owner, mode=mode, check=check, reload=reload,
+        check_comment=f"checked with: {check}" if check else "no check",
+    )

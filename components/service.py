@@ -1,0 +1,55 @@
+"""ServiceContainer: one daemon of a host, in its own container.
+
+It joins the host's network namespace (lab: the host container's; prod: the
+host's own) and its PID namespace, so provisioning over SSH can signal the
+daemon (`nginx -s reload`) without `docker exec`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+
+from . import naming
+from .container_image import ContainerImage
+from .host import Host
+from .providers.container import Container
+
+
+@dataclass
+class ServiceArgs:
+    stack: str
+    host: Host
+    service: str
+    image: ContainerImage
+    mounts: list[str]  # host paths shared with the service, at the same path
+    env: dict[str, str] = field(default_factory=dict)  # never secrets: env shows in docker inspect
+    # What must be in place first (the config the daemon starts with).
+    after: list[pulumi.Resource] = field(default_factory=list)
+
+
+class ServiceContainer(pulumi.ComponentResource):
+    def __init__(self, name: str, args: ServiceArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("personal-as:host:Service", name, None, opts)
+        host = args.host
+        self.container_name = naming.service_container(args.stack, host.name, args.service)
+        props = {
+            "name": self.container_name, "image": args.image.tag, "image_id": args.image.image_id,
+            "network_mode": host.network_mode, "pid_mode": host.pid_mode,
+            "labels": naming.labels(args.stack, host.name, args.service),
+            "volumes": {host.mount_source(p): p for p in args.mounts},
+            "env": args.env, "restart": "unless-stopped",
+            # Routing daemons need to change routes and bind port 179; no more.
+            "cap_add": ["NET_ADMIN", "NET_BIND_SERVICE", "NET_RAW"],
+        }
+        if getattr(host, "docker_host", None):
+            props["docker_host"] = host.docker_host
+        if hasattr(host, "container"):
+            # A new host container is a new namespace: the service must follow.
+            props["host_id"] = host.container.container_id
+        self.container = Container(
+            f"{name}-container", props,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*host.ready, *args.after]),
+        )
+        self.register_outputs({"container": self.container_name})

@@ -1,0 +1,143 @@
+"""Builds a whole stack from its validated config: the only wiring code.
+
+Lab and prod share every user-facing component; only how hosts come to
+exist differs (LabWorld creates them, SshHost points at real ones).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+import pulumi
+
+from . import naming
+from .bird_router import BirdRouter, BirdRouterArgs
+from .config import StackConfig
+from .container_image import ContainerImage, ContainerImageArgs
+from .host import Host, SshHost, SshHostArgs
+from .host_network import HostNetwork
+from .krill_ca import KrillCA, KrillCAArgs
+from .lab_plan import plan as lab_plan
+from .lab_world import LabWorld, LabWorldArgs
+from .providers.secrets import RandomToken
+from .providers.tls import LabCa
+from .render import render_bird_conf, render_route0_conf, render_route0_page
+from .render.provision import Firewall, PrefixInterface
+from .render.provision import HostNetwork as HostNetworkSpec
+from .web_server import WebServer, WebServerArgs
+
+BASE_IMAGE = "personal-as/base:bookworm"
+KRILL_SERVER_NAME = "krill.home.lab"
+
+
+def krill_binaries() -> dict[str, str]:
+    from os import environ
+
+    versions = dict(
+        line.split("=", 1) for line in (Path(__file__).resolve().parent.parent / "scripts/versions.env").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
+    cache = Path(environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache/personal-as"))
+    bin_dir = cache / f"krill-{versions['KRILL_VERSION']}" / "bin"
+    return {"krill": str(bin_dir / "krill"), "krillc": str(bin_dir / "krillc")}
+
+
+def build_images(stack: str) -> dict[str, ContainerImage]:
+    labels = naming.labels(stack)
+    extra = {"krill": krill_binaries()}
+    return {
+        name: ContainerImage(f"image-{name}", ContainerImageArgs(
+            image=name, base_image=BASE_IMAGE, labels=labels, extra_files=extra.get(name, {}),
+        ))
+        for name in ("host", "bird", "nginx", "krill")
+    }
+
+
+def secret_passwords(cfg: StackConfig) -> dict[str, pulumi.Output]:
+    """Each BGP password back into a secret Output (the config arrived as plain values)."""
+    return {
+        u.name: pulumi.Output.secret(u.password.get_secret_value() if u.password else None)
+        for u in cfg.upstreams
+    }
+
+
+def vps_network(cfg: StackConfig, lab: bool, addresses=(), routes=()) -> HostNetworkSpec:
+    route0 = ipaddress.ip_address(cfg.route0_address)
+    return HostNetworkSpec(
+        host="vps", router=True, addresses=tuple(addresses), routes=tuple(routes),
+        prefix_if=PrefixInterface("dummy0", (f"{route0}/{route0.max_prefixlen}",), lab=lab),
+        firewall=Firewall(bgp_neighbors=tuple(u.neighbor for u in cfg.upstreams), tcp_ports=(80, 443)),
+    )
+
+
+def home_network(lab: bool) -> HostNetworkSpec:
+    return HostNetworkSpec(host="home", router=False, firewall=Firewall(tcp_ports=(443,)))
+
+
+def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
+    for warning in cfg.warnings:
+        pulumi.log.warn(warning)
+    images = build_images(stack)
+    passwords = secret_passwords(cfg)
+    outputs: dict[str, pulumi.Input] = {}
+
+    hosts: dict[str, Host]
+    if cfg.is_lab:
+        plan = lab_plan(cfg)
+        world = LabWorld("lab", LabWorldArgs(
+            stack=stack, cfg=cfg, plan=plan, host_image=images["host"], bird_image=images["bird"], passwords=passwords,
+        ))
+        hosts = dict(world.hosts)
+        vps_spec = vps_network(cfg, True, plan.addresses_of("vps"), plan.routes["vps"])
+        router_after = [world.transit.config, *world.links]
+        outputs["ssh_private_key"] = world.ssh_key.private_key
+        outputs["hosts"] = {h: {"container": naming.host_container(stack, h), "ssh": f"root@{hosts[h].address}"}
+                            for h in plan.hosts}
+    else:
+        hosts = {
+            h: SshHost(h, SshHostArgs(host=h, address=spec.address, user=spec.user, port=spec.port,
+                                      key_file=spec.key_file))
+            for h, spec in cfg.hosts.items()
+        }
+        vps_spec = vps_network(cfg, False)
+        router_after = []
+        outputs["hosts"] = {h: {"ssh": f"{s.user}@{s.address}:{s.port}"} for h, s in cfg.hosts.items()}
+
+    vps, home = hosts["vps"], hosts["home"]
+    vps_net = HostNetwork("vps-network", vps, vps_spec, after=router_after)
+    bird_conf = pulumi.Output.secret(
+        pulumi.Output.all(**passwords).apply(lambda pw: render_bird_conf(cfg, pw))
+    )
+    router = BirdRouter("vps-router", BirdRouterArgs(
+        stack=stack, host=vps, image=images["bird"], config=bird_conf,
+        verify_sessions=[u.name for u in cfg.upstreams], after=[vps_net, *router_after],
+    ))
+    route0 = cfg.route0_address
+    WebServer("route0", WebServerArgs(
+        stack=stack, host=vps, image=images["nginx"], config=render_route0_conf(cfg),
+        page=render_route0_page(cfg), health_url=f"http://[{route0}]/healthz", after=[vps_net],
+    ))
+
+    home_net = HostNetwork("home-network", home, home_network(cfg.is_lab))
+    token = (
+        pulumi.Output.secret(cfg.krill.admin_token.get_secret_value()) if cfg.krill.admin_token
+        else RandomToken("krill-admin-token", purpose="krill-admin-token").value
+    )
+    tls_ca = LabCa("tls-ca", common_name=f"personal-as {stack} CA")
+    krill = KrillCA("home-krill", KrillCAArgs(
+        stack=stack, host=home, krill_image=images["krill"], nginx_image=images["nginx"], handle=cfg.krill.handle,
+        admin_token=token, server_name=KRILL_SERVER_NAME, tls_ca=tls_ca,
+    ), opts=pulumi.ResourceOptions(depends_on=[home_net]))
+
+    outputs.update({
+        "route0_url": f"http://[{route0}]/",
+        "asn": cfg.asn,
+        "prefixes": list(cfg.prefixes),
+        "bird_conf": router.rendered,
+        "krill_admin_token": krill.admin_token,
+        "krill_listen_ip": krill.listen_ip,
+        "krill_url": f"https://{KRILL_SERVER_NAME}/",
+        "tls_ca_cert": tls_ca.cert_pem,
+    })
+    return outputs

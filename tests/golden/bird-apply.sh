@@ -1,0 +1,49 @@
+# Apply a new bird.conf safely, rendered by personal-as and run over SSH with
+# the config on stdin. Checked with `bird -p` before it is swapped in; applied
+# with `birdc configure timeout`, and confirmed only once the BGP sessions are
+# Established again. Otherwise BIRD rolls back by itself when the timeout
+# runs out, so a bad change cannot cut the operator off from their router.
+set -eu
+umask 077
+conf=/etc/bird/bird.conf
+sock=/run/bird/bird.ctl
+new="$conf.new"
+cat > "$new"
+chown bird:bird "$new"
+chmod 0600 "$new"
+if ! bird -p -c "$new"; then
+  rm -f "$new"
+  echo "bird -p rejected the new config; nothing changed" >&2
+  exit 1
+fi
+if ! { [ -S "$sock" ] && birdc -s "$sock" show status >/dev/null 2>&1; }; then
+  mv "$new" "$conf"  # first deploy: the daemon starts with it
+  echo "installed $conf"
+  exit 0
+fi
+if cmp -s "$new" "$conf"; then
+  rm -f "$new"
+  echo "unchanged"
+  exit 0
+fi
+cp -p "$conf" "$conf.prev"
+mv "$new" "$conf"
+birdc -s "$sock" configure timeout 120 | tee /dev/stderr | grep -Eq 'Reconfigur(ed|ation in progress)'
+established() {
+  for p in transit; do
+    birdc -s "$sock" show protocols "$p" | grep -q Established || return 1
+  done
+}
+i=0
+until established; do
+  i=$((i + 1))
+  if [ "$i" -ge 90 ]; then
+    echo "sessions not Established after 90s; rolling back" >&2
+    birdc -s "$sock" configure undo >&2 || true
+    mv "$conf.prev" "$conf"
+    exit 1
+  fi
+  sleep 1
+done
+birdc -s "$sock" configure confirm
+echo "reconfigured"

@@ -1,0 +1,40 @@
+# Host network provisioning, rendered by personal-as and run over SSH.
+# Idempotent: every step replaces rather than adds, so a re-run converges.
+set -eu
+sysctl -qw net.ipv6.conf.all.disable_ipv6=0
+sysctl -qw net.ipv6.conf.default.disable_ipv6=0
+sysctl -qw net.ipv6.conf.all.accept_dad=0
+sysctl -qw net.ipv6.conf.default.accept_dad=0
+sysctl -qw net.ipv6.conf.all.forwarding=1
+sysctl -qw net.ipv4.ip_forward=1
+ip link set dev eth-gw up
+ip addr replace 192.0.2.10/29 dev eth-gw
+ip link set dev eth-gw up
+ip addr replace 2001:db8:ffff:1::10/64 dev eth-gw nodad
+# The prefix interface. This kernel has no dummy module; a bridge
+# with no ports stands in. It has no carrier, so addresses go on with nodad or
+# they stay tentative and nginx cannot bind them.
+if ! ip link show dev dummy0 >/dev/null 2>&1; then
+  ip link add dummy0 type bridge
+fi
+ip link set dev dummy0 up
+ip addr replace 2001:db8:100::80/128 dev dummy0 nodad
+ip -4 route replace default via 192.0.2.9
+ip -6 route replace default via 2001:db8:ffff:1::1
+# Replace the whole table in one transaction: never a moment without rules.
+nft -f - <<'NFT'
+table inet personal_as
+delete table inet personal_as
+table inet personal_as {
+  chain input {
+    type filter hook input priority 0; policy drop;
+    iif lo accept
+    ct state established,related accept
+    meta l4proto { icmp, ipv6-icmp } accept
+    tcp dport 22 accept
+    ip saddr 198.51.100.1 tcp dport 179 accept
+    tcp dport { 80, 443 } accept
+  }
+}
+NFT
+echo "provisioned vps"

@@ -1,0 +1,189 @@
+"""Rendered configs match their golden files and pass the real binaries'
+own checks: `bird -p -c` and `nginx -t`."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from components.config import validate
+from components.lab_plan import plan as lab_plan
+from components.render import (
+    plaintext_passwords, render_bird_conf, render_krill_conf, render_krill_proxy_conf,
+    render_route0_conf,
+)
+from components.render.krill import Testbed as KrillTestbed
+from components.render.lab_bird import Route, Session, render_peer_conf, render_transit_conf
+from components.render.provision import render_bird_apply, render_host_network
+from components.stack import vps_network
+from tests.stack_files import LAB, PROD_EXAMPLE, load_stack_file
+from tests.unit.test_config import with_change
+
+GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+LAB_RAW, LAB_SECRETS = load_stack_file(LAB, placeholder="golden-password")
+PROD_RAW, PROD_SECRETS = load_stack_file(PROD_EXAMPLE, placeholder="golden-password")
+
+
+def lab_cfg(**changes):
+    raw = LAB_RAW
+    for path, value in changes.items():
+        raw = with_change(raw, tuple(int(p) if p.isdigit() else p for p in path.split("__")), value)
+    return validate(raw, LAB_SECRETS)
+
+
+def bird_conf(cfg) -> str:
+    return render_bird_conf(cfg, plaintext_passwords(cfg))
+
+
+def _transit():
+    return render_transit_conf(
+        asn=64496, router_id="198.51.100.1",
+        customer=Session("customer_as65536", 65536, "198.51.100.1", "192.0.2.10", 2, "golden-password"),
+        customer_prefixes=["2001:db8:100::/48"],
+        nexthop_routes=[Route("2001:db8:ffff:1::/64", "2001:db8:ffff:2::2")],
+        peer=Session("peer", 64497, "2001:db8:ffff:3::1", "2001:db8:ffff:3::2"),
+    )
+
+
+def _peer():
+    return render_peer_conf(64497, "198.51.100.10", Session("transit", 64496, "2001:db8:ffff:3::2",
+                                                            "2001:db8:ffff:3::1"), ["2001:db8:ffff:4::/64"])
+
+
+BIRD_CASES = {
+    "lab-vps.bird.conf": lambda: bird_conf(lab_cfg()),
+    "prod-example-vps.bird.conf": lambda: bird_conf(validate(PROD_RAW, PROD_SECRETS)),
+    "lab-vps-dual-stack.bird.conf": lambda: bird_conf(lab_cfg(prefixes=["2001:db8:100::/48", "203.0.113.0/24"])),
+    "lab-vps-import-default.bird.conf": lambda: bird_conf(lab_cfg(upstreams__0__import="default")),
+    "lab-vps-import-full.bird.conf": lambda: bird_conf(lab_cfg(upstreams__0__import="full")),
+    "lab-transit.bird.conf": _transit,
+    "lab-peer.bird.conf": _peer,
+}
+NGINX_CASES = {
+    "lab-route0.nginx.conf": lambda tls: render_route0_conf(lab_cfg()),
+    "lab-krill-proxy.nginx.conf": lambda tls: render_krill_proxy_conf("krill.home.lab", f"{tls}/krill.crt",
+                                                                        f"{tls}/krill.key"),
+}
+TEXT_CASES = {
+    "lab-home.krill.conf": lambda: render_krill_conf("golden-token-0123456789", "https://krill.home.lab/"),
+    "lab-rir.krill.conf": lambda: render_krill_conf("golden-token-0123456789", "https://rir.lab/",
+                                                    testbed=KrillTestbed("https://rir.lab/", "rir.lab")),
+    "lab-vps-network.sh": lambda: render_host_network(vps_network(
+        lab_cfg(), True, lab_plan(lab_cfg()).addresses_of("vps"), lab_plan(lab_cfg()).routes["vps"])),
+    "bird-apply.sh": lambda: render_bird_apply(["transit"]),
+}
+
+
+def check_golden(name: str, text: str, update: bool) -> None:
+    path = GOLDEN / name
+    if update:
+        path.write_text(text)
+    assert path.exists(), f"no golden file {path}; run pytest --update-golden and review the diff"
+    assert text == path.read_text(), f"{name} differs from its golden file; if intended, run --update-golden"
+
+
+@pytest.mark.parametrize("name", sorted(BIRD_CASES))
+def test_bird_conf_matches_golden_and_passes_bird_p(name, tmp_path, update_golden):
+    text = BIRD_CASES[name]()
+    check_golden(name, text, update_golden)
+    conf = tmp_path / "bird.conf"
+    conf.write_text(text)
+    res = subprocess.run(["bird", "-p", "-c", str(conf)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+
+
+@pytest.fixture
+def tls_dir(tmp_path):
+    """A throwaway key and certificate so `nginx -t` can load the TLS server."""
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-subj", "/CN=krill.home.lab", "-days", "1", "-keyout", str(tmp_path / "krill.key"),
+                    "-out", str(tmp_path / "krill.crt")], check=True, capture_output=True)
+    return tmp_path
+
+
+@pytest.mark.parametrize("name", sorted(NGINX_CASES))
+def test_nginx_conf_matches_golden_and_passes_nginx_t(name, tmp_path, tls_dir, update_golden):
+    golden_text = NGINX_CASES[name]("/etc/nginx/tls")
+    check_golden(name, golden_text, update_golden)
+    text = NGINX_CASES[name](str(tls_dir))
+    # nginx -t opens the pid file's directory and its logs: point them at scratch.
+    text = text.replace("/run/nginx/nginx.pid", str(tmp_path / "nginx.pid"))
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(text)
+    # nginx -t binds its listen addresses. Give it a private network namespace
+    # that has them, as the host has them on its prefix interface.
+    addrs = re.findall(r"listen \[([0-9a-f:]+)\]:", text)
+    setup = "ip link set lo up; " + "".join(f"ip addr add {a}/128 dev lo nodad; " for a in addrs)
+    res = subprocess.run(["unshare", "--net", "sh", "-c",
+                          f"{setup} nginx -t -c {conf} -e {tmp_path / 'error.log'}"],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+
+
+@pytest.mark.parametrize("name", sorted(TEXT_CASES))
+def test_other_renders_match_golden(name, update_golden):
+    check_golden(name, TEXT_CASES[name](), update_golden)
+
+
+@pytest.mark.parametrize("name", ["lab-vps-network.sh", "bird-apply.sh"])
+def test_rendered_scripts_are_valid_shell(name):
+    text = TEXT_CASES[name]()
+    res = subprocess.run(["bash", "-n"], input=text, capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+
+
+def test_krill_conf_listens_on_localhost_and_keeps_ris_off():
+    text = TEXT_CASES["lab-home.krill.conf"]()
+    assert 'ip = "127.0.0.1"' in text
+    assert "bgp_riswhois_enabled = false" in text
+
+
+# Seed fidelity: everything the seed's bird.conf has, on the seed's numbers.
+SEED_ELEMENTS = [
+    r"router id 192\.0\.2\.10;",
+    r"protocol device \{\s*scan time 5;",
+    r'protocol direct \{\s*interface "dummy\*";\s*ipv6 \{ import all; \};',
+    r"protocol kernel kernel6 \{[^}]*ipv6 \{[^}]*export",
+    r"protocol static static_bgp \{\s*ipv6;\s*route 2a0f:85c1:362::/48 unreachable;",
+    r"protocol bgp frantech \{",
+    r"local as 215634;",
+    r"source address 192\.0\.2\.10;",
+    r"neighbor 198\.51\.100\.1 as 53667;",
+    r'password "golden-password-1";',
+    r"multihop 2;",
+    r"graceful restart on;",
+    r"ipv6 \{\s*import none;\s*export filter AS53667_frantech_EXPORT_V6;",
+]
+
+
+@pytest.mark.parametrize("pattern", SEED_ELEMENTS)
+def test_seed_parameters_render_everything_the_seed_had(pattern):
+    assert re.search(pattern, BIRD_CASES["prod-example-vps.bird.conf"]()), pattern
+
+
+def test_export_filter_admits_exactly_the_users_prefixes():
+    text = bird_conf(lab_cfg(prefixes=["2001:db8:100::/48", "203.0.113.0/24"]))
+    assert "define OWN_PREFIXES_V6 = [ 2001:db8:100::/48 ];" in text
+    assert "define OWN_PREFIXES_V4 = [ 203.0.113.0/24 ];" in text
+    for version in (4, 6):
+        assert re.search(rf"filter AS64496_transit_EXPORT_V{version} \{{\s*if net ~ OWN_PREFIXES_V{version} then accept;"
+                         r"\s*reject;\s*\}", text)
+
+
+def test_ipv4_channel_appears_only_with_an_ipv4_prefix():
+    assert "ipv4 {" not in bird_conf(lab_cfg())
+    assert "ipv4 {" in bird_conf(lab_cfg(prefixes=["2001:db8:100::/48", "203.0.113.0/24"]))
+
+
+def test_one_bgp_protocol_per_upstream():
+    extra = dict(LAB_RAW["upstreams"][0], name="transit2", neighbor="198.51.100.5")
+    text = bird_conf(lab_cfg(upstreams=[LAB_RAW["upstreams"][0], extra]))
+    assert re.findall(r"^protocol bgp (\w+)", text, re.M) == ["transit", "transit2"]
+
+
+def test_binaries_for_checks_are_installed():
+    assert shutil.which("bird") and shutil.which("nginx"), "run the bootstrap: bird2 and nginx check configs"
