@@ -66,8 +66,10 @@ class LabHost(Host):
             # Hosts start with no network: links and the management port are
             # wired in by the stack, as on a real machine.
             "network_mode": "none", "labels": labels,
-            # Sysctls (forwarding, IPv6) need a writable /proc/sys.
-            "privileged": True, "init": True,
+            # Sysctls (forwarding, IPv6) need a writable /proc/sys; addresses,
+            # routes and nftables need NET_ADMIN. Not --privileged: it asks for
+            # every capability, and this machine's runtime cannot grant them all.
+            "cap_add": ["NET_ADMIN", "NET_RAW"], "unconfined_proc": True, "init": True,
             "volumes": {vol: path for path, vol in self._volume_names.items()},
             "files": {"/root/.ssh/authorized_keys": {"content": args.ssh_key.public_key, "mode": "0600"}},
         }, opts=pulumi.ResourceOptions(parent=self, depends_on=list(self._volumes.values())))

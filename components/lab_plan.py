@@ -14,8 +14,12 @@ from dataclasses import dataclass, field
 from .config import StackConfig
 
 PEER_ASN = 64497
-MGMT_NET = ipaddress.ip_network("203.0.113.0/24")
-MGMT_GATEWAY = "203.0.113.1/24"
+# The management network carries SSH from the machine to lab hosts only. It
+# is a /28 at the top of 203.0.113.0/24 rather than the whole /24: on the
+# project's build machines the package mirror itself answers at 203.0.113.80,
+# and a /24 route to the bridge would cut the machine off from it.
+MGMT_NET = ipaddress.ip_network("203.0.113.224/28")
+MGMT_GATEWAY = f"{MGMT_NET.network_address + 1}/{MGMT_NET.prefixlen}"
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,6 @@ def plan(cfg: StackConfig) -> LabPlan:
         "transit": (f"{vps4}/32 via 198.51.100.2", "2001:db8:ffff:1::/64 via 2001:db8:ffff:2::2"),
         "client": ("default via 198.51.100.17", "default via 2001:db8:ffff:4::1"),
     }
-    mgmt = {h: f"{MGMT_NET.network_address + 10 + i}/24" for i, h in enumerate(hosts)}
+    mgmt = {h: f"{MGMT_NET.network_address + 2 + i}/{MGMT_NET.prefixlen}" for i, h in enumerate(hosts)}
     return LabPlan(hosts=hosts, links=links, mgmt_addresses=mgmt, routes=routes,
                    routers=("vps", "gw", "transit", "peer"))

@@ -41,7 +41,8 @@ class ServiceContainer(pulumi.ComponentResource):
             "volumes": {host.mount_source(p): p for p in args.mounts},
             "env": args.env, "restart": "unless-stopped",
             # Routing daemons need to change routes and bind port 179; no more.
-            "cap_add": ["NET_ADMIN", "NET_BIND_SERVICE", "NET_RAW"],
+            # BIRD keeps exactly these four when it drops root (-u bird).
+            "cap_add": ["NET_ADMIN", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_RAW"],
         }
         if getattr(host, "docker_host", None):
             props["docker_host"] = host.docker_host

@@ -59,16 +59,25 @@ class _ContainerProvider(ResourceProvider):
     def create(self, props):
         client = _client(props)
         _remove_leftover(client, "container", props["name"], props["labels"][PROJECT_LABEL])
-        c = client.containers.create(
-            image=props["image"], name=props["name"], hostname=props.get("hostname") or None,
-            network_mode=props["network_mode"], labels=props["labels"], detach=True,
-            privileged=bool(props.get("privileged")), cap_add=props.get("cap_add") or None,
-            environment=props.get("env") or None, command=props.get("command") or None,
-            volumes={v: {"bind": path, "mode": "rw"} for v, path in (props.get("volumes") or {}).items()},
+        api = client.api
+        host_config = api.create_host_config(
+            network_mode=props["network_mode"], privileged=bool(props.get("privileged")),
+            cap_add=props.get("cap_add") or None, pid_mode=props.get("pid_mode") or None,
+            binds={v: {"bind": path, "mode": "rw"} for v, path in (props.get("volumes") or {}).items()},
             restart_policy={"Name": props.get("restart", "unless-stopped")},
             sysctls=props.get("sysctls") or None, init=bool(props.get("init")),
-            security_opt=props.get("security_opt") or None, pid_mode=props.get("pid_mode") or None,
         )
+        if props.get("unconfined_proc"):
+            # `--security-opt systempaths=unconfined`: a writable /proc/sys for
+            # sysctls, which the Python SDK does not expose by name.
+            host_config["MaskedPaths"] = []
+            host_config["ReadonlyPaths"] = []
+        created = api.create_container(
+            image=props["image"], name=props["name"], hostname=props.get("hostname") or None,
+            labels=props["labels"], environment=props.get("env") or None, command=props.get("command") or None,
+            host_config=host_config, detach=True,
+        )
+        c = client.containers.get(created["Id"])
         if props.get("files"):
             c.put_archive("/", _tar(props["files"]))
         c.start()

@@ -23,11 +23,15 @@ class _ImageProvider(ResourceProvider):
             for name, src in (props.get("extra_files") or {}).items():
                 shutil.copy2(src, f"{ctx}/{name}")
             # Host network: the lab needs no Docker bridge (and none exists).
-            image, _logs = client.images.build(
-                path=ctx, tag=props["tag"], buildargs=props.get("build_args") or {},
-                network_mode="host", rm=True, forcerm=True, pull=False,
-                labels={**(props.get("labels") or {}), "personal-as.context-hash": props["context_hash"]},
-            )
+            try:
+                image, _logs = client.images.build(
+                    path=ctx, tag=props["tag"], buildargs=props.get("build_args") or {},
+                    network_mode="host", rm=True, forcerm=True, pull=False,
+                    labels={**(props.get("labels") or {}), "personal-as.context-hash": props["context_hash"]},
+                )
+            except docker.errors.BuildError as err:
+                tail = "".join(c.get("stream", "") for c in err.build_log if isinstance(c, dict))[-3000:]
+                raise RuntimeError(f"building {props['tag']} failed: {err.msg}\n{tail}") from None
         return image.id
 
     def create(self, props):

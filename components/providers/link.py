@@ -91,7 +91,19 @@ class _BridgeProvider(ResourceProvider):
     """The management bridge on the machine: SSH to lab hosts, nothing else."""
 
     def create(self, props):
+        import ipaddress
+        import json
+
         br = props["bridge"]
+        net = ipaddress.ip_interface(props["address"]).network
+        for dev in json.loads(_sh("ip", "-j", "-4", "addr", "show")):
+            for a in dev.get("addr_info", []):
+                theirs = ipaddress.ip_interface(f"{a['local']}/{a['prefixlen']}").network
+                if dev["ifname"] != br and theirs.overlaps(net):
+                    raise RuntimeError(
+                        f"the management network {net} overlaps {theirs} on {dev['ifname']}; "
+                        "the lab would cut this machine off from it"
+                    )
         if subprocess.run(["ip", "link", "show", br], capture_output=True, check=False).returncode != 0:
             _sh("ip", "link", "add", br, "type", "bridge")
         _sh("ip", "addr", "replace", props["address"], "dev", br)

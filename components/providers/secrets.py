@@ -44,7 +44,7 @@ class _TokenProvider(ResourceProvider):
     def create(self, props):
         import secrets
 
-        return CreateResult(id_=props["purpose"], outs={**props, "value": secrets.token_hex(props["bytes"])})
+        return CreateResult(id_=props["purpose"], outs={**props, "value": secrets.token_hex(int(props["bytes"]))})
 
     def diff(self, _id, olds, news):
         keys = [k for k in ("purpose", "bytes") if olds.get(k) != news.get(k)]

@@ -30,7 +30,7 @@ table inet personal_as {
     type filter hook input priority 0; policy drop;
     iif lo accept
     ct state established,related accept
-    meta l4proto { icmp, ipv6-icmp } accept
+    meta l4proto { 1, 58 } accept comment "ICMP and ICMPv6: neighbour discovery, PMTU"
     tcp dport 22 accept
     ip saddr 198.51.100.1 tcp dport 179 accept
     tcp dport { 80, 443 } accept
