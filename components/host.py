@@ -10,8 +10,6 @@ PID namespaces, and where a host path comes from).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-
 import pulumi
 
 from . import naming
@@ -109,9 +107,10 @@ class SshHost(Host):
         super().__init__("personal-as:host:SshHost", name, None, opts)
         self.name = args.host
         self.address = args.address
-        key = Path(args.key_file).expanduser().read_text() if args.key_file else ""
-        self.connection = pulumi.Output.secret(
-            {"host": args.address, "port": args.port, "user": args.user, "private_key": key}
+        # The key stays in its file on the operator's machine; only its path
+        # goes into the state, and SSH reads it when it connects.
+        self.connection = pulumi.Output.from_input(
+            {"host": args.address, "port": args.port, "user": args.user, "key_file": args.key_file}
         )
         self.network_mode = "host"
         self.pid_mode = "host"

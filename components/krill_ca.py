@@ -66,7 +66,8 @@ class KrillCA(pulumi.ComponentResource):
         self.cert = LabCertificate(f"{name}-cert", args.tls_ca, [args.server_name], opts=pulumi.ResourceOptions(parent=self))
         self.tls_key = RemoteCommand(
             f"{name}-tls-key", connection=host.connection,
-            create=render_file_apply(f"{TLS_DIR}/krill.key", mode="0600"), stdin=self.cert.key_pem, opts=ready,
+            create=render_file_apply(f"{TLS_DIR}/krill.key", mode="0600"),
+            stdin=pulumi.Output.secret(self.cert.key_pem), opts=ready,
         )
         self.tls_cert = RemoteCommand(
             f"{name}-tls-cert", connection=host.connection,

@@ -26,7 +26,14 @@ def _connect(conn: dict[str, Any]):
 
     import paramiko
 
-    key = paramiko.Ed25519Key.from_private_key(io.StringIO(conn["private_key"]))
+    if conn.get("private_key"):
+        key = paramiko.Ed25519Key.from_private_key(io.StringIO(conn["private_key"]))
+    elif conn.get("key_file"):
+        import os
+
+        key = paramiko.PKey.from_path(os.path.expanduser(conn["key_file"]))
+    else:
+        key = None  # fall back to the operator's ssh-agent
     deadline = time.monotonic() + CONNECT_TIMEOUT_S
     last: Exception | None = None
     while time.monotonic() < deadline:
@@ -37,7 +44,7 @@ def _connect(conn: dict[str, Any]):
         try:
             client.connect(conn["host"], port=int(conn.get("port", 22)), username=conn.get("user", "root"),
                            pkey=key, timeout=10, banner_timeout=10, auth_timeout=10,
-                           allow_agent=False, look_for_keys=False)
+                           allow_agent=key is None, look_for_keys=False)
             return client
         except Exception as err:  # noqa: BLE001 - sshd may still be starting
             last = err

@@ -1,0 +1,172 @@
+"""The program's resource graph and its policies, with Pulumi mocks.
+
+Runs on the lab stack and on the prod example: images for bird, krill and
+nginx; the hosts; the services; secrets kept secret; Krill on localhost; a
+BIRD export filter that admits only the user's prefixes.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pulumi
+import pytest
+
+from tests.stack_files import LAB, PROD_EXAMPLE, load_stack_file
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    def __init__(self):
+        self.resources: list[tuple[str, str, dict]] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+        self.resources.append((args.typ, args.name, dict(args.inputs)))
+        outs = dict(args.inputs)
+        # Dynamic resources compute these; give them plausible values.
+        outs.setdefault("container_id", f"{args.name}-id")
+        outs.setdefault("image_id", f"sha256:{args.name}")
+        if "comment" in outs:
+            outs.update(private_key="-----BEGIN OPENSSH PRIVATE KEY-----mock", public_key="ssh-ed25519 AAAA mock")
+        if "purpose" in outs:
+            outs["value"] = "mock-token-0123456789abcdef"
+        if "common_name" in outs or "names" in outs:
+            outs.update(cert_pem="-----BEGIN CERTIFICATE-----mock", key_pem="-----BEGIN PRIVATE KEY-----mock")
+        return [f"{args.name}-id", outs]
+
+    def call(self, args: pulumi.runtime.MockCallArgs):
+        return {}
+
+
+MOCKS = RecordingMocks()
+pulumi.runtime.set_mocks(MOCKS, project="personal-as", stack="lab", preview=False)
+
+# Imported after set_mocks, as the program would be.
+from components import stack as program  # noqa: E402
+from components.config import validate  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def fake_krill_binaries(tmp_path, monkeypatch):
+    """The unit tier needs no Krill build: the image's context takes stand-ins."""
+    for name in ("krill", "krillc"):
+        (tmp_path / name).write_text("stand-in")
+    monkeypatch.setattr(program, "krill_binaries", lambda: {n: str(tmp_path / n) for n in ("krill", "krillc")})
+    MOCKS.resources.clear()
+
+
+def run_program(path):
+    """Run the program under mocks; return its outputs resolved, with secretness.
+
+    pulumi.runtime.test waits for every registration before it returns, so
+    MOCKS.resources is complete afterwards.
+    """
+    raw, secrets = load_stack_file(path, placeholder="unit-secret")
+    resolved: dict[str, tuple[object, bool]] = {}
+
+    @pulumi.runtime.test
+    def program_run():
+        outputs = program.build(validate(raw, secrets), "lab" if path == LAB else "prod")
+
+        def keep(key):
+            out = pulumi.Output.from_input(outputs[key])
+            return pulumi.Output.all(out, out.is_secret()).apply(lambda v: resolved.__setitem__(key, tuple(v)))
+
+        return pulumi.Output.all(*[keep(k) for k in outputs])
+
+    program_run()
+    return resolved
+
+
+def names_of(type_suffix: str) -> set[str]:
+    return {name for typ, name, _ in MOCKS.resources if typ.endswith(type_suffix)}
+
+
+def inputs_of(name: str) -> dict:
+    return next(inputs for _, n, inputs in MOCKS.resources if n == name)
+
+
+def secret_value(value):
+    """The plaintext of a secret input as the engine receives it; fails if it is not secret."""
+    from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
+
+    assert isinstance(value, dict) and value.get(_special_sig_key) == _special_secret_sig, f"not secret: {value!r:.60}"
+    return value["value"]
+
+
+STACKS = pytest.mark.parametrize("path", [LAB, PROD_EXAMPLE], ids=["lab", "prod-example"])
+
+
+@STACKS
+def test_images_for_bird_krill_and_nginx_are_built(path):
+    run_program(path)
+    assert {"image-bird", "image-krill", "image-nginx"} <= names_of("image:ContainerImage")
+
+
+@STACKS
+def test_vps_and_home_hosts_exist(path):
+    run_program(path)
+    assert {"vps", "home"} <= names_of("host:LabHost" if path == LAB else "host:SshHost")
+
+
+def test_lab_has_the_whole_world_around_the_user():
+    run_program(LAB)
+    assert names_of("host:LabHost") == {"vps", "gw", "transit", "peer", "client", "home"}
+    containers = {inputs["name"] for typ, _, inputs in MOCKS.resources if typ.endswith("docker:Container")}
+    assert {"lab-vps", "lab-vps-bird", "lab-vps-nginx", "lab-transit-bird", "lab-peer-bird",
+            "lab-home-krill", "lab-home-nginx"} <= containers
+
+
+@STACKS
+def test_services_run_on_their_hosts(path):
+    run_program(path)
+    assert {"vps-router-bird", "route0-nginx", "home-krill-krill", "home-krill-nginx"} <= names_of("host:Service")
+
+
+@STACKS
+def test_bgp_password_is_a_secret_output(path):
+    conf, secret = run_program(path)["bird_conf"]
+    assert secret, "bird.conf holds the BGP password and must be secret"
+    assert 'password "unit-secret-1";' in conf
+
+
+@STACKS
+def test_krill_admin_token_is_a_secret_output(path):
+    token, secret = run_program(path)["krill_admin_token"]
+    assert secret and len(token) >= 16
+
+
+@STACKS
+def test_users_krill_listens_on_localhost_only(path):
+    outputs = run_program(path)
+    assert outputs["krill_listen_ip"] == ("127.0.0.1", False)
+    assert re.search(r'^ip = "127\.0\.0\.1"$', secret_value(inputs_of("home-krill-config")["stdin"]), re.M)
+
+
+@STACKS
+def test_bird_export_filter_admits_only_the_users_prefixes(path):
+    outputs = run_program(path)
+    conf = outputs["bird_conf"][0]
+    own = re.search(r"define OWN_PREFIXES_V6 = \[ (.*) \];", conf).group(1).split(", ")
+    assert own == outputs["prefixes"][0]
+    exports = re.findall(r"export filter (\w+);", conf)
+    assert exports, "every BGP channel must export through a named filter"
+    for name in exports:
+        body = re.search(rf"filter {name} \{{(.*?)\n\}}", conf, re.S).group(1)
+        assert [line.strip() for line in body.strip().splitlines()] == [
+            f"if net ~ OWN_PREFIXES_V{name[-1]} then accept;", "reject;"]
+
+
+@STACKS
+def test_rendered_configs_with_secrets_reach_hosts_only_as_secrets(path):
+    run_program(path)
+    for name in ("vps-router-config", "home-krill-config", "home-krill-tls-key"):
+        secret_value(inputs_of(name)["stdin"])
+
+
+@STACKS
+def test_secrets_never_reach_container_environments(path):
+    run_program(path)
+    for typ, name, inputs in MOCKS.resources:
+        if typ.endswith("docker:Container"):
+            env = " ".join(f"{k}={v}" for k, v in (inputs.get("env") or {}).items())
+            assert "unit-secret" not in env and "mock-token" not in env, name
