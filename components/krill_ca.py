@@ -73,6 +73,11 @@ class KrillCA(pulumi.ComponentResource):
             f"{name}-tls-cert", connection=host.connection,
             create=render_file_apply(f"{TLS_DIR}/krill.crt", mode="0644"), stdin=self.cert.cert_pem, opts=ready,
         )
+        # The CA certificate beside the key, so clients on the host can verify.
+        self.tls_ca_cert = RemoteCommand(
+            f"{name}-tls-ca", connection=host.connection,
+            create=render_file_apply(f"{TLS_DIR}/ca.crt", mode="0644"), stdin=args.tls_ca.cert_pem, opts=ready,
+        )
         proxy_conf = render_krill_proxy_conf(args.server_name, f"{TLS_DIR}/krill.crt", f"{TLS_DIR}/krill.key")
         self.proxy_config = nginx_config_command(f"{name}-proxy-config", host, proxy_conf, self,
                                                  [self.tls_key, self.tls_cert])

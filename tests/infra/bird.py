@@ -1,0 +1,53 @@
+"""Helpers that read like what they check, over birdc on a host."""
+
+from __future__ import annotations
+
+import re
+import time
+
+SOCKET = "/run/bird/bird.ctl"
+
+
+def birdc(host, command: str) -> str:
+    res = host.run(f"birdc -s {SOCKET} {command}")
+    assert res.rc == 0, res.stderr
+    return res.stdout
+
+
+def session_state(host, protocol: str) -> str:
+    out = birdc(host, f"show protocols {protocol}")
+    m = re.search(rf"^{protocol}\s+BGP\s+\S+\s+(\w+)\s+\S+\s*(\w*)", out, re.M)
+    return m.group(2) or m.group(1) if m else "missing"
+
+
+def session_is_established(host, protocol: str) -> bool:
+    return session_state(host, protocol) == "Established"
+
+
+def exported_prefixes(host, protocol: str) -> list[str]:
+    return re.findall(r"^(\S+/\d+)\s", birdc(host, f"show route export {protocol}"), re.M)
+
+
+def route(host, prefix: str, *, all_: bool = True) -> str:
+    """`show route` for one prefix; empty when BIRD has none (birdc exits non-zero then)."""
+    return host.run(f"birdc -s {SOCKET} show route {prefix}{' all' if all_ else ''}").stdout
+
+
+def has_route(host, prefix: str) -> bool:
+    return f"{prefix} " in route(host, prefix, all_=False)
+
+
+def as_path(host, prefix: str) -> str | None:
+    m = re.search(r"BGP\.as_path: ([\d ]+)", route(host, prefix))
+    return m.group(1).strip() if m else None
+
+
+def wait_until(check, timeout: float, interval: float = 1.0) -> bool:
+    """Poll `check` until it is true or `timeout` seconds pass; return its last value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if check():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(interval)

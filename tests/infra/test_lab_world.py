@@ -1,0 +1,77 @@
+"""The world around the user: gw, transit (AS64496), peer (AS64497), client."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.infra.bird import as_path, has_route, session_is_established, wait_until
+
+
+def customer_protocol(cfg) -> str:
+    return f"customer_as{cfg.asn}"
+
+
+def test_transit_session_to_the_customer_is_established(transit, cfg):
+    assert wait_until(lambda: session_is_established(transit, customer_protocol(cfg)), 90)
+
+
+def test_transit_session_to_the_peer_is_established(transit):
+    assert wait_until(lambda: session_is_established(transit, "peer"), 90)
+
+
+@pytest.mark.parametrize("prefix", ["2001:db8:100::/48"])
+def test_transit_holds_the_users_route(transit, cfg, prefix):
+    assert prefix in cfg.prefixes
+    assert wait_until(lambda: has_route(transit, prefix), 60)
+
+
+def test_peer_sees_the_route_through_transit_from_the_user(peer, cfg):
+    prefix = cfg.v6_networks[0]
+    assert wait_until(lambda: has_route(peer, str(prefix)), 60)
+    assert as_path(peer, str(prefix)) == f"{cfg.upstreams[0].asn} {cfg.asn}"
+
+
+@pytest.mark.parametrize("host", ["gw", "transit", "peer"])
+def test_routers_forward(request, host):
+    assert request.getfixturevalue(host).sysctl("net.ipv6.conf.all.forwarding") == 1
+
+
+def test_gw_routes_the_users_prefix_to_vps(gw, cfg, plan):
+    vps6 = [a.split("/")[0] for i, a in plan.addresses_of("vps") if ":" in a][0]
+    assert f"via {vps6}" in gw.check_output(f"ip -6 route show {cfg.v6_networks[0]}")
+
+
+def test_gw_cannot_reach_vps_port_179(gw, cfg):
+    """Only the configured neighbor may reach vps on TCP 179: from anywhere
+    else the SYN is dropped silently (a timeout), not even refused."""
+    vps4 = cfg.upstreams[0].source or cfg.router_id
+    res = gw.run(f"timeout 4 bash -c '</dev/tcp/{vps4}/179'")
+    assert res.rc == 124, (res.rc, res.stderr)
+
+
+def test_gw_reaches_vps_port_22(gw, cfg):
+    """The same path is open where the firewall allows it: the drop above is the rule's doing."""
+    vps4 = cfg.upstreams[0].source or cfg.router_id
+    res = gw.run(f"timeout 4 bash -c '</dev/tcp/{vps4}/22'")
+    assert res.rc == 0, (res.rc, res.stderr)
+
+
+def test_client_fetches_route0_across_three_ases(client, cfg):
+    out = client.check_output(f"curl -fsS -m 5 http://[{cfg.route0_address}]/")
+    assert f"route0 of AS{cfg.asn}" in out
+
+
+@pytest.mark.destructive
+def test_client_fetch_fails_while_the_bgp_session_is_disabled(vps, client, peer, cfg):
+    """The path really runs over BGP: no session, no route, no page."""
+    url = f"http://[{cfg.route0_address}]/"
+    prefix = str(cfg.v6_networks[0])
+    up = cfg.upstreams[0].name
+    vps.check_output(f"birdc -s /run/bird/bird.ctl disable {up}")
+    try:
+        assert wait_until(lambda: not has_route(peer, prefix), 30)
+        assert client.run(f"curl -fsS -m 3 {url}").rc != 0
+    finally:
+        vps.check_output(f"birdc -s /run/bird/bird.ctl enable {up}")
+    assert wait_until(lambda: has_route(peer, prefix), 60)
+    assert wait_until(lambda: client.run(f"curl -fsS -m 3 {url}").rc == 0, 30)

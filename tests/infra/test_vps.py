@@ -1,0 +1,81 @@
+"""vps: the user's router, as the seed built it by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.infra.bird import birdc, exported_prefixes, session_is_established, wait_until
+from tests.infra.stack import config
+
+UPSTREAMS = [u.name for u in config().upstreams]
+
+
+@pytest.mark.parametrize("upstream", UPSTREAMS)
+def test_bgp_session_to_upstream_is_established(vps, upstream):
+    assert wait_until(lambda: session_is_established(vps, upstream), 90)
+
+
+@pytest.mark.parametrize("upstream", UPSTREAMS)
+def test_only_the_users_prefixes_are_exported(vps, cfg, upstream):
+    assert sorted(exported_prefixes(vps, upstream)) == sorted(cfg.prefixes)
+
+
+@pytest.mark.parametrize("upstream", UPSTREAMS)
+def test_session_uses_tcp_md5_multihop_and_graceful_restart(vps, cfg, upstream):
+    up = next(u for u in cfg.upstreams if u.name == upstream)
+    out = birdc(vps, f"show protocols all {upstream}")
+    assert "Graceful restart" in out
+    assert f"Neighbor AS:      {up.asn}" in out
+    assert f"Local AS:         {cfg.asn}" in out
+    if up.multihop:
+        assert "multihop" in out
+    conf = vps.file("/etc/bird/bird.conf")
+    assert conf.contains(f"multihop {up.multihop};") if up.multihop else True
+    assert conf.contains("password ")
+
+
+def test_bird_conf_holds_the_password_readable_only_by_bird(vps):
+    conf = vps.file("/etc/bird/bird.conf")
+    assert conf.mode == 0o600
+    assert conf.user == "bird"
+
+
+def test_prefix_interface_holds_route0(vps, cfg):
+    addresses = [str(a) for a in vps.interface("dummy0").addresses]
+    assert cfg.route0_address in addresses
+
+
+def test_route0_address_is_not_tentative(vps, cfg):
+    assert "tentative" not in vps.check_output("ip -6 addr show dev dummy0")
+
+
+@pytest.mark.parametrize("key", ["net.ipv6.conf.all.forwarding", "net.ipv4.ip_forward"])
+def test_forwarding_is_on(vps, key):
+    assert vps.sysctl(key) == 1
+
+
+def test_static_default_route_via_gw(vps, plan):
+    gw4 = [a.split("/")[0] for i, a in plan.addresses_of("gw") if i == "eth-vps" and ":" not in a][0]
+    assert f"default via {gw4}" in vps.check_output("ip -4 route show default")
+
+
+def test_nginx_answers_on_route0(vps, cfg):
+    out = vps.check_output(f"curl -fsS -m 5 http://[{cfg.route0_address}]/")
+    assert f"route0 of AS{cfg.asn}" in out
+
+
+def test_nginx_listens_only_on_route0(vps, cfg):
+    assert vps.socket(f"tcp://{cfg.route0_address}:80").is_listening
+
+
+def test_firewall_admits_bgp_only_from_the_neighbor(vps, cfg):
+    rules = vps.check_output("nft list table inet personal_as")
+    assert "policy drop" in rules
+    for u in cfg.upstreams:
+        assert f"saddr {u.neighbor} tcp dport 179 accept" in rules
+    assert rules.count("dport 179") == len(cfg.upstreams)
+
+
+def test_bird_and_nginx_run_in_their_own_containers(vps):
+    assert vps.process.filter(comm="bird")
+    assert vps.process.filter(comm="nginx")
