@@ -14,5 +14,10 @@ if [ "$tier" = lab ] || [ "$tier" = all ]; then
   echo "== lab tier"
   pulumi stack select --create lab --non-interactive >/dev/null
   bash scripts/pulumi-recover.sh lab
-  python -m pytest tests/lab -v -p no:cacheprovider
+  # Up first, then every host verified (destructive checks included), then
+  # changes to the running lab, and destroy last.
+  python -m pytest tests/lab/test_0_up.py -v -p no:cacheprovider
+  python -m pytest tests/infra -v -p no:cacheprovider
+  python -m pytest tests/lab/test_1_changes.py tests/lab/test_2_bad_change.py tests/lab/test_3_destroy.py \
+    -v -p no:cacheprovider
 fi

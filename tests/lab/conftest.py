@@ -1,0 +1,64 @@
+"""The lab tier drives the real Pulumi CLI against the lab stack and checks
+the result with the same testinfra hosts as tests/infra."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.infra.conftest import client, gw, home, peer, ssh_config, transit, vps  # noqa: F401 - fixtures
+from tests.infra.stack import STACK
+
+ROOT = Path(__file__).resolve().parents[2]
+STACK_FILE = ROOT / "stacks" / f"Pulumi.{STACK}.yaml"
+
+
+def pulumi(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    res = subprocess.run(["pulumi", *args, "--stack", STACK, "--non-interactive"], cwd=ROOT,
+                         capture_output=True, text=True)
+    if check and res.returncode != 0:
+        raise AssertionError(f"pulumi {' '.join(args)} failed:\n{res.stdout[-4000:]}\n{res.stderr[-4000:]}")
+    return res
+
+
+def changed_resources(preview_json: str) -> set[str]:
+    """Names of the resources a `pulumi preview --json` would touch."""
+    steps = json.loads(preview_json).get("steps", [])
+    return {s["urn"].split("::")[-1] for s in steps if s.get("op") not in ("same", "read")
+            and not s["urn"].endswith("pulumi:pulumi:Stack::personal-as-" + STACK)}
+
+
+def lab_containers() -> dict[str, tuple[str, str]]:
+    """name -> (container id, start time) for every container of the stack."""
+    ids = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=personal-as.stack={STACK}"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    if not ids:
+        return {}
+    info = json.loads(subprocess.run(["docker", "inspect", *ids], capture_output=True, text=True, check=True).stdout)
+    return {c["Name"].lstrip("/"): (c["Id"], c["State"]["StartedAt"]) for c in info}
+
+
+@pytest.fixture
+def restore_stack_file():
+    """Tests change the stack's config; put the committed file back afterwards."""
+    backup = STACK_FILE.read_bytes()
+    yield
+    STACK_FILE.write_bytes(backup)
+
+
+@pytest.fixture(scope="session")
+def lab_is_up():
+    pulumi("up", "--yes", "--skip-preview")
+    return True
+
+
+def docker_lines(*args: str) -> list[str]:
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=True).stdout.split()
+
+
+def machine_has(cmd: list[str]) -> str:
+    return subprocess.run(cmd, capture_output=True, text=True).stdout if shutil.which(cmd[0]) else ""

@@ -1,0 +1,51 @@
+"""Changes to a running lab: a second up is a no-op, and a new prefix or
+password is applied by reload, not by rebuilding containers."""
+
+from __future__ import annotations
+
+import subprocess
+
+from tests.infra.bird import exported_prefixes, has_route, session_is_established, wait_until
+from tests.lab.conftest import ROOT, changed_resources, lab_containers, pulumi
+
+NEW_PREFIX = "2001:db8:101::/48"
+
+
+def test_second_up_reports_no_changes(lab_is_up):
+    pulumi("preview", "--expect-no-changes")
+
+
+def test_new_prefix_and_password_are_applied_by_reload(lab_is_up, restore_stack_file, vps, transit, peer):
+    before = lab_containers()
+    pulumi("config", "set", "--path", "prefixes[1]", NEW_PREFIX)
+    pulumi("config", "set", "--secret", "--path", "upstreams[0].password", "rotated-md5-secret")
+
+    preview = pulumi("preview", "--diff", "--json")
+    assert changed_resources(preview.stdout) == {
+        "vps-router-config",       # bird.conf: new prefix, new password
+        "transit-router-config",   # the provider's side: password and prefix list
+        "gw-network-provision",    # the provider routes the new block to vps
+        "route0-page",             # the page names the prefixes it serves from
+    }
+    assert "rotated-md5-secret" not in preview.stdout + preview.stderr
+
+    pulumi("up", "--yes", "--skip-preview")
+
+    assert lab_containers() == before, "a config change must reload daemons, not rebuild containers"
+    assert wait_until(lambda: session_is_established(vps, "transit"), 90)
+    assert sorted(exported_prefixes(vps, "transit")) == sorted(["2001:db8:100::/48", NEW_PREFIX])
+    assert wait_until(lambda: has_route(peer, NEW_PREFIX), 60)
+    assert vps.file("/etc/bird/bird.conf").contains("rotated-md5-secret")
+    assert transit.file("/etc/bird/bird.conf").contains("rotated-md5-secret")
+
+    infra = subprocess.run(["python", "-m", "pytest", "tests/infra", "-q", "-p", "no:cacheprovider",
+                            "-m", "not destructive"], cwd=ROOT, capture_output=True, text=True)
+    assert infra.returncode == 0, infra.stdout[-3000:]
+
+
+def test_restoring_the_committed_config_converges(lab_is_up, vps, peer):
+    pulumi("up", "--yes", "--skip-preview")
+    assert wait_until(lambda: session_is_established(vps, "transit"), 90)
+    assert exported_prefixes(vps, "transit") == ["2001:db8:100::/48"]
+    assert wait_until(lambda: not has_route(peer, NEW_PREFIX), 60)
+    pulumi("preview", "--expect-no-changes")
