@@ -3,7 +3,7 @@
 # and bird2/nginx for checking rendered configs with the real binaries.
 . "$(dirname "$0")/lib.sh"
 
-PACKAGES=(docker.io bird2 nginx-light iproute2 debootstrap openssh-client nftables ca-certificates curl)
+PACKAGES=(docker.io bird2 nginx-light iproute2 debootstrap openssh-client nftables ca-certificates curl openssl util-linux)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
