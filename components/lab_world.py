@@ -74,14 +74,14 @@ class LabWorld(pulumi.ComponentResource):
         customer = Session(
             name=f"customer_as{cfg.asn}", asn=cfg.asn, local=up.neighbor, neighbor=up.source or cfg.router_id,
             multihop=up.multihop or 2, hold_time=up.hold_time, password=None,
+            next_hop6=_address(plan, "transit", "eth-gw", 6),
         )
         vps6_net = [a for i, a in plan.addresses_of("vps") if ":" in a][0]
-        gw_on_transit_link = [a for i, a in plan.addresses_of("gw") if i == "eth-transit" and ":" in a][0]
         transit_conf = args.passwords.get(up.name, pulumi.Output.from_input(None)).apply(
             lambda pw: render_transit_conf(
                 asn=up.asn, router_id=up.neighbor,
                 customer=Session(**{**customer.__dict__, "password": pw}), customer_prefixes=list(cfg.prefixes),
-                nexthop_routes=[Route(_network(vps6_net), gw_on_transit_link.split("/")[0])],
+                nexthop_routes=[Route(_network(vps6_net), _address(plan, "gw", "eth-transit", 6))],
                 peer=Session(name="peer", asn=PEER_ASN, local="2001:db8:ffff:3::1", neighbor="2001:db8:ffff:3::2"),
             )
         )
@@ -98,6 +98,14 @@ class LabWorld(pulumi.ComponentResource):
             verify_sessions=[], after=[self.networks["peer"]],
         ), opts=child)
         self.register_outputs({})
+
+
+def _address(plan: LabPlan, host: str, ifname: str, version: int) -> str:
+    """The address (without length) of one interface of a lab host."""
+    for i, a in plan.addresses_of(host):
+        if i == ifname and (":" in a) == (version == 6):
+            return a.split("/")[0]
+    raise KeyError(f"{host} has no IPv{version} address on {ifname}")
 
 
 def _network(address_with_len: str) -> str:

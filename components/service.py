@@ -15,6 +15,7 @@ from . import naming
 from .container_image import ContainerImage
 from .host import Host
 from .providers.container import Container
+from .providers.image_transfer import ImageTransfer
 
 
 @dataclass
@@ -44,13 +45,17 @@ class ServiceContainer(pulumi.ComponentResource):
             # BIRD keeps exactly these four when it drops root (-u bird).
             "cap_add": ["NET_ADMIN", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_RAW"],
         }
+        after = [*host.ready, *args.after]
         if getattr(host, "docker_host", None):
+            # A prod host has no registry to pull from: ship the image over SSH.
             props["docker_host"] = host.docker_host
+            after.append(ImageTransfer(f"{name}-image", host.connection, args.image.tag, args.image.image_id,
+                                       opts=pulumi.ResourceOptions(parent=self, depends_on=host.ready)))
         if hasattr(host, "container"):
             # A new host container is a new namespace: the service must follow.
             props["host_id"] = host.container.container_id
         self.container = Container(
             f"{name}-container", props,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*host.ready, *args.after]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after),
         )
         self.register_outputs({"container": self.container_name})

@@ -68,11 +68,12 @@ def vps_network(cfg: StackConfig, lab: bool, addresses=(), routes=()) -> HostNet
         host="vps", router=True, addresses=tuple(addresses), routes=tuple(routes),
         prefix_if=PrefixInterface("dummy0", (f"{route0}/{route0.max_prefixlen}",), lab=lab),
         firewall=Firewall(bgp_neighbors=tuple(u.neighbor for u in cfg.upstreams), tcp_ports=(80, 443)),
+        install_tools=not lab,
     )
 
 
 def home_network(lab: bool) -> HostNetworkSpec:
-    return HostNetworkSpec(host="home", router=False, firewall=Firewall(tcp_ports=(443,)))
+    return HostNetworkSpec(host="home", router=False, firewall=Firewall(tcp_ports=(443,)), install_tools=not lab)
 
 
 def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:

@@ -16,6 +16,7 @@ class Session:
     multihop: int | None = None
     password: str | None = None
     hold_time: int | None = None
+    next_hop6: str | None = None
 
     @property
     def filter_name(self) -> str:

@@ -40,6 +40,9 @@ class HostNetwork:
     routes: tuple[str, ...] = ()
     prefix_if: PrefixInterface | None = None
     firewall: Firewall | None = None
+    # Prod hosts: install Docker and the tools provisioning uses (bird -p,
+    # birdc, nginx -t, nft) when missing. Lab host images already have them.
+    install_tools: bool = False
     extra_sysctls: tuple[tuple[str, int], ...] = field(default_factory=tuple)
 
     @property
@@ -50,7 +53,7 @@ class HostNetwork:
 def render_host_network(net: HostNetwork) -> str:
     return render(
         "host-network.sh.j2", host=net.host, sysctls=net.sysctls, addresses=net.addresses,
-        routes=net.routes, prefix_if=net.prefix_if, firewall=net.firewall,
+        routes=net.routes, prefix_if=net.prefix_if, firewall=net.firewall, install_tools=net.install_tools,
     )
 
 

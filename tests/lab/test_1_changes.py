@@ -49,3 +49,30 @@ def test_restoring_the_committed_config_converges(lab_is_up, vps, peer):
     assert exported_prefixes(vps, "transit") == ["2001:db8:100::/48"]
     assert wait_until(lambda: not has_route(peer, NEW_PREFIX), 60)
     pulumi("preview", "--expect-no-changes")
+
+
+def test_import_default_takes_a_default_route_bird_can_resolve(lab_is_up, restore_stack_file, vps):
+    """import: default accepts only ::/0 from transit, and its next hop (transit's
+    own address, two hops away) resolves through gw inside BIRD itself."""
+    pulumi("config", "set", "--path", "upstreams[0].import", "default")
+    preview = pulumi("preview", "--diff", "--json")
+    assert changed_resources(preview.stdout) == {"vps-router-config"}
+    pulumi("up", "--yes", "--skip-preview")
+    assert wait_until(lambda: session_is_established(vps, "transit"), 90)
+
+    def default_from_bgp() -> str:
+        return vps.run("birdc -s /run/bird/bird.ctl show route ::/0 protocol transit all").stdout
+
+    assert wait_until(lambda: "BGP.next_hop" in default_from_bgp(), 60)
+    route = default_from_bgp()
+    assert "unreachable" not in route and "via " in route, route
+    imported = vps.check_output("birdc -s /run/bird/bird.ctl show route protocol transit")
+    assert [line.split()[0] for line in imported.splitlines() if line[:1] not in ("B", "T", " ", "")] == ["::/0"]
+    assert "proto bird" in vps.check_output("ip -6 route show default")
+
+
+def test_back_to_import_none_converges(lab_is_up, vps):
+    pulumi("up", "--yes", "--skip-preview")
+    pulumi("preview", "--expect-no-changes")
+    assert wait_until(lambda: session_is_established(vps, "transit"), 90)
+    assert vps.run("birdc -s /run/bird/bird.ctl show route protocol transit").stdout.count("::/0") == 0

@@ -42,7 +42,8 @@ def bird_conf(cfg) -> str:
 def _transit():
     return render_transit_conf(
         asn=64496, router_id="198.51.100.1",
-        customer=Session("customer_as65536", 65536, "198.51.100.1", "192.0.2.10", 2, "golden-password"),
+        customer=Session("customer_as65536", 65536, "198.51.100.1", "192.0.2.10", 2, "golden-password",
+                         next_hop6="2001:db8:ffff:2::1"),
         customer_prefixes=["2001:db8:100::/48"],
         nexthop_routes=[Route("2001:db8:ffff:1::/64", "2001:db8:ffff:2::2")],
         peer=Session("peer", 64497, "2001:db8:ffff:3::1", "2001:db8:ffff:3::2"),
@@ -75,6 +76,7 @@ TEXT_CASES = {
     "lab-vps-network.sh": lambda: render_host_network(vps_network(
         lab_cfg(), True, lab_plan(lab_cfg()).addresses_of("vps"), lab_plan(lab_cfg()).routes["vps"])),
     "bird-apply.sh": lambda: render_bird_apply(["transit"]),
+    "prod-example-vps-network.sh": lambda: render_host_network(vps_network(validate(PROD_RAW, PROD_SECRETS), False)),
 }
 
 
@@ -129,7 +131,7 @@ def test_other_renders_match_golden(name, update_golden):
     check_golden(name, TEXT_CASES[name](), update_golden)
 
 
-@pytest.mark.parametrize("name", ["lab-vps-network.sh", "bird-apply.sh"])
+@pytest.mark.parametrize("name", ["lab-vps-network.sh", "bird-apply.sh", "prod-example-vps-network.sh"])
 def test_rendered_scripts_are_valid_shell(name):
     text = TEXT_CASES[name]()
     res = subprocess.run(["bash", "-n"], input=text, capture_output=True, text=True)
@@ -187,3 +189,12 @@ def test_one_bgp_protocol_per_upstream():
 
 def test_binaries_for_checks_are_installed():
     assert shutil.which("bird") and shutil.which("nginx"), "run the bootstrap: bird2 and nginx check configs"
+
+
+def test_prod_host_provisioning_installs_tools_and_a_persistent_dummy():
+    text = render_host_network(vps_network(validate(PROD_RAW, PROD_SECRETS), False))
+    assert "apt-get install -y -qq --no-install-recommends docker.io bird2" in text
+    assert "ip link add dummy0 type dummy" in text
+    assert "/etc/network/interfaces.d/personal-as-dummy0" in text
+    assert "saddr 198.51.100.1 tcp dport 179 accept" in text
+    assert subprocess.run(["bash", "-n"], input=text, capture_output=True, text=True).returncode == 0
