@@ -78,8 +78,10 @@ class LabHost(Host):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[args.mgmt_bridge]),
         )
         self.address = args.mgmt_address.split("/")[0]
-        self.connection = pulumi.Output.all(self.mgmt.id, args.ssh_key.private_key).apply(
-            lambda a: {"host": self.address, "port": 22, "user": "root", "private_key": a[1]}
+        # The container's id is part of the connection: a recreated host is a
+        # new machine, and everything provisioned over SSH must run again.
+        self.connection = pulumi.Output.all(self.mgmt.id, args.ssh_key.private_key, self.container.container_id).apply(
+            lambda a: {"host": self.address, "port": 22, "user": "root", "private_key": a[1], "host_id": a[2]}
         )
         self.network_mode = f"container:{self.container_name}"
         self.pid_mode = f"container:{self.container_name}"

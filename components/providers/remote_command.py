@@ -86,9 +86,12 @@ class _RemoteCommandProvider(ResourceProvider):
     def diff(self, _id, olds, news):
         watched = ("create", "update", "stdin", "triggers")
         changed = [k for k in watched if olds.get(k) != news.get(k)]
-        # A new address or key is a new host: run create again there.
-        replaces = ["connection"] if olds.get("connection", {}).get("host") != news["connection"]["host"] else []
-        return DiffResult(changes=bool(changed or replaces), replaces=replaces)
+        conn = news.get("connection")
+        if not isinstance(conn, dict) or conn != olds.get("connection"):
+            # The host itself is new (its connection is not known until it
+            # exists): run the command again there. Commands are idempotent.
+            changed.append("connection")
+        return DiffResult(changes=bool(changed), replaces=[])
 
     def update(self, _id, _olds, news):
         return UpdateResult(outs=self._run(news, "update"))

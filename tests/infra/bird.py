@@ -28,6 +28,11 @@ def exported_prefixes(host, protocol: str) -> list[str]:
     return re.findall(r"^(\S+/\d+)\s", birdc(host, f"show route export {protocol}"), re.M)
 
 
+def imported_prefixes(host, protocol: str) -> list[str]:
+    out = host.run(f"birdc -s {SOCKET} show route protocol {protocol}").stdout
+    return re.findall(r"^(\S+/\d+)\s", out, re.M)
+
+
 def route(host, prefix: str, *, all_: bool = True) -> str:
     """`show route` for one prefix; empty when BIRD has none (birdc exits non-zero then)."""
     return host.run(f"birdc -s {SOCKET} show route {prefix}{' all' if all_ else ''}").stdout
