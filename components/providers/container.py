@@ -137,7 +137,17 @@ class _VolumeProvider(ResourceProvider):
         return CreateResult(id_=props["name"], outs=props)
 
     def diff(self, _id, olds, news):
+        import docker
+
         keys = [k for k in ("name",) if olds.get(k) != news.get(k)]
+        try:
+            labels = docker.from_env().volumes.get(news["name"]).attrs.get("Labels") or {}
+            if labels.get(PROJECT_LABEL) != news["labels"][PROJECT_LABEL]:
+                keys.append("labels")
+        except docker.errors.NotFound:
+            # Gone behind our back: make it again now, or Docker would create
+            # an unlabelled one the moment a container mounts the name.
+            keys.append("labels")
         return DiffResult(changes=bool(keys), replaces=keys)
 
     def delete(self, id_, _props):

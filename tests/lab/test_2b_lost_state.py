@@ -1,0 +1,38 @@
+"""State and reality disagree, and `pulumi up` converges anyway."""
+
+from __future__ import annotations
+
+import subprocess
+
+from tests.infra.bird import session_is_established, wait_until
+from tests.infra.stack import STACK
+from tests.lab.conftest import ROOT, docker_lines, lab_containers, pulumi
+
+
+def infra_passes() -> None:
+    res = subprocess.run(["python", "-m", "pytest", "tests/infra", "-q", "-p", "no:cacheprovider",
+                          "-m", "not destructive"], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout[-3000:]
+
+
+def test_containers_removed_behind_pulumis_back_are_recreated(lab_is_up, vps):
+    ids = docker_lines("ps", "-aq", "--filter", f"label=personal-as.stack={STACK}")
+    subprocess.run(["docker", "rm", "-f", *ids], check=True, capture_output=True)
+    pulumi("up", "--yes", "--skip-preview")
+    assert wait_until(lambda: session_is_established(vps, "transit"), 90)
+    infra_passes()
+
+
+def test_leftovers_of_a_lost_state_are_found_by_label_and_replaced(lab_is_up):
+    before = lab_containers()
+    # Lose the state entirely, keep every container and volume running.
+    subprocess.run(["pulumi", "stack", "rm", "--force", "--yes", "--preserve-config", "--stack", STACK],
+                   cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(["pulumi", "stack", "init", STACK, "--non-interactive"], cwd=ROOT, check=True, capture_output=True)
+    pulumi("up", "--yes", "--skip-preview")
+    after = lab_containers()
+    assert set(after) == set(before), "same names, no clash, nothing extra"
+    assert all(after[n][0] != before[n][0] for n in after), "leftovers are replaced, not silently shared"
+    pulumi("preview", "--expect-no-changes")
+    # A new state means a new SSH key: verify in a fresh process that reads it.
+    infra_passes()
