@@ -20,6 +20,7 @@ PEER_ASN = 64497
 # and a /24 route to the bridge would cut the machine off from it.
 MGMT_NET = ipaddress.ip_network("203.0.113.224/28")
 MGMT_GATEWAY = f"{MGMT_NET.network_address + 1}/{MGMT_NET.prefixlen}"
+MGMT_IF = "mgmt0"
 
 
 @dataclass(frozen=True)

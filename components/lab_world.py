@@ -14,7 +14,7 @@ from .config import StackConfig
 from .container_image import ContainerImage
 from .host import LabHost, LabHostArgs
 from .host_network import HostNetwork
-from .lab_plan import MGMT_GATEWAY, PEER_ASN, LabPlan
+from .lab_plan import MGMT_GATEWAY, MGMT_IF, PEER_ASN, LabPlan
 from .link import Link
 from .providers.link import MgmtBridge
 from .providers.secrets import SshKeyPair
@@ -66,7 +66,7 @@ class LabWorld(pulumi.ComponentResource):
         self.networks = {
             h: HostNetwork(f"{h}-network", self.hosts[h], HostNetworkSpec(
                 host=h, router=h in plan.routers, addresses=tuple(plan.addresses_of(h)),
-                routes=plan.routes.get(h, ()),
+                routes=plan.routes.get(h, ()), mgmt_if=MGMT_IF,
             ), after=self.links, opts=child)
             for h in ("gw", "transit", "peer", "client")
         }

@@ -18,6 +18,7 @@ from .container_image import ContainerImage, ContainerImageArgs
 from .host import Host, SshHost, SshHostArgs
 from .host_network import HostNetwork
 from .krill_ca import KrillCA, KrillCAArgs
+from .lab_plan import MGMT_IF
 from .lab_plan import plan as lab_plan
 from .lab_world import LabWorld, LabWorldArgs
 from .providers.secrets import RandomToken
@@ -68,12 +69,13 @@ def vps_network(cfg: StackConfig, lab: bool, addresses=(), routes=()) -> HostNet
         host="vps", router=True, addresses=tuple(addresses), routes=tuple(routes),
         prefix_if=PrefixInterface("dummy0", (f"{route0}/{route0.max_prefixlen}",), lab=lab),
         firewall=Firewall(bgp_neighbors=tuple(u.neighbor for u in cfg.upstreams), tcp_ports=(80, 443)),
-        install_tools=not lab,
+        install_tools=not lab, mgmt_if=MGMT_IF if lab else None,
     )
 
 
 def home_network(lab: bool) -> HostNetworkSpec:
-    return HostNetworkSpec(host="home", router=False, firewall=Firewall(tcp_ports=(443,)), install_tools=not lab)
+    return HostNetworkSpec(host="home", router=False, firewall=Firewall(tcp_ports=(443,)), install_tools=not lab,
+                           mgmt_if=MGMT_IF if lab else None)
 
 
 def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:

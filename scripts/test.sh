@@ -18,7 +18,6 @@ if [ "$tier" = lab ] || [ "$tier" = all ]; then
   # changes to the running lab, and destroy last.
   python -m pytest tests/lab/test_0_up.py -v -p no:cacheprovider
   python -m pytest tests/infra -v -p no:cacheprovider
-  python -m pytest tests/lab/test_1_changes.py tests/lab/test_2_bad_change.py tests/lab/test_2b_lost_state.py \
-    tests/lab/test_3_destroy.py \
-    -v -p no:cacheprovider
+  python -m pytest tests/lab/test_1a_bad_input.py tests/lab/test_1_changes.py tests/lab/test_2_bad_change.py \
+    tests/lab/test_2b_lost_state.py tests/lab/test_3_destroy.py -v -p no:cacheprovider
 fi

@@ -137,6 +137,9 @@ class _MgmtPortProvider(ResourceProvider):
         _sh("ip", "link", "add", outer, "type", "veth", "peer", "name", f"{outer}i")
         _sh("ip", "link", "set", f"{outer}i", "netns", pid)
         _sh("ip", "link", "set", outer, "master", props["bridge"], "up")
+        # Isolated ports reach the machine but never each other: the
+        # management network cannot become a shortcut between lab hosts.
+        _sh("bridge", "link", "set", "dev", outer, "isolated", "on")
         _in_ns(pid, "ip", "link", "set", "dev", f"{outer}i", "name", "mgmt0")
         _in_ns(pid, "ip", "addr", "add", props["address"], "dev", "mgmt0")
         _in_ns(pid, "ip", "link", "set", "dev", "mgmt0", "up")

@@ -43,6 +43,8 @@ class HostNetwork:
     # Prod hosts: install Docker and the tools provisioning uses (bird -p,
     # birdc, nginx -t, nft) when missing. Lab host images already have them.
     install_tools: bool = False
+    # Lab hosts: the management interface, fenced off to SSH only.
+    mgmt_if: str | None = None
     extra_sysctls: tuple[tuple[str, int], ...] = field(default_factory=tuple)
 
     @property
@@ -54,6 +56,7 @@ def render_host_network(net: HostNetwork) -> str:
     return render(
         "host-network.sh.j2", host=net.host, sysctls=net.sysctls, addresses=net.addresses,
         routes=net.routes, prefix_if=net.prefix_if, firewall=net.firewall, install_tools=net.install_tools,
+        mgmt_if=net.mgmt_if,
     )
 
 

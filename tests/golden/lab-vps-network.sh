@@ -21,6 +21,25 @@ ip link set dev dummy0 up
 ip addr replace 2001:db8:100::80/128 dev dummy0 nodad
 ip -4 route replace default via 192.0.2.9
 ip -6 route replace default via 2001:db8:ffff:1::1
+# The management interface carries SSH from the machine and nothing else.
+nft -f - <<'NFT'
+table inet personal_as_mgmt
+delete table inet personal_as_mgmt
+table inet personal_as_mgmt {
+  chain input {
+    type filter hook input priority -10; policy accept;
+    iifname "mgmt0" tcp dport 22 accept
+    iifname "mgmt0" ct state established,related accept
+    iifname "mgmt0" meta l4proto 58 accept comment "neighbour discovery on the link"
+    iifname "mgmt0" drop
+  }
+  chain forward {
+    type filter hook forward priority -10; policy accept;
+    iifname "mgmt0" drop
+    oifname "mgmt0" drop
+  }
+}
+NFT
 # Replace the whole table in one transaction: never a moment without rules.
 nft -f - <<'NFT'
 table inet personal_as

@@ -75,3 +75,13 @@ def test_client_fetch_fails_while_the_bgp_session_is_disabled(vps, client, peer,
         vps.check_output(f"birdc -s /run/bird/bird.ctl enable {up}")
     assert wait_until(lambda: has_route(peer, prefix), 60)
     assert wait_until(lambda: client.run(f"curl -fsS -m 3 {url}").rc == 0, 30)
+
+
+def test_management_network_is_not_a_path_between_hosts(client):
+    """Hosts share the management bridge with the machine, but it carries only
+    SSH from the machine: not web traffic from one lab host to another."""
+    from tests.infra.stack import outputs
+
+    vps_mgmt = outputs()["hosts"]["vps"]["ssh"].split("@")[1]
+    assert client.run(f"timeout 4 bash -c '</dev/tcp/{vps_mgmt}/80'").rc != 0
+    assert client.run(f"timeout 4 bash -c '</dev/tcp/{vps_mgmt}/22'").rc != 0
