@@ -42,6 +42,8 @@ class LabHostArgs:
     mgmt_address: str  # with prefix length
     # Host paths shared with service containers (config, sockets, data).
     shared_paths: dict[str, str] = field(default_factory=dict)  # path -> purpose
+    # /etc/hosts entries: lab names resolve without a DNS server.
+    extra_hosts: dict[str, str] = field(default_factory=dict)
 
 
 class LabHost(Host):
@@ -70,6 +72,7 @@ class LabHost(Host):
             "cap_add": ["NET_ADMIN", "NET_RAW"], "unconfined_proc": True, "init": True,
             "volumes": {vol: path for path, vol in self._volume_names.items()},
             "files": {"/root/.ssh/authorized_keys": {"content": args.ssh_key.public_key, "mode": "0600"}},
+            "extra_hosts": args.extra_hosts,
         }, opts=pulumi.ResourceOptions(parent=self, depends_on=list(self._volumes.values())))
         self.mgmt = MgmtPort(
             f"{name}-mgmt", container=self.container_name, container_id=self.container.container_id,

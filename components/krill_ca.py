@@ -27,6 +27,7 @@ TLS_DIR = "/etc/nginx/tls"
 # Krill reads its config only at start; the container's restart policy
 # brings it back with the new one.
 KRILL_RESTART = "pkill -x krill || true"
+PARENT_ROOT_CA = "/etc/krill/parent-root-ca.crt"
 
 
 @dataclass
@@ -40,6 +41,8 @@ class KrillCAArgs:
     server_name: str  # the name the UI and API are reached at
     tls_ca: LabCa
     listen_ip: str = "127.0.0.1"
+    # A root Krill must trust for its parent's and repository's HTTPS.
+    parent_root_ca: pulumi.Input[str] | None = None
 
 
 class KrillCA(pulumi.ComponentResource):
@@ -58,9 +61,17 @@ class KrillCA(pulumi.ComponentResource):
             create=render_file_apply(KRILL_CONF, owner="krill:krill", mode="0600", reload=KRILL_RESTART),
             stdin=self.krill_conf, opts=ready,
         )
+        krill_after, krill_env = [self.config], {}
+        if args.parent_root_ca is not None:
+            krill_after.append(RemoteCommand(
+                f"{name}-parent-root-ca", connection=host.connection,
+                create=render_file_apply(PARENT_ROOT_CA, mode="0644"), stdin=args.parent_root_ca, opts=ready,
+            ))
+            krill_env["KRILL_HTTPS_ROOT_CERTS"] = PARENT_ROOT_CA
+        self.host = host
         self.krill = ServiceContainer(f"{name}-krill", ServiceArgs(
             stack=args.stack, host=host, service="krill", image=args.krill_image,
-            mounts=KRILL_MOUNTS, after=[self.config],
+            mounts=KRILL_MOUNTS, after=krill_after, env=krill_env,
         ), opts=pulumi.ResourceOptions(parent=self))
 
         self.cert = LabCertificate(f"{name}-cert", args.tls_ca, [args.server_name], opts=pulumi.ResourceOptions(parent=self))

@@ -21,6 +21,7 @@ PEER_ASN = 64497
 MGMT_NET = ipaddress.ip_network("203.0.113.224/28")
 MGMT_GATEWAY = f"{MGMT_NET.network_address + 1}/{MGMT_NET.prefixlen}"
 MGMT_IF = "mgmt0"
+RIR_NAME = "rir.lab"
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class LabPlan:
     mgmt_addresses: dict[str, str] = field(default_factory=dict)
     routes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # host -> `ip route` args
     routers: tuple[str, ...] = ()
+    names: dict[str, dict[str, str]] = field(default_factory=dict)  # host -> {name: address}
+    rtr_address: str = ""
 
     def addresses_of(self, host: str) -> list[tuple[str, str]]:
         out = []
@@ -65,7 +68,7 @@ def plan(cfg: StackConfig) -> LabPlan:
     gw6 = up.gateway6 or "2001:db8:ffff:1::1"
     vps6 = up.next_hop6 or "2001:db8:ffff:1::10"
     transit4 = up.neighbor
-    hosts = ("vps", "gw", "transit", "peer", "client", "home")
+    hosts = ("vps", "gw", "transit", "peer", "client", "home", "rir", "validator")
     links = (
         Link(LinkEnd("vps", "eth-gw", (f"{vps4}/29", f"{vps6}/64")),
              LinkEnd("gw", "eth-vps", (f"{gw4}/29", f"{gw6}/64"))),
@@ -75,6 +78,13 @@ def plan(cfg: StackConfig) -> LabPlan:
              LinkEnd("peer", "eth-transit", ("198.51.100.10/30", "2001:db8:ffff:3::2/64"))),
         Link(LinkEnd("peer", "eth-client", ("198.51.100.17/30", "2001:db8:ffff:4::1/64")),
              LinkEnd("client", "eth-peer", ("198.51.100.18/30", "2001:db8:ffff:4::2/64"))),
+        # The services segment: RPKI exchanges, repository fetches and RTR.
+        Link(LinkEnd("home", "eth-rir", ("2001:db8:ffff:10::2/64",)),
+             LinkEnd("rir", "eth-home", ("2001:db8:ffff:10::1/64",))),
+        Link(LinkEnd("validator", "eth-rir", ("2001:db8:ffff:11::2/64",)),
+             LinkEnd("rir", "eth-validator", ("2001:db8:ffff:11::1/64",))),
+        Link(LinkEnd("transit", "eth-validator", ("2001:db8:ffff:12::1/64",)),
+             LinkEnd("validator", "eth-transit", ("2001:db8:ffff:12::2/64",))),
     )
     own = [str(n) for n in cfg.networks]
     routes = {
@@ -88,5 +98,12 @@ def plan(cfg: StackConfig) -> LabPlan:
         "client": ("default via 198.51.100.17", "default via 2001:db8:ffff:4::1"),
     }
     mgmt = {h: f"{MGMT_NET.network_address + 2 + i}/{MGMT_NET.prefixlen}" for i, h in enumerate(hosts)}
+    # Lab names resolve through /etc/hosts entries the stack writes: each host
+    # reaches rir's Krill (the RIR's CA and repository) over its own link.
+    names = {
+        "home": {RIR_NAME: "2001:db8:ffff:10::1"},
+        "validator": {RIR_NAME: "2001:db8:ffff:11::1"},
+    }
     return LabPlan(hosts=hosts, links=links, mgmt_addresses=mgmt, routes=routes,
-                   routers=("vps", "gw", "transit", "peer"))
+                   routers=("vps", "gw", "transit", "peer"), names=names,
+                   rtr_address="2001:db8:ffff:12::2")

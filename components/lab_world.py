@@ -18,7 +18,7 @@ from .lab_plan import MGMT_GATEWAY, MGMT_IF, PEER_ASN, LabPlan
 from .link import Link
 from .providers.link import MgmtBridge
 from .providers.secrets import SshKeyPair
-from .render.lab_bird import Route, Session, render_peer_conf, render_transit_conf
+from .render.lab_bird import Route, RtrServer, Session, render_peer_conf, render_transit_conf
 from .render.provision import HostNetwork as HostNetworkSpec
 
 SHARED_PATHS = {
@@ -28,6 +28,8 @@ SHARED_PATHS = {
     "peer": {"/etc/bird": "bird-etc", "/run/bird": "bird-run"},
     "home": {"/etc/krill": "krill-etc", "/var/lib/krill": "krill-data", "/etc/nginx/personal-as": "nginx-etc",
              "/run/nginx": "nginx-run", "/etc/nginx/tls": "tls"},
+    "rir": {"/etc/krill": "krill-etc", "/var/lib/krill": "krill-data"},
+    "validator": {"/etc/personal-as": "validator-etc"},
 }
 
 
@@ -54,6 +56,7 @@ class LabWorld(pulumi.ComponentResource):
             h: LabHost(h, LabHostArgs(
                 stack=stack, host=h, image=args.host_image, ssh_key=self.ssh_key, mgmt_bridge=self.mgmt,
                 mgmt_address=plan.mgmt_addresses[h], shared_paths=SHARED_PATHS.get(h, {}),
+                extra_hosts=plan.names.get(h, {}),
             ), opts=child)
             for h in plan.hosts
         }
@@ -68,7 +71,7 @@ class LabWorld(pulumi.ComponentResource):
                 host=h, router=h in plan.routers, addresses=tuple(plan.addresses_of(h)),
                 routes=plan.routes.get(h, ()), mgmt_if=MGMT_IF,
             ), after=self.links, opts=child)
-            for h in ("gw", "transit", "peer", "client")
+            for h in ("gw", "transit", "peer", "client", "rir", "validator")
         }
         up = cfg.upstreams[0]
         customer = Session(
@@ -83,6 +86,7 @@ class LabWorld(pulumi.ComponentResource):
                 customer=Session(**{**customer.__dict__, "password": pw}), customer_prefixes=list(cfg.prefixes),
                 nexthop_routes=[Route(_network(vps6_net), _address(plan, "gw", "eth-transit", 6))],
                 peer=Session(name="peer", asn=PEER_ASN, local="2001:db8:ffff:3::1", neighbor="2001:db8:ffff:3::2"),
+                rtr=RtrServer(plan.rtr_address),
             )
         )
         self.transit = BirdRouter("transit-router", BirdRouterArgs(

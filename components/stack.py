@@ -18,11 +18,13 @@ from .container_image import ContainerImage, ContainerImageArgs
 from .host import Host, SshHost, SshHostArgs
 from .host_network import HostNetwork
 from .krill_ca import KrillCA, KrillCAArgs
-from .lab_plan import MGMT_IF
+from .lab_plan import MGMT_IF, RIR_NAME
 from .lab_plan import plan as lab_plan
 from .lab_world import LabWorld, LabWorldArgs
 from .providers.secrets import RandomToken
 from .providers.tls import LabCa
+from .render.rpki import Resources
+from .rpki import DelegatedCa, DelegatedCaArgs, RirKrill, RirKrillArgs, Validator, ValidatorArgs
 from .render import render_bird_conf, render_route0_conf, render_route0_page
 from .render.provision import Firewall, PrefixInterface
 from .render.provision import HostNetwork as HostNetworkSpec
@@ -51,7 +53,7 @@ def build_images(stack: str) -> dict[str, ContainerImage]:
         name: ContainerImage(f"image-{name}", ContainerImageArgs(
             image=name, base_image=BASE_IMAGE, labels=labels, extra_files=extra.get(name, {}),
         ))
-        for name in ("host", "bird", "nginx", "krill")
+        for name in ("host", "bird", "nginx", "krill", "validator")
     }
 
 
@@ -73,9 +75,32 @@ def vps_network(cfg: StackConfig, lab: bool, addresses=(), routes=()) -> HostNet
     )
 
 
-def home_network(lab: bool) -> HostNetworkSpec:
-    return HostNetworkSpec(host="home", router=False, firewall=Firewall(tcp_ports=(443,)), install_tools=not lab,
-                           mgmt_if=MGMT_IF if lab else None)
+def home_network(lab: bool, addresses=()) -> HostNetworkSpec:
+    return HostNetworkSpec(host="home", router=False, addresses=tuple(addresses), firewall=Firewall(tcp_ports=(443,)),
+                           install_tools=not lab, mgmt_if=MGMT_IF if lab else None)
+
+
+def build_lab_rpki(stack: str, cfg: StackConfig, world: LabWorld, images: dict[str, ContainerImage], tls_ca: LabCa,
+                   home_krill: KrillCA, home_net: HostNetwork) -> None:
+    """The RPKI world: RIR -> sponsoring LIR -> the user's own Krill, a
+    validator, and (in LabWorld) route-origin validation at transit."""
+    rir = RirKrill("rir", RirKrillArgs(
+        stack=stack, host=world.hosts["rir"], image=images["krill"], name=RIR_NAME,
+        admin_token=RandomToken("rir-krill-admin-token", purpose="rir-krill-admin-token").value, tls_ca=tls_ca,
+        lir="lir", lir_resources=Resources(asn="AS64496-AS65551", ipv6="2001:db8::/32"),
+        after=[world.networks["rir"]],
+    ))
+    Validator("validator", ValidatorArgs(
+        stack=stack, host=world.hosts["validator"], image=images["validator"], tal_url=rir.tal_url, tls_ca=tls_ca,
+        refresh_seconds=10, after=[world.networks["validator"]],
+    ))
+    DelegatedCa("user-ca", DelegatedCaArgs(
+        home=home_krill.host, parent_host=world.hosts["rir"], handle=cfg.krill.handle, parent_handle="lir",
+        resources=Resources(asn=f"AS{cfg.asn}", ipv4=", ".join(str(n) for n in cfg.v4_networks),
+                            ipv6=", ".join(str(n) for n in cfg.v6_networks)),
+        roas=[(cfg.roa_origin(r), r.prefix, r.effective_max_length) for r in cfg.roas],
+        after_home=[home_krill.krill, home_net], after_parent=[rir.lir],
+    ))
 
 
 def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
@@ -122,7 +147,8 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         page=render_route0_page(cfg), health_url=f"http://[{route0}]/healthz", after=[vps_net],
     ))
 
-    home_net = HostNetwork("home-network", home, home_network(cfg.is_lab))
+    home_net = HostNetwork("home-network", home, home_network(
+        cfg.is_lab, plan.addresses_of("home") if cfg.is_lab else ()), after=world.links if cfg.is_lab else [])
     token = (
         pulumi.Output.secret(cfg.krill.admin_token.get_secret_value()) if cfg.krill.admin_token
         else RandomToken("krill-admin-token", purpose="krill-admin-token").value
@@ -131,7 +157,11 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
     krill = KrillCA("home-krill", KrillCAArgs(
         stack=stack, host=home, krill_image=images["krill"], nginx_image=images["nginx"], handle=cfg.krill.handle,
         admin_token=token, server_name=KRILL_SERVER_NAME, tls_ca=tls_ca,
+        # In the lab the RIR's Krill has a certificate from the stack's CA.
+        parent_root_ca=tls_ca.cert_pem if cfg.is_lab else None,
     ), opts=pulumi.ResourceOptions(depends_on=[home_net]))
+    if cfg.is_lab:
+        build_lab_rpki(stack, cfg, world, images, tls_ca, krill, home_net)
 
     outputs.update({
         "route0_url": f"http://[{route0}]/",

@@ -66,6 +66,7 @@ class _ContainerProvider(ResourceProvider):
             binds={v: {"bind": path, "mode": "rw"} for v, path in (props.get("volumes") or {}).items()},
             restart_policy={"Name": props.get("restart", "unless-stopped")},
             sysctls=props.get("sysctls") or None, init=bool(props.get("init")),
+            extra_hosts=props.get("extra_hosts") or None,
         )
         if props.get("unconfined_proc"):
             # `--security-opt systempaths=unconfined`: a writable /proc/sys for
@@ -148,7 +149,7 @@ class _VolumeProvider(ResourceProvider):
             # Gone behind our back: make it again now, or Docker would create
             # an unlabelled one the moment a container mounts the name.
             keys.append("labels")
-        return DiffResult(changes=bool(keys), replaces=keys)
+        return DiffResult(changes=bool(keys), replaces=keys, delete_before_replace=True)
 
     def delete(self, id_, _props):
         import docker
@@ -161,4 +162,7 @@ class _VolumeProvider(ResourceProvider):
 
 class Volume(Resource, module="docker", name="Volume"):
     def __init__(self, name: str, volume_name: str, labels: dict[str, str], opts: pulumi.ResourceOptions | None = None):
+        # The replacement has the same name: the old one must be gone first,
+        # or deleting it afterwards would delete the new one.
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(delete_before_replace=True))
         super().__init__(_VolumeProvider(), name, {"name": volume_name, "labels": labels}, opts)

@@ -75,7 +75,8 @@ class _RemoteCommandProvider(ResourceProvider):
     def _run(self, props, which: str) -> dict:
         cmd = props.get(which) or props["create"]
         out, err = run(props["connection"], cmd, props.get("stdin"), int(props.get("timeout", 300)))
-        return {**props, "stdout": out[-4000:], "stderr": err[-4000:]}
+        # RFC 8183 XML travels between hosts through stdout: keep it whole.
+        return {**props, "stdout": out[-65536:], "stderr": err[-4000:]}
 
     def create(self, props):
         outs = self._run(props, "create")

@@ -24,16 +24,25 @@ class Session:
 
 
 @dataclass(frozen=True)
+class RtrServer:
+    address: str
+    port: int = 8282
+    refresh: int = 10
+    retry: int = 5
+    expire: int = 600
+
+
+@dataclass(frozen=True)
 class Route:
     net: str
     via: str
 
 
 def render_transit_conf(asn: int, router_id: str, customer: Session, customer_prefixes: list[str],
-                        nexthop_routes: list[Route], peer: Session) -> str:
+                        nexthop_routes: list[Route], peer: Session, rtr: RtrServer | None = None) -> str:
     return render(
         "bird-lab-transit.conf.j2", asn=asn, router_id=router_id, customer=customer,
-        customer_prefixes=customer_prefixes, nexthop_routes=nexthop_routes, peer=peer,
+        customer_prefixes=customer_prefixes, nexthop_routes=nexthop_routes, peer=peer, rtr=rtr,
     )
 
 

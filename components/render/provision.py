@@ -70,9 +70,10 @@ def render_bird_apply(sessions: list[str], rollback_seconds: int = 120, verify_s
 
 
 def render_file_apply(path: str, owner: str = "root:root", mode: str = "0644", check: str | None = None,
-                      reload: str | None = None) -> str:
-    """Install a file from stdin; `check` may use {file} for the candidate."""
+                      reload: str | None = None, dirs: tuple[str, ...] = ()) -> str:
+    """Install a file from stdin; `check` may use {file} for the candidate;
+    `dirs` are made (outermost first) and owned by `owner` too."""
     return render(
-        "file-apply.sh.j2", path=path, owner=owner, mode=mode, check=check, reload=reload,
+        "file-apply.sh.j2", path=path, owner=owner, mode=mode, check=check, reload=reload, dirs=dirs,
         check_comment=f"checked with: {check}" if check else "no check",
     )

@@ -7,6 +7,7 @@ BIRD export filter that admits only the user's prefixes.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pulumi
@@ -110,10 +111,25 @@ def test_vps_and_home_hosts_exist(path):
 
 def test_lab_has_the_whole_world_around_the_user():
     run_program(LAB)
-    assert names_of("host:LabHost") == {"vps", "gw", "transit", "peer", "client", "home"}
+    assert names_of("host:LabHost") == {"vps", "gw", "transit", "peer", "client", "home", "rir", "validator"}
     containers = {inputs["name"] for typ, _, inputs in MOCKS.resources if typ.endswith("docker:Container")}
     assert {"lab-vps", "lab-vps-bird", "lab-vps-nginx", "lab-transit-bird", "lab-peer-bird",
             "lab-home-krill", "lab-home-nginx"} <= containers
+
+
+def test_lab_has_the_rpki_chain_and_a_validator():
+    run_program(LAB)
+    assert names_of("rpki:RirKrill") == {"rir"}
+    assert names_of("rpki:DelegatedCa") == {"user-ca"}
+    assert names_of("rpki:Validator") == {"validator"}
+    containers = {inputs["name"] for typ, _, inputs in MOCKS.resources if typ.endswith("docker:Container")}
+    assert {"lab-rir-krill", "lab-validator-validator"} <= containers
+
+
+def test_roas_from_stack_config_reach_the_users_krill():
+    run_program(LAB)
+    roas = json.loads(inputs_of("user-ca-roas")["stdin"])
+    assert roas == [{"asn": 65536, "prefix": "2001:db8:100::/48", "max_length": 48}]
 
 
 @STACKS

@@ -17,7 +17,7 @@ from components.render import (
     render_route0_conf,
 )
 from components.render.krill import Testbed as KrillTestbed
-from components.render.lab_bird import Route, Session, render_peer_conf, render_transit_conf
+from components.render.lab_bird import Route, RtrServer, Session, render_peer_conf, render_transit_conf
 from components.render.provision import render_bird_apply, render_host_network
 from components.stack import vps_network
 from tests.stack_files import LAB, PROD_EXAMPLE, load_stack_file
@@ -47,6 +47,7 @@ def _transit():
         customer_prefixes=["2001:db8:100::/48"],
         nexthop_routes=[Route("2001:db8:ffff:1::/64", "2001:db8:ffff:2::2")],
         peer=Session("peer", 64497, "2001:db8:ffff:3::1", "2001:db8:ffff:3::2"),
+        rtr=RtrServer("2001:db8:ffff:12::2"),
     )
 
 
@@ -198,3 +199,11 @@ def test_prod_host_provisioning_installs_tools_and_a_persistent_dummy():
     assert "/etc/network/interfaces.d/personal-as-dummy0" in text
     assert "saddr 198.51.100.1 tcp dport 179 accept" in text
     assert subprocess.run(["bash", "-n"], input=text, capture_output=True, text=True).returncode == 0
+
+
+def test_transit_validates_customer_routes_and_rejects_invalid_and_not_found():
+    text = _transit()
+    assert "protocol rpki validator" in text and "remote 2001:db8:ffff:12::2 port 8282;" in text
+    assert "roa_check(r6, net, bgp_path.last) = ROA_INVALID then reject;" in text
+    assert "roa_check(r6, net, bgp_path.last) != ROA_VALID then reject;" in text
+    assert "import table on;" in text and "rpki reload on;" in text

@@ -1,0 +1,164 @@
+"""RPKI: the RIR's Krill (testbed mode, with the LIR under it), the user's
+CA delegated from the LIR, its ROAs, and the validator routers ask over RTR.
+
+Every RFC 8183 exchange is a Pulumi resource: the request comes out of one
+Krill on stdout and goes into the other on stdin, over SSH, so a re-up with
+nothing changed does nothing, and a change re-runs only what depends on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from .container_image import ContainerImage
+from .host import Host
+from .providers.remote_command import RemoteCommand
+from .providers.tls import LabCa, LabCertificate
+from .render.krill import STORAGE_URI, Testbed, render_krill_conf
+from .render.provision import render_file_apply
+from .render.rpki import (
+    Resources, ca_request, ca_set_contact, lir_setup, parent_add_child, pubd_add_publisher, roas_apply, roas_json,
+)
+from .service import ServiceArgs, ServiceContainer
+
+KRILL_CONF = "/etc/krill/krill.conf"
+KRILL_MOUNTS = ["/etc/krill", "/var/lib/krill"]
+KRILL_RESTART = "pkill -x krill || true"
+# Krill's HTTP client trusts these roots for its parent and repository.
+LAB_CA_FOR_KRILL = "/etc/krill/lab-ca.crt"
+
+
+def file_command(name: str, host: Host, path: str, content: pulumi.Input[str], parent: pulumi.Resource,
+                 owner: str = "root:root", mode: str = "0644", reload: str | None = None,
+                 after: list[pulumi.Resource] | None = None, dirs: tuple[str, ...] = ()) -> RemoteCommand:
+    return RemoteCommand(
+        name, connection=host.connection,
+        create=render_file_apply(path, owner=owner, mode=mode, reload=reload, dirs=dirs),
+        stdin=content, opts=pulumi.ResourceOptions(parent=parent, depends_on=[*host.ready, *(after or [])]),
+    )
+
+
+@dataclass
+class RirKrillArgs:
+    stack: str
+    host: Host
+    image: ContainerImage
+    name: str  # rir.lab
+    admin_token: pulumi.Input[str]
+    tls_ca: LabCa
+    lir: str
+    lir_resources: Resources
+    after: list[pulumi.Resource]
+
+
+class RirKrill(pulumi.ComponentResource):
+    """Krill in testbed mode on rir: CAs `ta` and `testbed` (the RIR), its
+    publication server, and the sponsoring LIR as testbed's child."""
+
+    RIR_CA = "testbed"
+    PORT = 3000
+
+    def __init__(self, name: str, args: RirKrillArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("personal-as:rpki:RirKrill", name, None, opts)
+        base = f"https://{args.name}:{self.PORT}/"
+        self.service_uri = base
+        self.tal_url = f"{base}ta/ta.tal"
+        cert = LabCertificate(f"{name}-cert", args.tls_ca, [args.name], opts=pulumi.ResourceOptions(parent=self))
+        ssl_dir = f"{STORAGE_URI}ssl"
+        # Krill writes its data beside these: the whole path must be its own.
+        dirs = ("/var/lib/krill", STORAGE_URI.rstrip("/"), ssl_dir)
+        files = [
+            file_command(f"{name}-tls-cert", args.host, f"{ssl_dir}/cert.pem", cert.cert_pem, self,
+                         owner="krill:krill", after=args.after, dirs=dirs),
+            file_command(f"{name}-tls-key", args.host, f"{ssl_dir}/key.pem", pulumi.Output.secret(cert.key_pem),
+                         self, owner="krill:krill", mode="0600", after=args.after, dirs=dirs),
+        ]
+        conf = pulumi.Output.secret(pulumi.Output.from_input(args.admin_token).apply(
+            lambda token: render_krill_conf(token, base, listen_ip="::", https_mode="existing",
+                                            testbed=Testbed(base, args.name))
+        ))
+        files.append(file_command(f"{name}-config", args.host, KRILL_CONF, conf, self, owner="krill:krill",
+                                  mode="0600", reload=KRILL_RESTART, after=args.after))
+        self.krill = ServiceContainer(f"{name}-krill", ServiceArgs(
+            stack=args.stack, host=args.host, service="krill", image=args.image, mounts=KRILL_MOUNTS, after=files,
+        ), opts=pulumi.ResourceOptions(parent=self))
+        self.lir = RemoteCommand(
+            f"{name}-lir", connection=args.host.connection,
+            create=lir_setup(args.lir, self.RIR_CA, args.lir_resources), timeout=180,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.krill]),
+        )
+        self.register_outputs({"tal_url": self.tal_url})
+
+
+@dataclass
+class DelegatedCaArgs:
+    home: Host
+    parent_host: Host  # where the parent CA and the repository live
+    handle: str
+    parent_handle: str
+    resources: Resources
+    roas: list[tuple[int, str, int]]  # (origin, prefix, max_length)
+    after_home: list[pulumi.Resource]
+    after_parent: list[pulumi.Resource]
+
+
+class DelegatedCa(pulumi.ComponentResource):
+    """The user's CA: child of the LIR, publishing in the RIR's repository,
+    signing the ROAs from stack config."""
+
+    def __init__(self, name: str, args: DelegatedCaArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("personal-as:rpki:DelegatedCa", name, None, opts)
+
+        def on_home(suffix: str, script: str, stdin=None, after=()) -> RemoteCommand:
+            return RemoteCommand(f"{name}-{suffix}", connection=args.home.connection, create=script, stdin=stdin,
+                                 timeout=180, opts=pulumi.ResourceOptions(
+                                     parent=self, depends_on=[*args.after_home, *after]))
+
+        def on_parent(suffix: str, script: str, stdin, after=()) -> RemoteCommand:
+            return RemoteCommand(f"{name}-{suffix}", connection=args.parent_host.connection, create=script,
+                                 stdin=stdin, timeout=180, opts=pulumi.ResourceOptions(
+                                     parent=self, depends_on=[*args.after_parent, *after]))
+
+        # RFC 8183 child request -> parent response (provisioning, RFC 6492).
+        self.child_request = on_home("child-request", ca_request(args.handle, "child"))
+        self.parent_response = on_parent("add-child", parent_add_child(
+            args.parent_handle, args.handle, args.resources), self.child_request.stdout)
+        self.parent = on_home("set-parent", ca_set_contact(args.handle, "parents"), self.parent_response.stdout)
+        # RFC 8183 publisher request -> repository response (publication, RFC 8181).
+        self.publisher_request = on_home("publisher-request", ca_request(args.handle, "publisher"),
+                                         after=[self.child_request])
+        self.repository_response = on_parent("add-publisher", pubd_add_publisher(args.handle),
+                                             self.publisher_request.stdout)
+        self.repo = on_home("set-repo", ca_set_contact(args.handle, "repo"), self.repository_response.stdout,
+                            after=[self.parent])
+        # ROAs as code: applied as a delta against what Krill holds.
+        self.roas = on_home("roas", roas_apply(args.handle), roas_json(args.roas), after=[self.parent, self.repo])
+        self.register_outputs({})
+
+
+@dataclass
+class ValidatorArgs:
+    stack: str
+    host: Host
+    image: ContainerImage
+    tal_url: str
+    tls_ca: LabCa
+    refresh_seconds: int
+    after: list[pulumi.Resource]
+
+
+class Validator(pulumi.ComponentResource):
+    """rpki-client + StayRTR, trusting only the lab's TAL."""
+
+    def __init__(self, name: str, args: ValidatorArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("personal-as:rpki:Validator", name, None, opts)
+        ca = file_command(f"{name}-lab-ca", args.host, "/etc/personal-as/lab-ca.crt", args.tls_ca.cert_pem, self,
+                          after=args.after)
+        self.service = ServiceContainer(f"{name}-validator", ServiceArgs(
+            stack=args.stack, host=args.host, service="validator", image=args.image,
+            mounts=["/etc/personal-as"], after=[ca],
+            env={"TAL_URL": args.tal_url, "REFRESH_SECONDS": str(args.refresh_seconds)},
+        ), opts=pulumi.ResourceOptions(parent=self))
+        self.register_outputs({})
