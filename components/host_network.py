@@ -13,11 +13,14 @@ from .render.provision import render_host_network
 
 class HostNetwork(pulumi.ComponentResource):
     def __init__(self, name: str, host: Host, spec: HostNetworkSpec, after: list[pulumi.Resource] | None = None,
-                 opts: pulumi.ResourceOptions | None = None):
+                 links: list | None = None, opts: pulumi.ResourceOptions | None = None):
         super().__init__("personal-as:net:HostNetwork", name, None, opts)
         self.script = render_host_network(spec)
+        # A re-made cable of this host's comes up down and bare: provision again.
+        mine = [link for link in (links or []) if link.touches(spec.host)]
         self.command = RemoteCommand(
             f"{name}-provision", connection=host.connection, create=self.script,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*host.ready, *(after or [])]),
+            triggers=[link.serial for link in mine],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*host.ready, *(after or []), *mine]),
         )
         self.register_outputs({})

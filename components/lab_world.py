@@ -29,7 +29,7 @@ SHARED_PATHS = {
     "home": {"/etc/krill": "krill-etc", "/var/lib/krill": "krill-data", "/etc/nginx/personal-as": "nginx-etc",
              "/run/nginx": "nginx-run", "/etc/nginx/tls": "tls"},
     "rir": {"/etc/krill": "krill-etc", "/var/lib/krill": "krill-data"},
-    "validator": {"/etc/personal-as": "validator-etc"},
+    "validator": {"/etc/personal-as": "validator-etc", "/var/lib/rpki-client": "vrps"},
 }
 
 
@@ -70,7 +70,7 @@ class LabWorld(pulumi.ComponentResource):
             h: HostNetwork(f"{h}-network", self.hosts[h], HostNetworkSpec(
                 host=h, router=h in plan.routers, addresses=tuple(plan.addresses_of(h)),
                 routes=plan.routes.get(h, ()), mgmt_if=MGMT_IF,
-            ), after=self.links, opts=child)
+            ), links=self.links, opts=child)
             for h in ("gw", "transit", "peer", "client", "rir", "validator")
         }
         up = cfg.upstreams[0]

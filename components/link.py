@@ -17,4 +17,9 @@ class Link(pulumi.ComponentResource):
             a_container_id=a.container.container_id, b_container_id=b.container.container_id,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[a.container, b.container]),
         )
+        self.plan = plan
+        self.serial = self.veth.serial
         self.register_outputs({})
+
+    def touches(self, host: str) -> bool:
+        return host in (self.plan.a.host, self.plan.b.host)

@@ -134,7 +134,14 @@ class DelegatedCa(pulumi.ComponentResource):
         self.repo = on_home("set-repo", ca_set_contact(args.handle, "repo"), self.repository_response.stdout,
                             after=[self.parent])
         # ROAs as code: applied as a delta against what Krill holds.
-        self.roas = on_home("roas", roas_apply(args.handle), roas_json(args.roas), after=[self.parent, self.repo])
+        self.roas = RemoteCommand(
+            f"{name}-roas", connection=args.home.connection, create=roas_apply(args.handle),
+            stdin=roas_json(args.roas), timeout=180,
+            # ROAs changed behind Pulumi's back (in Krill's UI or API) are put
+            # back on the next up: the diff asks Krill what it really holds.
+            drift_check=roas_apply(args.handle, check_only=True),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after_home, self.parent, self.repo]),
+        )
         self.register_outputs({})
 
 
@@ -158,7 +165,7 @@ class Validator(pulumi.ComponentResource):
                           after=args.after)
         self.service = ServiceContainer(f"{name}-validator", ServiceArgs(
             stack=args.stack, host=args.host, service="validator", image=args.image,
-            mounts=["/etc/personal-as"], after=[ca],
+            mounts=["/etc/personal-as", "/var/lib/rpki-client"], after=[ca],
             env={"TAL_URL": args.tal_url, "REFRESH_SECONDS": str(args.refresh_seconds)},
         ), opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({})

@@ -133,7 +133,8 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         outputs["hosts"] = {h: {"ssh": f"{s.user}@{s.address}:{s.port}"} for h, s in cfg.hosts.items()}
 
     vps, home = hosts["vps"], hosts["home"]
-    vps_net = HostNetwork("vps-network", vps, vps_spec, after=router_after)
+    vps_net = HostNetwork("vps-network", vps, vps_spec, after=router_after,
+                          links=world.links if cfg.is_lab else None)
     bird_conf = pulumi.Output.secret(
         pulumi.Output.all(**passwords).apply(lambda pw: render_bird_conf(cfg, pw))
     )
@@ -148,7 +149,7 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
     ))
 
     home_net = HostNetwork("home-network", home, home_network(
-        cfg.is_lab, plan.addresses_of("home") if cfg.is_lab else ()), after=world.links if cfg.is_lab else [])
+        cfg.is_lab, plan.addresses_of("home") if cfg.is_lab else ()), links=world.links if cfg.is_lab else None)
     token = (
         pulumi.Output.secret(cfg.krill.admin_token.get_secret_value()) if cfg.krill.admin_token
         else RandomToken("krill-admin-token", purpose="krill-admin-token").value

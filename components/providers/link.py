@@ -53,14 +53,23 @@ class _VethProvider(ResourceProvider):
         _sh("ip", "link", "set", tmp_b, "netns", pb)
         _in_ns(pa, "ip", "link", "set", "dev", tmp_a, "name", props["a_if"])
         _in_ns(pb, "ip", "link", "set", "dev", tmp_b, "name", props["b_if"])
-        return CreateResult(id_=f"{props['a']}:{props['a_if']}--{props['b']}:{props['b_if']}", outs=props)
+        import uuid
+
+        # A new cable each time: hosts re-run their provisioning (addresses,
+        # link up) when the serial of a cable of theirs changes.
+        return CreateResult(id_=f"{props['a']}:{props['a_if']}--{props['b']}:{props['b_if']}",
+                            outs={**props, "serial": uuid.uuid4().hex})
 
     def diff(self, _id, olds, news):
         keys = [k for k in ("a", "a_if", "b", "b_if", "a_container_id", "b_container_id") if olds.get(k) != news.get(k)]
+        if not olds.get("serial"):
+            keys.append("serial")  # wired before cables had serials: wire again once
         if not keys:
             try:
-                if not _link_exists(_pid(news["a"]), news["a_if"]):
-                    keys.append("a_if")  # the namespace was recreated: wire it again
+                # Both ends must still be there: a namespace recreated or a
+                # cable cut on either side means wiring it again.
+                if not (_link_exists(_pid(news["a"]), news["a_if"]) and _link_exists(_pid(news["b"]), news["b_if"])):
+                    keys.append("a_if")
             except Exception:  # noqa: BLE001
                 keys.append("a")
         return DiffResult(changes=bool(keys), replaces=keys, delete_before_replace=True)
@@ -78,12 +87,14 @@ class _VethProvider(ResourceProvider):
 
 
 class Veth(Resource, module="net", name="Veth"):
+    serial: pulumi.Output[str]
+
     def __init__(self, name: str, a: str, a_if: str, b: str, b_if: str,
                  a_container_id: pulumi.Input[str], b_container_id: pulumi.Input[str],
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__(_VethProvider(), name, {
             "a": a, "a_if": a_if, "b": b, "b_if": b_if,
-            "a_container_id": a_container_id, "b_container_id": b_container_id,
+            "a_container_id": a_container_id, "b_container_id": b_container_id, "serial": None,
         }, opts)
 
 

@@ -92,6 +92,14 @@ class _RemoteCommandProvider(ResourceProvider):
             # The host itself is new (its connection is not known until it
             # exists): run the command again there. Commands are idempotent.
             changed.append("connection")
+        if not changed and isinstance(news.get("drift_check"), str) and isinstance(news.get("stdin"), (str, type(None))):
+            # Ask the host whether reality still matches; a non-zero exit is drift.
+            try:
+                run(conn, news["drift_check"], news.get("stdin"), 60)
+            except RemoteCommandError as err:
+                if "cannot reach" in str(err):
+                    raise
+                changed.append("drift")
         return DiffResult(changes=bool(changed), replaces=[])
 
     def update(self, _id, _olds, news):
@@ -120,7 +128,7 @@ class RemoteCommand(Resource, module="remote", name="Command"):
     def __init__(self, name: str, connection: pulumi.Input[dict], create: pulumi.Input[str],
                  update: pulumi.Input[str] | None = None, delete: pulumi.Input[str] | None = None,
                  stdin: pulumi.Input[str] | None = None, triggers: list | None = None, timeout: int = 300,
-                 opts: pulumi.ResourceOptions | None = None):
+                 drift_check: str | None = None, opts: pulumi.ResourceOptions | None = None):
         # stdin often carries a rendered config with a password in it.
         opts = pulumi.ResourceOptions.merge(
             opts, pulumi.ResourceOptions(additional_secret_outputs=["stdin", "connection"])
@@ -128,6 +136,7 @@ class RemoteCommand(Resource, module="remote", name="Command"):
         super().__init__(
             _RemoteCommandProvider(), name,
             {"connection": connection, "create": create, "update": update, "delete": delete,
-             "stdin": stdin, "triggers": triggers or [], "timeout": timeout, "stdout": None, "stderr": None},
+             "stdin": stdin, "triggers": triggers or [], "timeout": timeout, "drift_check": drift_check,
+             "stdout": None, "stderr": None},
             opts,
         )

@@ -46,8 +46,9 @@ def ca_set_contact(ca: str, what: str) -> str:
     return _with_api(render("rpki/ca-set-contact.sh.j2", ca=ca, what=what))
 
 
-def roas_apply(ca: str) -> str:
-    return _with_api(render("rpki/roas-apply.sh.j2", ca=ca))
+def roas_apply(ca: str, check_only: bool = False) -> str:
+    """Apply the ROA delta; with check_only, exit 1 if there is one instead."""
+    return _with_api(render("rpki/roas-apply.sh.j2", ca=ca, check_only=check_only))
 
 
 def roas_json(roas: list[tuple[int, str, int]]) -> str:

@@ -9,6 +9,9 @@ if [ -f /etc/personal-as/lab-ca.crt ]; then
   cp /etc/personal-as/lab-ca.crt /usr/local/share/ca-certificates/personal-as-lab.crt
   update-ca-certificates >/dev/null 2>&1
 fi
+# The output directory is shared with the host so the VRPs can be inspected
+# there; a fresh volume belongs to root.
+chown _rpki-client /var/lib/rpki-client /var/cache/rpki-client
 until curl -fsS --max-time 10 -o /etc/personal-as/lab.tal "$TAL_URL"; do
   echo "waiting for the TAL at $TAL_URL" >&2; sleep 3
 done
