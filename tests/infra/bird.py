@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import shlex
 import time
 
 SOCKET = "/run/bird/bird.ctl"
 
 
 def birdc(host, command: str) -> str:
-    res = host.run(f"birdc -s {SOCKET} {command}")
+    res = host.run(f"birdc -s {SOCKET} {shlex.quote(command)}")
     assert res.rc == 0, res.stderr
     return res.stdout
 

@@ -82,3 +82,13 @@ def cfg():
 @pytest.fixture(scope="session")
 def plan():
     return stack.plan()
+
+
+@pytest.fixture(scope="session")
+def rir(ssh_config):
+    return _host("rir", ssh_config)
+
+
+@pytest.fixture(scope="session")
+def validator(ssh_config):
+    return _host("validator", ssh_config)

@@ -1,0 +1,90 @@
+"""RPKI, for real: the RIR's Krill, the LIR under it, the user's own Krill
+as a delegated child, a validator that trusts only the lab TAL, and
+route-origin validation at transit."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.infra.bird import birdc, has_route, wait_until
+from tests.infra.krill import krill_api, vrps
+
+
+@pytest.fixture(scope="module")
+def handle(cfg):
+    return cfg.krill.handle
+
+
+def test_users_krill_is_healthy(home):
+    assert home.run("curl -fsSk -m 5 https://127.0.0.1:3000/health").rc == 0
+
+
+def test_users_ca_has_lir_at_the_rir_as_its_parent(home, handle):
+    parents = krill_api(home, f"cas/{handle}/parents")
+    assert "lir" in str(parents)
+    contact = krill_api(home, f"cas/{handle}/parents/lir")
+    assert "https://rir.lab:3000/rfc6492/lir" in str(contact)
+
+
+def test_users_ca_publishes_at_the_rirs_repository(home, handle):
+    repo = krill_api(home, f"cas/{handle}/repo")
+    assert "https://rir.lab:3000/rfc8181/" in str(repo)
+
+
+def test_users_ca_holds_the_users_prefixes_and_asn(home, cfg, handle):
+    resources = krill_api(home, f"cas/{handle}")["resources"]
+    for prefix in cfg.prefixes:
+        assert prefix in resources["ipv6" if ":" in prefix else "ipv4"]
+    assert f"AS{cfg.asn}" in resources["asn"]
+
+
+def test_roas_in_krill_are_exactly_the_stack_config(home, cfg, handle):
+    have = {(int(str(r["asn"]).removeprefix("AS")), r["prefix"], r.get("max_length")) for r in
+            krill_api(home, f"cas/{handle}/routes")}
+    want = {(cfg.roa_origin(r), r.prefix, r.effective_max_length) for r in cfg.roas}
+    assert have == want
+
+
+def test_rir_runs_the_testbed_with_the_lir_as_its_child(rir):
+    assert {"testbed", "lir"} <= {c["handle"] for c in krill_api(rir, "cas")["cas"]}
+    assert "testbed" in str(krill_api(rir, "cas/lir/parents"))
+
+
+def test_roa_is_published_in_the_repository(rir, handle):
+    listing = rir.check_output("find /var/lib/krill/data/repo -name '*.roa' -path '*rsync*'")
+    assert listing.strip(), "no ROA object in the repository"
+
+
+def test_validator_trusts_only_the_lab_tal(validator):
+    tals = validator.run("ls /etc/tals 2>/dev/null").stdout.split()
+    assert tals == []
+
+
+@pytest.mark.parametrize("field", ["asn", "prefix", "maxLength"])
+def test_validator_holds_the_vrp(validator, cfg, field):
+    roa = cfg.roas[0]
+    want = {"asn": cfg.roa_origin(roa), "prefix": roa.prefix, "maxLength": roa.effective_max_length}
+    assert wait_until(lambda: any(v["prefix"] == roa.prefix for v in vrps(validator)), 90)
+    got = next(v for v in vrps(validator) if v["prefix"] == roa.prefix)
+    assert got[field] == want[field]
+
+
+def test_rtr_session_on_transit_is_established(transit):
+    assert wait_until(lambda: "Established" in birdc(transit, "show protocols validator"), 60)
+
+
+def test_transit_finds_the_users_route_rpki_valid(transit, cfg):
+    prefix = str(cfg.v6_networks[0])
+    assert wait_until(lambda: has_route(transit, prefix), 120)
+    # BIRD prints (enum 35)1 for VALID, 2 for INVALID and 0 for UNKNOWN.
+    assert birdc(transit, f"eval roa_check(r6, {prefix}, {cfg.asn})").strip().endswith("(enum 35)1")
+
+
+def test_transit_rejects_an_origin_without_a_roa(transit, cfg):
+    prefix = str(cfg.v6_networks[0])
+    assert birdc(transit, f"eval roa_check(r6, {prefix}, 64511)").strip().endswith("(enum 35)2")
+
+
+def test_krill_on_home_is_not_reachable_from_outside(home):
+    rules = home.check_output("nft list table inet personal_as")
+    assert "3000" not in rules
