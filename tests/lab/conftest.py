@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.infra.conftest import client, gw, home, peer, ssh_config, transit, vps  # noqa: F401 - fixtures
+from tests.infra.conftest import (  # noqa: F401 - fixtures
+    cfg, client, gw, home, peer, rir, ssh_config, transit, validator, vps,
+)
 from tests.infra.stack import STACK
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,6 +18,9 @@ def test_second_up_reports_no_changes(lab_is_up):
 def test_new_prefix_and_password_are_applied_by_reload(lab_is_up, restore_stack_file, vps, transit, peer):
     before = lab_containers()
     pulumi("config", "set", "--path", "prefixes[1]", NEW_PREFIX)
+    # Transit validates origins: the new block needs its ROA to be accepted.
+    pulumi("config", "set", "--path", "roas[1].prefix", NEW_PREFIX)
+    pulumi("config", "set", "--path", "roas[1].max_length", "48")
     pulumi("config", "set", "--secret", "--path", "upstreams[0].password", "rotated-md5-secret")
 
     preview = pulumi("preview", "--diff", "--json")
@@ -26,6 +29,8 @@ def test_new_prefix_and_password_are_applied_by_reload(lab_is_up, restore_stack_
         "transit-router-config",   # the provider's side: password and prefix list
         "gw-network-provision",    # the provider routes the new block to vps
         "route0-page",             # the page names the prefixes it serves from
+        "user-ca-add-child",       # the LIR certifies the new block to the user's CA
+        "user-ca-roas",            # and the user's CA signs a ROA for it
     }
     assert "rotated-md5-secret" not in preview.stdout + preview.stderr
 

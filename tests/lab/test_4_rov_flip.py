@@ -1,0 +1,67 @@
+"""The negative scenario: a ROA with the wrong origin makes the route
+RPKI-invalid, transit drops it and the client loses route0; putting it back
+recovers everything. Each direction is bounded by the lab's timers."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from tests.infra.bird import has_route, wait_until
+from tests.infra.krill import krill_api, vrps
+from tests.lab.conftest import changed_resources, pulumi
+
+BOUND_S = 60  # validator refresh 10 s + StayRTR refresh 10 s + BIRD RTR refresh 10 s, with margin
+WRONG_ORIGIN = 64511
+PREFIX = "2001:db8:100::/48"
+URL = "http://[2001:db8:100::80]/"
+
+
+def fetch_ok(client) -> bool:
+    return client.run(f"curl -fsS -m 3 {URL}").rc == 0
+
+
+def timed(check, bound: float = BOUND_S) -> float:
+    start = time.monotonic()
+    assert wait_until(check, bound), f"not within {bound}s"
+    return time.monotonic() - start
+
+
+def test_wrong_origin_makes_the_route_invalid_everywhere(lab_is_up, restore_stack_file, transit, peer, client):
+    assert wait_until(lambda: has_route(transit, PREFIX) and fetch_ok(client), 120)
+    pulumi("config", "set", "--path", "roas[0].origin", str(WRONG_ORIGIN))
+    assert changed_resources(pulumi("preview", "--json").stdout) == {"user-ca-roas"}
+    pulumi("up", "--yes", "--skip-preview")
+    took = timed(lambda: not has_route(transit, PREFIX))
+    print(f"valid -> invalid at transit: {took:.1f}s")
+    assert wait_until(lambda: not has_route(peer, PREFIX), 30)
+    assert not fetch_ok(client)
+
+
+def test_restoring_the_origin_recovers(lab_is_up, transit, peer, client):
+    pulumi("up", "--yes", "--skip-preview")
+    took = timed(lambda: has_route(transit, PREFIX))
+    print(f"invalid -> valid at transit: {took:.1f}s")
+    assert wait_until(lambda: has_route(peer, PREFIX), 30)
+    assert wait_until(lambda: fetch_ok(client), 30)
+    pulumi("preview", "--expect-no-changes")
+
+
+def test_a_roa_deleted_in_krill_is_put_back_by_the_next_up(lab_is_up, home, validator, transit, cfg):
+    handle = cfg.krill.handle
+    delta = json.dumps({"added": [], "removed": [{"asn": cfg.asn, "prefix": PREFIX, "max_length": 48}]})
+    token = "sed -n 's/^admin_token = \"\\(.*\\)\"$/\\1/p' /etc/krill/krill.conf"
+    home.check_output(
+        f"printf 'Authorization: Bearer %s\\n' \"$({token})\" | curl -fsSk -m 10 -H @- "
+        f"-H 'Content-Type: application/json' -d '{delta}' https://127.0.0.1:3000/api/v1/cas/{handle}/routes"
+    )
+    assert krill_api(home, f"cas/{handle}/routes") == []
+    took = timed(lambda: not any(v["prefix"] == PREFIX for v in vrps(validator)))
+    print(f"ROA deleted in Krill -> VRP gone at the validator: {took:.1f}s")
+    assert wait_until(lambda: not has_route(transit, PREFIX), BOUND_S)
+
+    pulumi("up", "--yes", "--skip-preview")
+    assert len(krill_api(home, f"cas/{handle}/routes")) == 1
+    took = timed(lambda: has_route(transit, PREFIX))
+    print(f"ROA restored by pulumi up -> valid at transit: {took:.1f}s")
+    pulumi("preview", "--expect-no-changes")
