@@ -29,7 +29,8 @@ def test_new_prefix_and_password_are_applied_by_reload(lab_is_up, restore_stack_
         "transit-router-config",   # the provider's side: password and prefix list
         "gw-network-provision",    # the provider routes the new block to vps
         "route0-page",             # the page names the prefixes it serves from
-        "user-ca-add-child",       # the LIR certifies the new block to the user's CA
+        "user-ca-add-child",       # the LIR certifies the new block to the user's CA,
+        "user-ca-set-parent",      # whose answer is unknown until the LIR gives it
         "user-ca-roas",            # and the user's CA signs a ROA for it
     }
     assert "rotated-md5-secret" not in preview.stdout + preview.stderr
