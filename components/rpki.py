@@ -169,3 +169,46 @@ class Validator(pulumi.ComponentResource):
             env={"TAL_URL": args.tal_url, "REFRESH_SECONDS": str(args.refresh_seconds)},
         ), opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({})
+
+
+@dataclass
+class PortalOnboardingArgs:
+    home: Host
+    handle: str
+    parent_response: str | None  # XML text, when the operator has it
+    repository_response: str | None
+    roas: list[tuple[int, str, int]]
+    after_home: list[pulumi.Resource]
+
+
+class PortalOnboarding(pulumi.ComponentResource):
+    """The user's CA under a real parent, whose portal takes the RFC 8183
+    requests and hands back responses: the seed's order, step by step.
+
+    1. create the CA; 2. its child request goes out (a stack output) to the
+    portal; 3. the parent response comes back as a file, and the parent is
+    added; 4. the same for the repository; 5. then the ROAs.
+    """
+
+    def __init__(self, name: str, args: PortalOnboardingArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("personal-as:rpki:PortalOnboarding", name, None, opts)
+
+        def on_home(suffix: str, script: str, stdin=None, after=(), drift_check=None) -> RemoteCommand:
+            return RemoteCommand(f"{name}-{suffix}", connection=args.home.connection, create=script, stdin=stdin,
+                                 timeout=180, drift_check=drift_check, opts=pulumi.ResourceOptions(
+                                     parent=self, depends_on=[*args.after_home, *after]))
+
+        self.child_request = on_home("child-request", ca_request(args.handle, "child", xml=True))
+        self.publisher_request = on_home("publisher-request", ca_request(args.handle, "publisher", xml=True),
+                                         after=[self.child_request])
+        done: list[pulumi.Resource] = []
+        if args.parent_response:
+            done.append(on_home("set-parent", ca_set_contact(args.handle, "parents", wait=False),
+                                args.parent_response, after=[self.child_request]))
+        if args.repository_response:
+            done.append(on_home("set-repo", ca_set_contact(args.handle, "repo"), args.repository_response,
+                                after=[self.publisher_request, *done]))
+        if len(done) == 2:
+            on_home("roas", roas_apply(args.handle), roas_json(args.roas), after=done,
+                    drift_check=roas_apply(args.handle, check_only=True))
+        self.register_outputs({})

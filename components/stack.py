@@ -24,7 +24,10 @@ from .lab_world import LabWorld, LabWorldArgs
 from .providers.secrets import RandomToken
 from .providers.tls import LabCa
 from .render.rpki import Resources
-from .rpki import DelegatedCa, DelegatedCaArgs, RirKrill, RirKrillArgs, Validator, ValidatorArgs
+from .rpki import (
+    DelegatedCa, DelegatedCaArgs, PortalOnboarding, PortalOnboardingArgs, RirKrill, RirKrillArgs, Validator,
+    ValidatorArgs,
+)
 from .render import render_bird_conf, render_route0_conf, render_route0_page
 from .render.provision import Firewall, PrefixInterface
 from .render.provision import HostNetwork as HostNetworkSpec
@@ -78,6 +81,16 @@ def vps_network(cfg: StackConfig, lab: bool, addresses=(), routes=()) -> HostNet
 def home_network(lab: bool, addresses=()) -> HostNetworkSpec:
     return HostNetworkSpec(host="home", router=False, addresses=tuple(addresses), firewall=Firewall(tcp_ports=(443,)),
                            install_tools=not lab, mgmt_if=MGMT_IF if lab else None)
+
+
+def _read_optional(path: str | None) -> str | None:
+    """An RFC 8183 response the operator saved from their parent's portal."""
+    if not path:
+        return None
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise FileNotFoundError(f"personal-as:krill: response file {path!r} does not exist")
+    return file.read_text()
 
 
 def build_lab_rpki(stack: str, cfg: StackConfig, world: LabWorld, images: dict[str, ContainerImage], tls_ca: LabCa,
@@ -163,6 +176,17 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
     ), opts=pulumi.ResourceOptions(depends_on=[home_net]))
     if cfg.is_lab:
         build_lab_rpki(stack, cfg, world, images, tls_ca, krill, home_net)
+    else:
+        onboarding = PortalOnboarding("user-ca", PortalOnboardingArgs(
+            home=home, handle=cfg.krill.handle,
+            parent_response=_read_optional(cfg.krill.parent_response_file),
+            repository_response=_read_optional(cfg.krill.repository_response_file),
+            roas=[(cfg.roa_origin(r), r.prefix, r.effective_max_length) for r in cfg.roas],
+            after_home=[krill.krill, home_net],
+        ))
+        # Step 2 of the seed's order: hand these to the parent's portal.
+        outputs["krill_child_request_xml"] = onboarding.child_request.stdout
+        outputs["krill_publisher_request_xml"] = onboarding.publisher_request.stdout
 
     outputs.update({
         "route0_url": f"http://[{route0}]/",

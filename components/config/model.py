@@ -192,6 +192,10 @@ class Host(Strict):
 
 class Krill(Strict):
     handle: str = "personal"
+    # Prod onboarding with a parent reached through a portal: the RFC 8183
+    # responses it gives back, as files on the machine running pulumi.
+    parent_response_file: str | None = None
+    repository_response_file: str | None = None
     # Optional: without it the stack generates one and keeps it in the state.
     admin_token: SecretStr | None = None
 

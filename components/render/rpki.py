@@ -27,10 +27,11 @@ def lir_setup(lir: str, rir_ca: str, resources: Resources) -> str:
     return _with_api(render("rpki/lir-setup.sh.j2", lir=lir, rir_ca=rir_ca, resources=resources))
 
 
-def ca_request(ca: str, kind: str) -> str:
-    """Create the CA if needed; print its `child` or `publisher` request (JSON)."""
+def ca_request(ca: str, kind: str, xml: bool = False) -> str:
+    """Create the CA if needed; print its `child` or `publisher` request
+    (JSON for our own parent's API, the RFC 8183 XML for a portal)."""
     assert kind in ("child", "publisher")
-    return _with_api(render("rpki/ca-create.sh.j2", ca=ca, kind=kind))
+    return _with_api(render("rpki/ca-create.sh.j2", ca=ca, kind=kind, fmt="xml" if xml else "json"))
 
 
 def parent_add_child(parent: str, child: str, resources: Resources) -> str:
@@ -41,9 +42,11 @@ def pubd_add_publisher(publisher: str) -> str:
     return _with_api(render("rpki/pubd-add-publisher.sh.j2", publisher=publisher))
 
 
-def ca_set_contact(ca: str, what: str) -> str:
+def ca_set_contact(ca: str, what: str, wait: bool = True) -> str:
+    """Take the parent or repository response on stdin; for `repo`, wait
+    until the certificate from the parent has arrived (unless `wait` is off)."""
     assert what in ("parents", "repo")
-    return _with_api(render("rpki/ca-set-contact.sh.j2", ca=ca, what=what))
+    return _with_api(render("rpki/ca-set-contact.sh.j2", ca=ca, what=what, wait=wait))
 
 
 def roas_apply(ca: str, check_only: bool = False) -> str:

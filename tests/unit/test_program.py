@@ -8,6 +8,7 @@ BIRD export filter that admits only the user's prefixes.
 from __future__ import annotations
 
 import json
+import sys
 import re
 
 import pulumi
@@ -186,3 +187,34 @@ def test_secrets_never_reach_container_environments(path):
         if typ.endswith("docker:Container"):
             env = " ".join(f"{k}={v}" for k, v in (inputs.get("env") or {}).items())
             assert "unit-secret" not in env and "mock-token" not in env, name
+
+
+def test_prod_onboarding_writes_out_the_requests_for_the_parents_portal():
+    outputs = run_program(PROD_EXAMPLE)
+    assert {"krill_child_request_xml", "krill_publisher_request_xml"} <= set(outputs)
+    assert names_of("rpki:PortalOnboarding") == {"user-ca"}
+    named = {name for _, name, _ in MOCKS.resources}
+    assert {"user-ca-child-request", "user-ca-publisher-request"} <= named
+    # Without the responses nothing is sent to a parent, and no ROA is made yet.
+    assert not {"user-ca-set-parent", "user-ca-set-repo", "user-ca-roas"} & named
+
+
+def test_prod_onboarding_takes_the_portals_responses_from_files(tmp_path, monkeypatch):
+    from tests import stack_files
+
+    parent, repo = tmp_path / "parent.xml", tmp_path / "repo.xml"
+    parent.write_text("<parent_response/>")
+    repo.write_text("<repository_response/>")
+    original = stack_files.load_stack_file
+
+    def with_responses(path, placeholder="test-secret-value"):
+        raw, secret = original(path, placeholder)
+        raw["krill"] = {**raw["krill"], "parent_response_file": str(parent), "repository_response_file": str(repo)}
+        return raw, secret
+
+    monkeypatch.setattr(sys.modules[__name__], "load_stack_file", with_responses)
+    run_program(PROD_EXAMPLE)
+    assert inputs_of("user-ca-set-parent")["stdin"] == "<parent_response/>"
+    assert inputs_of("user-ca-set-repo")["stdin"] == "<repository_response/>"
+    roas = json.loads(inputs_of("user-ca-roas")["stdin"])
+    assert roas == [{"asn": 215634, "prefix": "2a0f:85c1:362::/48", "max_length": 48}]
