@@ -4,6 +4,8 @@ route-origin validation at transit."""
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
 
 from tests.infra.bird import birdc, has_route, wait_until
@@ -31,10 +33,24 @@ def test_users_ca_publishes_at_the_rirs_repository(home, handle):
     assert "https://rir.lab:3000/rfc8181/" in str(repo)
 
 
+def resource_blocks(text: str) -> list:
+    """Krill's resource notation ("a/len, b-c") as networks; it aggregates
+    adjacent blocks, so 100::/48 and 101::/48 come back as 100::/47."""
+    blocks = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        if "-" in item:
+            lo, hi = item.split("-")
+            blocks += ipaddress.summarize_address_range(ipaddress.ip_address(lo), ipaddress.ip_address(hi))
+        else:
+            blocks.append(ipaddress.ip_network(item))
+    return blocks
+
+
 def test_users_ca_holds_the_users_prefixes_and_asn(home, cfg, handle):
     resources = krill_api(home, f"cas/{handle}")["resources"]
-    for prefix in cfg.prefixes:
-        assert prefix in resources["ipv6" if ":" in prefix else "ipv4"]
+    for net in cfg.networks:
+        held = resource_blocks(resources["ipv6" if net.version == 6 else "ipv4"])
+        assert any(net.version == b.version and net.subnet_of(b) for b in held), (net, held)
     assert f"AS{cfg.asn}" in resources["asn"]
 
 
