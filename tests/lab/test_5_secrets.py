@@ -1,0 +1,99 @@
+"""Secrets stay secret: after the lab is up, the BGP password, the Krill
+admin tokens and the TLS and SSH private keys appear nowhere but in the
+files the daemons need (mode 0600, owned by the daemon's user)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from tests.infra.stack import STACK
+from tests.lab.conftest import ROOT, pulumi  # noqa: F401
+
+TOKEN_LINE = "sed -n 's/^admin_token = \"\\(.*\\)\"$/\\1/p' /etc/krill/krill.conf"
+
+
+def pem_body_line(pem: str) -> str:
+    """A distinctive line of a PEM or OpenSSH key: its first base64 line."""
+    return [line for line in pem.splitlines() if line and not line.startswith("-----")][0]
+
+
+@pytest.fixture(scope="module")
+def secrets(lab_is_up, home, rir) -> dict[str, str]:
+    config = json.loads(pulumi("config", "--json", "--show-secrets").stdout)
+    upstreams = json.loads(config["personal-as:upstreams"]["value"])
+    outputs = json.loads(pulumi("stack", "output", "--json", "--show-secrets").stdout)
+    found = {
+        "bgp password": upstreams[0]["password"],
+        "home krill token": outputs["krill_admin_token"],
+        "rir krill token": rir.check_output(TOKEN_LINE),
+        "ssh private key": pem_body_line(outputs["ssh_private_key"]),
+        "home tls key": pem_body_line(home.check_output("cat /etc/nginx/tls/krill.key")),
+        "rir tls key": pem_body_line(rir.check_output("cat /var/lib/krill/data/ssl/key.pem")),
+    }
+    assert all(len(v) >= 16 for v in found.values()), "a secret too short to search for reliably"
+    return found
+
+
+def hits(text: str, secrets: dict[str, str]) -> list[str]:
+    return [name for name, value in secrets.items() if value in text]
+
+
+def test_repo_and_gitignored_folders_hold_no_plaintext_secret(secrets):
+    leaks = []
+    for path in ROOT.rglob("*"):
+        if ".venv" in path.parts or not path.is_file() or path.stat().st_size > 50_000_000:
+            continue
+        leaks += [f"{path.relative_to(ROOT)}: {n}" for n in hits(path.read_bytes().decode(errors="ignore"), secrets)]
+    assert leaks == []
+
+
+def test_pulumi_state_holds_no_plaintext_secret(secrets):
+    state = pulumi("stack", "export").stdout
+    assert hits(state, secrets) == []
+
+
+def docker(*args: str) -> str:
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=True).stdout
+
+
+def lab_containers() -> list[str]:
+    return docker("ps", "-aq", "--filter", f"label=personal-as.stack={STACK}").split()
+
+
+def test_container_env_labels_and_commands_hold_no_secret(secrets):
+    inspect = docker("inspect", *lab_containers())
+    assert hits(inspect, secrets) == []
+
+
+def test_image_layers_hold_no_secret(secrets):
+    images = {line for line in docker("images", "--format", "{{.Repository}}:{{.Tag}}").split()
+              if line.startswith("personal-as/")}
+    for image in images:
+        assert hits(docker("history", "--no-trunc", image), secrets) == [], image
+
+
+def test_container_logs_hold_no_secret(secrets):
+    for cid in lab_containers():
+        logs = subprocess.run(["docker", "logs", cid], capture_output=True, text=True)
+        assert hits(logs.stdout + logs.stderr, secrets) == [], cid
+
+
+def test_pulumi_up_output_holds_no_secret(secrets):
+    up = pulumi("up", "--yes", "--diff")
+    assert hits(up.stdout + up.stderr, secrets) == []
+
+
+@pytest.mark.parametrize("host,path,owner", [
+    ("vps", "/etc/bird/bird.conf", "bird"),
+    ("transit", "/etc/bird/bird.conf", "bird"),
+    ("home", "/etc/krill/krill.conf", "krill"),
+    ("home", "/etc/nginx/tls/krill.key", "root"),
+    ("rir", "/etc/krill/krill.conf", "krill"),
+    ("rir", "/var/lib/krill/data/ssl/key.pem", "krill"),
+])
+def test_secret_files_on_hosts_are_0600_and_owned_by_their_daemon(request, host, path, owner):
+    f = request.getfixturevalue(host).file(path)
+    assert (f.mode, f.user) == (0o600, owner)
