@@ -39,7 +39,6 @@ class UpstreamView:
     gateway4: str | None
     gateway6: str | None
     hold_time: int | None
-    local_asn: int
 
     @property
     def filter_prefix(self) -> str:
@@ -76,7 +75,7 @@ def render_bird_conf(cfg: StackConfig, passwords: Mapping[str, str | None]) -> s
             name=u.name, asn=u.asn, neighbor=u.neighbor, source=u.source or cfg.router_id,
             multihop=u.multihop, password=passwords.get(u.name), import_=u.import_,
             next_hop6=u.next_hop6, max_prefixes=u.max_prefixes, gateway4=u.gateway4,
-            gateway6=u.gateway6, hold_time=u.hold_time, local_asn=cfg.asn,
+            gateway6=u.gateway6, hold_time=u.hold_time,
         )
         for u in cfg.upstreams
     ]

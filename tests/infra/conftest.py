@@ -44,34 +44,17 @@ def _host(name: str, ssh_config: str):
     return testinfra.get_host(f"ssh://{name}", ssh_config=ssh_config)
 
 
-@pytest.fixture(scope="session")
-def vps(ssh_config):
-    return _host("vps", ssh_config)
+def _host_fixture(name: str):
+    @pytest.fixture(scope="session", name=name)
+    def host_fixture(ssh_config):
+        return _host(name, ssh_config)
+
+    return host_fixture
 
 
-@pytest.fixture(scope="session")
-def home(ssh_config):
-    return _host("home", ssh_config)
-
-
-@pytest.fixture(scope="session")
-def gw(ssh_config):
-    return _host("gw", ssh_config)
-
-
-@pytest.fixture(scope="session")
-def transit(ssh_config):
-    return _host("transit", ssh_config)
-
-
-@pytest.fixture(scope="session")
-def peer(ssh_config):
-    return _host("peer", ssh_config)
-
-
-@pytest.fixture(scope="session")
-def client(ssh_config):
-    return _host("client", ssh_config)
+# One session fixture per host of the lab, named after it: `def test_x(vps): ...`
+HOSTS = ("vps", "home", "gw", "transit", "peer", "client", "rir", "validator")
+vps, home, gw, transit, peer, client, rir, validator = (_host_fixture(h) for h in HOSTS)
 
 
 @pytest.fixture(scope="session")
@@ -83,12 +66,3 @@ def cfg():
 def plan():
     return stack.plan()
 
-
-@pytest.fixture(scope="session")
-def rir(ssh_config):
-    return _host("rir", ssh_config)
-
-
-@pytest.fixture(scope="session")
-def validator(ssh_config):
-    return _host("validator", ssh_config)
