@@ -11,3 +11,7 @@ def pytest_addoption(parser):
 @pytest.fixture
 def update_golden(request) -> bool:
     return request.config.getoption("--update-golden")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "destructive: breaks something on purpose and restores it")

@@ -12,10 +12,6 @@ import testinfra
 from tests.infra import stack
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "destructive: breaks something on purpose and restores it")
-
-
 @pytest.fixture(scope="session")
 def ssh_config(tmp_path_factory):
     out = stack.outputs()
