@@ -4,7 +4,6 @@ the result with the same testinfra hosts as tests/infra."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -60,7 +59,3 @@ def lab_is_up():
 
 def docker_lines(*args: str) -> list[str]:
     return subprocess.run(["docker", *args], capture_output=True, text=True, check=True).stdout.split()
-
-
-def machine_has(cmd: list[str]) -> str:
-    return subprocess.run(cmd, capture_output=True, text=True).stdout if shutil.which(cmd[0]) else ""

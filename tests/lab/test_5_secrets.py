@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from tests.infra.stack import STACK
-from tests.lab.conftest import ROOT, pulumi  # noqa: F401
+from tests.lab.conftest import ROOT, docker_lines, pulumi
 
 TOKEN_LINE = "sed -n 's/^admin_token = \"\\(.*\\)\"$/\\1/p' /etc/krill/krill.conf"
 
@@ -60,7 +60,7 @@ def docker(*args: str) -> str:
 
 
 def lab_containers() -> list[str]:
-    return docker("ps", "-aq", "--filter", f"label=personal-as.stack={STACK}").split()
+    return docker_lines("ps", "-aq", "--filter", f"label=personal-as.stack={STACK}")
 
 
 def test_container_env_labels_and_commands_hold_no_secret(secrets):
