@@ -25,8 +25,10 @@ test-lab: bootstrap
 verify:
 	source scripts/env.sh && python -m pytest tests/infra -v
 
+# Not part of `make test`: brings the lab up and measures it (about 20 min),
+# writing bench/results/latest.json and latest.png.
 bench: bootstrap
-	bash bench/run.sh
+	source scripts/env.sh && python -m bench.bench
 
 destroy:
 	source scripts/env.sh && pulumi destroy --stack lab --yes --non-interactive

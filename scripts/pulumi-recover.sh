@@ -1,15 +1,34 @@
 #!/usr/bin/env bash
-# Makes a stack usable after an interrupted `pulumi up` (SIGKILL, power cut):
-# a leftover lock is cancelled, and pending operations the engine recorded
-# are cleared by a refresh, which re-reads what really exists. Without this a
-# killed run leaves state that needs manual surgery.
+# Makes a stack usable after an interrupted `pulumi up` (SIGKILL, OOM, power
+# cut), with no manual state surgery:
+#  1. a lock left by a `pulumi` process that no longer exists is cancelled
+#     (a live one is left alone: that run is still going);
+#  2. operations the engine recorded as pending (it was killed between
+#     starting and finishing them) are cleared by a refresh, which re-reads
+#     what really exists; resources it half-created are then found by the
+#     next `up` through their labels and names.
+# Idempotent: on a healthy stack it does nothing.
 set -euo pipefail
 stack="$1"
+state="${PULUMI_BACKEND_URL#file://}"
+
+# The file backend keeps one lock file per running update, holding its pid.
+locks_dir="$state/.pulumi/locks"
+if [ -d "$locks_dir" ]; then
+  while IFS= read -r lock; do
+    pid="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("pid", ""))' "$lock" 2>/dev/null || true)"
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+      echo "== $stack: a pulumi run (pid $pid) died holding the stack lock; cancelling it"
+      pulumi cancel --stack "$stack" --yes --non-interactive >/dev/null
+      break
+    fi
+  done < <(find "$locks_dir" -path "*/$stack/*" -name '*.json' 2>/dev/null)
+fi
+
 if pulumi stack export --stack "$stack" 2>/dev/null | python3 -c '
 import json, sys
 d = json.load(sys.stdin).get("deployment", {})
 sys.exit(0 if d.get("pending_operations") else 1)'; then
   echo "== $stack: an earlier run was interrupted; clearing its pending operations"
-  pulumi cancel --stack "$stack" --yes >/dev/null 2>&1 || true
   pulumi refresh --stack "$stack" --yes --non-interactive --skip-preview --clear-pending-creates >/dev/null
 fi

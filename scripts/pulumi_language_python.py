@@ -22,6 +22,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from concurrent import futures
 
 import grpc
@@ -37,6 +38,18 @@ from pulumi.runtime.proto import (
 # an actionable message; the engine must then not print a second error.
 EXIT_MESSAGE_ALREADY_SHOWN = 32
 EXEC_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pulumi-language-python-exec")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from orphan_watch import exit_when_orphaned  # noqa: E402
+
+# Programs we started and that still run: killed with us if the CLI dies.
+_RUNNING: set[subprocess.Popen] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def _kill_programs() -> None:
+    with _RUNNING_LOCK:
+        for proc in _RUNNING:
+            proc.kill()
 
 
 def _options(info: language_pb2.ProgramInfo) -> dict:
@@ -128,7 +141,12 @@ class PythonLanguageHost(LanguageRuntimeServicer):
         env.pop("PYTHONHOME", None)
         venv_bin = os.path.dirname(python)
         env["PATH"] = venv_bin + os.pathsep + env.get("PATH", "")
-        rc = subprocess.run(cmd, cwd=request.pwd or None, env=env, check=False).returncode
+        proc = subprocess.Popen(cmd, cwd=request.pwd or None, env=env)
+        with _RUNNING_LOCK:
+            _RUNNING.add(proc)
+        rc = proc.wait()
+        with _RUNNING_LOCK:
+            _RUNNING.discard(proc)
         if rc == 0:
             return language_pb2.RunResponse()
         if rc == EXIT_MESSAGE_ALREADY_SHOWN:
@@ -140,6 +158,7 @@ class PythonLanguageHost(LanguageRuntimeServicer):
 
 
 def main() -> None:
+    exit_when_orphaned(_kill_programs)
     engine_address = sys.argv[-1] if len(sys.argv) > 1 else ""
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=8),

@@ -57,3 +57,18 @@ def wait_until(check, timeout: float, interval: float = 1.0) -> bool:
         if time.monotonic() > deadline:
             return False
         time.sleep(interval)
+
+
+def withdraws_received(host, protocol: str) -> int:
+    """How many withdraws `protocol` has received since it came up."""
+    m = re.search(r"Import withdraws:\s+(\d+)", birdc(host, f"show protocols all {protocol}"))
+    assert m, f"no import statistics for {protocol}"
+    return int(m.group(1))
+
+
+def neighbor_preserved_families(host, protocol: str) -> list[str]:
+    """Address families the neighbor said it kept forwarding through its restart."""
+    out = birdc(host, f"show protocols all {protocol}")
+    neighbor = out.split("Neighbor capabilities", 1)[-1].split("Session:", 1)[0]
+    m = re.search(r"AF preserved:\s*(.*)", neighbor)
+    return m.group(1).split() if m else []

@@ -57,5 +57,13 @@ def lab_is_up():
     return True
 
 
+def infra_passes() -> None:
+    """Every non-destructive testinfra check, in a fresh process: it reads the
+    stack's outputs anew (a new state may mean a new SSH key)."""
+    res = subprocess.run(["python", "-m", "pytest", "tests/infra", "-q", "-p", "no:cacheprovider",
+                          "-m", "not destructive"], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout[-3000:]
+
+
 def docker_lines(*args: str) -> list[str]:
     return subprocess.run(["docker", *args], capture_output=True, text=True, check=True).stdout.split()

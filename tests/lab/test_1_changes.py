@@ -3,10 +3,8 @@ password is applied by reload, not by rebuilding containers."""
 
 from __future__ import annotations
 
-import subprocess
-
 from tests.infra.bird import exported_prefixes, imported_prefixes, has_route, session_is_established, wait_until
-from tests.lab.conftest import ROOT, changed_resources, lab_containers, pulumi
+from tests.lab.conftest import changed_resources, infra_passes, lab_containers, pulumi
 
 NEW_PREFIX = "2001:db8:101::/48"
 
@@ -44,9 +42,7 @@ def test_new_prefix_and_password_are_applied_by_reload(lab_is_up, restore_stack_
     assert vps.file("/etc/bird/bird.conf").contains("rotated-md5-secret")
     assert transit.file("/etc/bird/bird.conf").contains("rotated-md5-secret")
 
-    infra = subprocess.run(["python", "-m", "pytest", "tests/infra", "-q", "-p", "no:cacheprovider",
-                            "-m", "not destructive"], cwd=ROOT, capture_output=True, text=True)
-    assert infra.returncode == 0, infra.stdout[-3000:]
+    infra_passes()
 
 
 def test_restoring_the_committed_config_converges(lab_is_up, vps, peer):

@@ -6,13 +6,7 @@ import subprocess
 
 from tests.infra.bird import session_is_established, wait_until
 from tests.infra.stack import STACK
-from tests.lab.conftest import ROOT, docker_lines, lab_containers, pulumi
-
-
-def infra_passes() -> None:
-    res = subprocess.run(["python", "-m", "pytest", "tests/infra", "-q", "-p", "no:cacheprovider",
-                          "-m", "not destructive"], cwd=ROOT, capture_output=True, text=True)
-    assert res.returncode == 0, res.stdout[-3000:]
+from tests.lab.conftest import ROOT, docker_lines, infra_passes, lab_containers, pulumi
 
 
 def test_containers_removed_behind_pulumis_back_are_recreated(lab_is_up, vps):

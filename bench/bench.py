@@ -1,0 +1,291 @@
+"""`make bench`: what personal-as costs, measured on the real lab.
+
+Brings the lab stack up, then measures timings (cold, no-op and preview
+runs, time to Established and to RPKI-valid, ROA changes), memory per role,
+a full table fed by transit to vps beside a bare BIRD fed the same table, and
+1,000 ROAs through the stack. Medians of --runs runs where a run is cheap
+enough to repeat. Writes bench/results/latest.json and latest.png, and
+leaves the lab up on the committed config.
+
+    python -m bench.bench [--runs 3] [--routes 220000] [--roas 1000] [--skip-rebuild]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from bench import lab
+from bench.fulltable import bare_bird_baseline, synthetic_as_paths, synthetic_routes, write_static_routes
+from bench.plot import plot
+
+RESULTS = lab.ROOT / "bench" / "results"
+PREFIX = "2001:db8:100::/48"
+ASN = 65536
+SEED_VPS_MIB = 512
+SEED_ROUTES = 196_420
+PROJECT_IMAGES = ("personal-as/bird", "personal-as/nginx", "personal-as/krill", "personal-as/validator",
+                  "personal-as/host")
+
+
+def median(xs: list[float]) -> float:
+    return round(statistics.median(xs), 2)
+
+
+# --- timings -----------------------------------------------------------------
+
+def cold_up(rebuild_images: bool) -> dict:
+    """From nothing to a lab: `pulumi up` wall time, and from its start to the
+    session Established and to the route RPKI-valid at transit."""
+    lab.pulumi("destroy", "--yes", "--skip-preview")
+    if rebuild_images:
+        for image in lab.run("docker", "images", "--format", "{{.Repository}}:{{.Tag}}").stdout.split():
+            if image.startswith(PROJECT_IMAGES):
+                lab.run("docker", "rmi", "-f", image)
+        lab.run("docker", "builder", "prune", "-af", check=False)
+    start = time.monotonic()
+    proc = lab.pulumi_up_started()
+    established = valid = up = None
+    while valid is None:
+        now = time.monotonic() - start
+        if up is None and proc.poll() is not None:
+            if proc.returncode != 0:
+                raise RuntimeError(f"cold pulumi up failed:\n{proc.stdout.read()[-3000:]}")
+            up = now
+        if established is None and lab.established("vps", "transit"):
+            established = now
+        if established is not None and lab.has_route("transit", PREFIX) and lab.rpki_valid(PREFIX, ASN):
+            valid = now
+        if now > 900:
+            raise RuntimeError("the cold lab was not RPKI-valid within 900 s")
+        time.sleep(0.25)
+    if up is None:
+        proc.wait()
+        up = time.monotonic() - start
+    return {"up_s": round(up, 2), "established_s": round(established, 2), "valid_s": round(valid, 2)}
+
+
+def roa_flip() -> dict:
+    """Time from the start of `pulumi up` until transit drops the route once
+    its ROA is removed, and until it is VALID again once the ROA is back."""
+    committed = lab.STACK_FILE.read_bytes()
+    try:
+        lab.run("pulumi", "config", "set", "--path", "roas", "[]", "--stack", lab.STACK)
+        start = time.monotonic()
+        lab.pulumi("up", "--yes", "--skip-preview")
+        lab.wait_for(lambda: not lab.has_route("transit", PREFIX), 300, "the route dropped at transit")
+        dropped = time.monotonic() - start
+    finally:
+        lab.STACK_FILE.write_bytes(committed)
+    start = time.monotonic()
+    lab.pulumi("up", "--yes", "--skip-preview")
+    lab.wait_for(lambda: lab.has_route("transit", PREFIX) and lab.rpki_valid(PREFIX, ASN), 300,
+                 "the route VALID at transit")
+    return {"removed_to_dropped_s": round(dropped, 2), "added_to_valid_s": round(time.monotonic() - start, 2)}
+
+
+def timings(runs: int, rebuild: bool) -> dict:
+    cached = [cold_up(rebuild_images=False) for _ in range(runs)]
+    out = {
+        "cold_up_images_cached_s": median([r["up_s"] for r in cached]),
+        "cold_up_to_established_s": median([r["established_s"] for r in cached]),
+        "cold_up_to_valid_s": median([r["valid_s"] for r in cached]),
+        "noop_up_s": median([lab.pulumi("up", "--yes", "--skip-preview") for _ in range(runs)]),
+        "preview_s": median([lab.pulumi("preview") for _ in range(runs)]),
+        "runs": {"cold_up_images_cached": cached},
+    }
+    if rebuild:
+        # One run: it rebuilds every image from the base, which is slow by design.
+        rebuilt = cold_up(rebuild_images=True)
+        out["cold_up_images_rebuilt_s"] = rebuilt["up_s"]
+        out["runs"]["cold_up_images_rebuilt"] = [rebuilt]
+    flips = [roa_flip() for _ in range(runs)]
+    out["roa_removed_to_dropped_s"] = median([f["removed_to_dropped_s"] for f in flips])
+    out["roa_added_to_valid_s"] = median([f["added_to_valid_s"] for f in flips])
+    out["runs"]["roa_flip"] = flips
+    return out
+
+
+# --- memory ------------------------------------------------------------------
+
+ROLES = {  # role -> (host container, the daemons that make the role; None: all)
+    "vps": ("vps", ("bird", "nginx")),
+    "home": ("home", ("krill", "nginx")),
+    "rir": ("rir", ("krill", "nginx")),
+    "validator": ("validator", ("rpki-client", "stayrtr")),
+}
+
+
+def role_memory() -> dict:
+    """Peak RSS (VmHWM) summed over each role's daemons, and over every
+    process of the lab's containers; dockerd and containerd for the vps role."""
+    out = {}
+    for role, (host, daemons) in ROLES.items():
+        procs = lab.process_memory(f"{lab.STACK}-{host}")
+        out[f"{role}_peak_rss_mib"] = lab.mib(sum(h for name, h, _ in procs if name in daemons))
+        out[f"{role}_all_processes_peak_rss_mib"] = lab.mib(sum(h for _, h, _ in procs))
+    hosts = [c for c in lab.lab_containers() if c.count("-") == 1]
+    out["whole_lab_peak_rss_mib"] = lab.mib(sum(h for c in hosts for _, h, _ in lab.process_memory(c)))
+    engine = [*lab.host_process_memory("dockerd"), *lab.host_process_memory("containerd")]
+    out["docker_engine_peak_rss_mib"] = lab.mib(sum(h for _, h, _ in engine))
+    out["vps_total_with_docker_engine_mib"] = round(
+        out["vps_all_processes_peak_rss_mib"] + out["docker_engine_peak_rss_mib"], 1)
+    out["seed_vps_mib"] = SEED_VPS_MIB
+    out["vps_total_share_of_seed_vps"] = round(out["vps_total_with_docker_engine_mib"] / SEED_VPS_MIB, 3)
+    return out
+
+
+# --- scale: a full table -----------------------------------------------------
+
+TRANSIT_BENCH_CONF = "/etc/bird/bench-fulltable.conf"
+TRANSIT_ROUTES = "/etc/bird/bench-fulltable.routes"
+
+
+def transit_feeds(routes_file: Path) -> None:
+    """Transit, reconfigured (not restarted) with the synthetic table in a
+    disabled static protocol, offered to its customer like its BGP routes."""
+    lab.run("docker", "cp", str(routes_file), f"{lab.STACK}-transit:{TRANSIT_ROUTES}")
+    lab.docker_exec(
+        f"{lab.STACK}-transit",
+        f"sed 's/export where net = ::\\/0 || source = RTS_BGP;/"
+        f"export where net = ::\\/0 || source = RTS_BGP || proto = \"fulltable\";/' /etc/bird/bird.conf"
+        f" > {TRANSIT_BENCH_CONF} && grep -q 'proto = \"fulltable\"' {TRANSIT_BENCH_CONF}"
+        f" && echo 'include \"{TRANSIT_ROUTES}\";' >> {TRANSIT_BENCH_CONF} && chown bird:bird {TRANSIT_BENCH_CONF}",
+    )
+    out = lab.birdc("transit", f"'configure \"{TRANSIT_BENCH_CONF}\"'", check=True)
+    if "Reconfigured" not in out and "Reconfiguration in progress" not in out:
+        raise RuntimeError(f"transit refused the bench config: {out}")
+
+
+def transit_back_to_its_config() -> None:
+    lab.birdc("transit", "'configure \"/etc/bird/bird.conf\"'")
+    lab.docker_exec(f"{lab.STACK}-transit", f"rm -f {TRANSIT_BENCH_CONF} {TRANSIT_ROUTES}", check=False)
+
+
+def full_table(n: int) -> dict:
+    """transit feeds vps n routes with `import: full`: BIRD's RSS on vps and
+    the time to converge, beside a bare BIRD fed the same routes."""
+    committed = lab.STACK_FILE.read_bytes()
+    with tempfile.TemporaryDirectory(prefix="pas-bench-") as tmp:
+        routes_file = Path(tmp) / "fulltable.routes"
+        write_static_routes(routes_file, synthetic_routes(n), synthetic_as_paths(n))
+        try:
+            lab.run("pulumi", "config", "set", "--path", "upstreams[0].import", "full", "--stack", lab.STACK)
+            lab.pulumi("up", "--yes", "--skip-preview")
+            lab.wait_for(lambda: lab.established("vps", "transit"), 120, "vps Established with import full")
+            kernel_before = lab.kernel_routes("vps")
+            transit_feeds(routes_file)
+            lab.wait_for(lambda: lab.established("vps", "transit"), 120, "the session after transit's reconfigure")
+            start = time.monotonic()
+            lab.birdc("transit", "enable fulltable", check=True)
+            lab.wait_for(lambda: lab.routes_from("vps", "transit") >= n, 900, f"{n} routes at vps", interval=0.5)
+            converge = time.monotonic() - start
+            peak, rss = lab.bird_memory("vps")
+            kernel_after = lab.kernel_routes("vps")
+            # DESIGN.md's rule: the table is control plane only, never in a kernel.
+            if kernel_after != kernel_before:
+                raise RuntimeError(f"vps's kernel went from {kernel_before} to {kernel_after} routes with the table")
+            vps_with_table = role_memory()
+        finally:
+            transit_back_to_its_config()
+            lab.STACK_FILE.write_bytes(committed)
+            lab.pulumi("up", "--yes", "--skip-preview")
+        bare = bare_bird_baseline(n, Path(tmp) / "bare")
+    return {
+        "routes": n,
+        "seed_routes": SEED_ROUTES,
+        "vps_bird_peak_rss_mib": peak,
+        "vps_bird_rss_mib": rss,
+        "vps_converge_s": round(converge, 2),
+        "vps_kernel_routes": kernel_after,
+        "vps_total_with_table_and_docker_engine_mib": vps_with_table["vps_total_with_docker_engine_mib"],
+        "bare_bird": bare,
+        "ratio_rss_to_bare": round(peak / bare["recv_peak_rss_mib"], 2),
+        "ratio_converge_to_bare": round(converge / bare["converge_s"], 2),
+    }
+
+
+# --- scale: many ROAs --------------------------------------------------------
+
+def roa_list(n: int) -> list[dict]:
+    """n ROAs, each a /60 of the user's /48 (there are 4,096)."""
+    return [{"prefix": f"2001:db8:100:{i << 4:x}::/60", "max_length": 60} for i in range(n)]
+
+
+def many_roas(n: int) -> dict:
+    """n ROAs applied through the stack: `pulumi up` time, and the time from
+    its start until the validator holds them all; then the way back."""
+    committed = lab.STACK_FILE.read_bytes()
+    doc = yaml.safe_load(committed)
+    doc["config"]["personal-as:roas"] = [{"prefix": PREFIX, "max_length": 48}, *roa_list(n)]
+    ours = lambda: sum(1 for v in lab.vrps() if v["prefix"].startswith("2001:db8:100:"))  # noqa: E731
+    try:
+        lab.STACK_FILE.write_text(yaml.safe_dump(doc, sort_keys=False))
+        start = time.monotonic()
+        up = lab.pulumi("up", "--yes", "--skip-preview")
+        lab.wait_for(lambda: ours() >= n, 900, f"{n} VRPs at the validator", interval=1)
+        all_there = time.monotonic() - start
+    finally:
+        lab.STACK_FILE.write_bytes(committed)
+    start = time.monotonic()
+    down = lab.pulumi("up", "--yes", "--skip-preview")
+    lab.wait_for(lambda: ours() == 0 and any(v["prefix"] == PREFIX for v in lab.vrps()), 900,
+                 "the validator back to the one committed VRP", interval=1)
+    return {"roas": n, "up_s": round(up, 2), "up_start_to_all_at_validator_s": round(all_there, 2),
+            "removal_up_s": round(down, 2), "removal_to_one_vrp_s": round(time.monotonic() - start, 2)}
+
+
+# --- main --------------------------------------------------------------------
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem_kib = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                       if line.startswith("MemTotal")))
+    os_name = next((line.split("=", 1)[1].strip('"') for line in Path("/etc/os-release").read_text().splitlines()
+                    if line.startswith("PRETTY_NAME")), platform.system())
+    return {"cpu": cpu, "cpus": os.cpu_count(), "memory_gib": round(mem_kib / 1024 / 1024, 1),
+            "os": os_name, "kernel": platform.release(),
+            "bird": lab.run("bird", "--version", check=False).stderr.strip()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs per repeated timing (median reported)")
+    parser.add_argument("--routes", type=int, default=220_000, help="routes in the full table")
+    parser.add_argument("--roas", type=int, default=1000, help="ROAs applied through the stack")
+    parser.add_argument("--skip-rebuild", action="store_true", help="skip the cold up that rebuilds images")
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    lab.recover()
+    lab.pulumi("up", "--yes", "--skip-preview")
+    result = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "runs": args.runs,
+        "timings": timings(args.runs, rebuild=not args.skip_rebuild),
+        "memory": role_memory(),
+        "full_table": full_table(args.routes),
+        "many_roas": many_roas(args.roas),
+    }
+    result["bench_wall_s"] = round(time.monotonic() - started, 1)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    tmp = RESULTS / "latest.json.tmp"
+    tmp.write_text(json.dumps(result, indent=2) + "\n")
+    tmp.replace(RESULTS / "latest.json")
+    plot(result, RESULTS / "latest.png")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Hardening that holds on every host: BIRD's control socket stays local,
+sshd takes keys only, and vps listens on nothing it does not serve."""
+
+from __future__ import annotations
+
+import re
+
+import paramiko
+import pytest
+
+from tests.infra import stack
+
+ROUTERS = ["vps", "transit", "peer"]
+ALL_HOSTS = ["vps", "home", "gw", "transit", "peer", "client", "rir", "validator"]
+
+
+@pytest.mark.parametrize("name", ROUTERS)
+def test_bird_control_socket_is_local_and_only_for_root_and_bird(request, name):
+    host = request.getfixturevalue(name)
+    sock = host.file("/run/bird/bird.ctl")
+    # A Unix socket: no address to reach it by from another host.
+    assert sock.is_socket
+    assert (sock.user, sock.group, sock.mode) == ("bird", "bird", 0o660)
+    # Group access gives no one else a way in: the bird group has no members.
+    assert host.group("bird").exists and host.check_output("getent group bird").rstrip().endswith(":")
+    # And BIRD has no remote control port: all it listens on is BGP.
+    bird_ports = {
+        int(m.group(1)) for line in host.check_output("ss -Htlnp").splitlines()
+        if '"bird"' in line and (m := re.search(r":(\d+)\s", line))
+    }
+    assert bird_ports <= {179}
+
+
+def test_vps_listens_only_on_ssh_http_and_bgp(vps):
+    ports = {int(m.group(1)) for line in vps.check_output("ss -Htln").splitlines()
+             if (m := re.search(r":(\d+)\s", line))}
+    assert ports == {22, 80, 179}
+
+
+@pytest.mark.parametrize("name", ALL_HOSTS)
+def test_sshd_accepts_keys_only(request, name):
+    host = request.getfixturevalue(name)
+    effective = host.check_output("sshd -T")
+    for setting in ("passwordauthentication no", "kbdinteractiveauthentication no",
+                    "permitrootlogin without-password"):
+        assert setting in effective, setting
+    # Ask the daemon itself which methods it offers a client.
+    address, _, port = stack.outputs()["hosts"][name]["ssh"].split("@")[1].partition(":")
+    transport = paramiko.Transport((address, int(port or 22)))
+    try:
+        transport.start_client(timeout=10)
+        with pytest.raises(paramiko.BadAuthenticationType) as offered:
+            transport.auth_none("root")
+        assert offered.value.allowed_types == ["publickey"]
+    finally:
+        transport.close()

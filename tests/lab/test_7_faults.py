@@ -1,0 +1,102 @@
+"""Faults on the user's router: BIRD killed, and the vps-gw link cut.
+
+Each test breaks the running lab on purpose, asserts that it recovers, and
+bounds the time it takes.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+import pytest
+
+from tests.infra.bird import (
+    has_route, neighbor_preserved_families, session_is_established, wait_until, withdraws_received,
+)
+
+BIRD_CONTAINER = "lab-vps-bird"
+
+
+def customer(cfg) -> str:
+    return f"customer_as{cfg.asn}"
+
+
+def container_state(name: str) -> dict:
+    out = subprocess.run(["docker", "inspect", name], capture_output=True, text=True, check=True).stdout
+    info = json.loads(out)[0]
+    return {"pid": info["State"]["Pid"], "restarts": info["RestartCount"], "running": info["State"]["Running"]}
+
+
+def cut(host, interface: str) -> None:
+    """Drop everything in and out of one interface, as a failed link would."""
+    host.check_output(
+        "nft -f - <<'NFT'\n"
+        "table inet lab_cut {\n"
+        f"  chain in {{ type filter hook input priority -500; policy accept; iifname {interface} drop; }}\n"
+        f"  chain fwd {{ type filter hook forward priority -500; policy accept; iifname {interface} drop; "
+        f"oifname {interface} drop; }}\n"
+        f"  chain out {{ type filter hook output priority -500; policy accept; oifname {interface} drop; }}\n"
+        "}\nNFT"
+    )
+
+
+def restore(host) -> None:
+    host.run("nft delete table inet lab_cut")
+
+
+@pytest.mark.destructive
+def test_bird_killed_restarts_and_graceful_restart_keeps_the_route(lab_is_up, vps, transit, peer, cfg):
+    prefix, up = str(cfg.v6_networks[0]), cfg.upstreams[0].name
+    assert wait_until(lambda: session_is_established(vps, up) and has_route(peer, prefix), 120)
+    before = container_state(BIRD_CONTAINER)
+    withdraws = withdraws_received(peer, up)
+
+    # A crash, not a stop: SIGKILL leaves BIRD no chance to say goodbye.
+    subprocess.run(["kill", "-KILL", str(before["pid"])], check=True)
+    start = time.monotonic()
+    lost = []
+    while not (time.monotonic() - start > 3 and session_is_established(vps, up)):
+        # Through the restart, transit keeps the route (stale) and peer never loses it.
+        if not has_route(transit, prefix) or not has_route(peer, prefix):
+            lost.append(round(time.monotonic() - start, 1))
+        assert time.monotonic() - start < 60, "the session did not come back within 60 s"
+        time.sleep(0.2)
+    took = time.monotonic() - start
+    print(f"BIRD on vps killed: Established again after {took:.1f}s")
+
+    after = container_state(BIRD_CONTAINER)
+    assert after["running"] and after["pid"] != before["pid"]
+    assert after["restarts"] == before["restarts"] + 1, "docker, not the test, restarted BIRD"
+    assert not lost, f"the route was missing at transit or peer at {lost} s"
+    # The new BIRD said it kept forwarding: it came back with -R.
+    assert neighbor_preserved_families(transit, customer(cfg)) == ["ipv6"]
+    assert withdraws_received(peer, up) == withdraws, "peer saw the route withdrawn"
+    assert took < 30
+
+
+@pytest.mark.destructive
+def test_link_cut_withdraws_the_route_within_the_hold_time_and_restore_recovers(lab_is_up, vps, gw, transit, peer, cfg):
+    prefix, up = str(cfg.v6_networks[0]), cfg.upstreams[0].name
+    hold = cfg.upstreams[0].hold_time
+    assert hold, "the lab stack sets hold_time: the 240 s default is not a bound"
+    assert wait_until(lambda: session_is_established(vps, up) and has_route(peer, prefix), 120)
+    cut(vps, "eth-gw")
+    cut(gw, "eth-vps")
+    try:
+        start = time.monotonic()
+        # The hold timer expires on transit, which withdraws towards peer.
+        assert wait_until(lambda: not has_route(peer, prefix), hold + 3, interval=0.2)
+        gone = time.monotonic() - start
+        print(f"link cut: route withdrawn at peer after {gone:.1f}s (hold time {hold}s)")
+        assert not session_is_established(vps, up)
+    finally:
+        restore(vps)
+        restore(gw)
+    start = time.monotonic()
+    # Transit retries after its error wait time, vps after one hold time at
+    # most (it may have backed off once); then the session and the route.
+    bound = max(20, 2 * hold) + hold + 20
+    assert wait_until(lambda: session_is_established(vps, up) and has_route(peer, prefix), bound, interval=0.5)
+    print(f"link restored: route back at peer after {time.monotonic() - start:.1f}s (bound {bound}s)")
