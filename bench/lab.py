@@ -62,7 +62,10 @@ def rpki_valid(prefix: str, asn: int) -> bool:
 
 
 def routes_from(host: str, protocol: str) -> int:
-    m = re.search(r"(\d+) of \d+ routes", birdc(host, f"show route protocol {protocol} count"))
+    """Routes `protocol` has imported, from its own counter: cheap to poll,
+    where `show route count` would walk the whole table inside the BIRD being
+    timed (about 90 ms at 220,000 routes)."""
+    m = re.search(r"Routes:\s+(\d+) imported", birdc(host, f"show protocols all {protocol}"))
     return int(m.group(1)) if m else 0
 
 
