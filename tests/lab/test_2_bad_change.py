@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.infra.bird import session_is_established, wait_until
 from tests.lab.conftest import pulumi
+
+# Breaks the running lab (or its state) on purpose; the tests put it back.
+pytestmark = pytest.mark.destructive
 
 
 def urn_of(name: str) -> str:

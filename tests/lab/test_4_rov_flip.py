@@ -7,9 +7,14 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from tests.infra.bird import has_route, wait_until
 from tests.infra.krill import krill_api, vrps
 from tests.lab.conftest import changed_resources, pulumi
+
+# Breaks the running lab (or its state) on purpose; the tests put it back.
+pytestmark = pytest.mark.destructive
 
 BOUND_S = 60  # validator refresh 10 s + StayRTR refresh 10 s + BIRD RTR refresh 10 s, with margin
 WRONG_ORIGIN = 64511

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
+
 from tests.infra.bird import session_is_established, wait_until
 from tests.infra.stack import STACK
 from tests.lab.conftest import ROOT, docker_lines, infra_passes, lab_containers, pulumi
+
+# Breaks the running lab (or its state) on purpose; the tests put it back.
+pytestmark = pytest.mark.destructive
 
 
 def test_containers_removed_behind_pulumis_back_are_recreated(lab_is_up, vps):

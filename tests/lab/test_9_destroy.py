@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
+
 from components import naming
 from tests.infra.stack import STACK
 from tests.lab.conftest import docker_lines, pulumi
+
+# Destroys the lab on purpose: it runs last, in its own process.
+pytestmark = pytest.mark.destructive
 
 
 def test_destroy_leaves_nothing_behind(lab_is_up):
