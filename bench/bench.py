@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import ipaddress
 import json
 import os
 import platform
@@ -185,6 +186,7 @@ def full_table(n: int) -> dict:
             kernel_before = lab.kernel_routes("vps")
             transit_feeds(routes_file)
             lab.wait_for(lambda: lab.established("vps", "transit"), 120, "the session after transit's reconfigure")
+            lab.reset_bird_peak("vps")
             start = time.monotonic()
             lab.birdc("transit", "enable fulltable", check=True)
             lab.wait_for(lambda: lab.routes_from("vps", "transit") >= n, 900, f"{n} routes at vps", interval=0.5)
@@ -218,7 +220,9 @@ def full_table(n: int) -> dict:
 
 def roa_list(n: int) -> list[dict]:
     """n ROAs, each a /60 of the user's /48 (there are 4,096)."""
-    return [{"prefix": f"2001:db8:100:{i << 4:x}::/60", "max_length": 60} for i in range(n)]
+    # Written as the validator writes them (compressed), so they compare equal.
+    return [{"prefix": str(ipaddress.ip_network(f"2001:db8:100:{i << 4:x}::/60")), "max_length": 60}
+            for i in range(n)]
 
 
 def many_roas(n: int) -> dict:
@@ -227,7 +231,8 @@ def many_roas(n: int) -> dict:
     committed = lab.STACK_FILE.read_bytes()
     doc = yaml.safe_load(committed)
     doc["config"]["personal-as:roas"] = [{"prefix": PREFIX, "max_length": 48}, *roa_list(n)]
-    ours = lambda: sum(1 for v in lab.vrps() if v["prefix"].startswith("2001:db8:100:"))  # noqa: E731
+    added = {r["prefix"] for r in roa_list(n)}
+    ours = lambda: sum(1 for v in lab.vrps() if v["prefix"] in added)  # noqa: E731
     try:
         lab.STACK_FILE.write_text(yaml.safe_dump(doc, sort_keys=False))
         start = time.monotonic()
@@ -269,17 +274,23 @@ def main() -> None:
     started = time.monotonic()
     lab.recover()
     lab.pulumi("up", "--yes", "--skip-preview")
-    result = {
+    result: dict = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),
         "runs": args.runs,
-        "timings": timings(args.runs, rebuild=not args.skip_rebuild),
-        "memory": role_memory(),
-        "full_table": full_table(args.routes),
-        "many_roas": many_roas(args.roas),
     }
-    result["bench_wall_s"] = round(time.monotonic() - started, 1)
+    sections = {
+        "timings": lambda: timings(args.runs, rebuild=not args.skip_rebuild),
+        "memory": role_memory,
+        "full_table": lambda: full_table(args.routes),
+        "many_roas": lambda: many_roas(args.roas),
+    }
     RESULTS.mkdir(parents=True, exist_ok=True)
+    for name, measure in sections.items():
+        result[name] = measure()
+        # What is measured so far survives a later section's failure.
+        (RESULTS / "partial.json.tmp").write_text(json.dumps(result, indent=2) + "\n")
+    result["bench_wall_s"] = round(time.monotonic() - started, 1)
     tmp = RESULTS / "latest.json.tmp"
     tmp.write_text(json.dumps(result, indent=2) + "\n")
     tmp.replace(RESULTS / "latest.json")

@@ -126,6 +126,12 @@ def bird_pid(host: str) -> int:
     return int(out.strip())
 
 
+def reset_bird_peak(host: str) -> None:
+    """Start BIRD's peak RSS afresh (`5` to clear_refs resets VmHWM), so the
+    peak read afterwards belongs to what happens next, not to its past."""
+    Path(f"/proc/{bird_pid(host)}/clear_refs").write_text("5")
+
+
 def bird_memory(host: str) -> tuple[float, float]:
     """(peak RSS, RSS) in MiB of the BIRD daemon of a host."""
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{bird_pid(host)}/status").read_text().splitlines())
