@@ -188,37 +188,33 @@ def bare_bird_baseline(n: int, workdir: Path) -> dict[str, object]:
             subprocess.run(["ip", "netns", "delete", ns], capture_output=True)
 
 
-def _feeder_config(static_conf: Path) -> str:
+def _bird_config(router_id: str, peer_name: str, local: tuple[str, int], neighbor: tuple[str, int],
+                 channel: str, extra: str = "") -> str:
+    """One bare BIRD with one eBGP session and nothing else. `protocol device`
+    only lists interfaces, which BGP needs to find its directly connected
+    neighbour; there is no kernel protocol, so nothing is installed."""
     return f"""\
-router id {FEED_ROUTER_ID};
+router id {router_id};
 log stderr all;
 protocol device {{}}
-include "{static_conf}";
-protocol bgp recv {{
-	local {FEED_ADDR} as {FEED_AS};
-	neighbor {RECV_ADDR} as {RECV_AS};
+{extra}protocol bgp {peer_name} {{
+	local {local[0]} as {local[1]};
+	neighbor {neighbor[0]} as {neighbor[1]};
 	connect delay time 1;
 	connect retry time 2;
-	ipv6 {{ import none; export all; }};
+	ipv6 {{ {channel} }};
 }}
 """
+
+
+def _feeder_config(static_conf: Path) -> str:
+    return _bird_config(FEED_ROUTER_ID, "recv", (FEED_ADDR, FEED_AS), (RECV_ADDR, RECV_AS),
+                        "import none; export all;", extra=f'include "{static_conf}";\n')
 
 
 def _receiver_config() -> str:
-    # `protocol device` only lists interfaces, which BGP needs to find its
-    # directly connected neighbour; no kernel protocol, so nothing is installed.
-    return f"""\
-router id {RECV_ROUTER_ID};
-log stderr all;
-protocol device {{}}
-protocol bgp feed {{
-	local {RECV_ADDR} as {RECV_AS};
-	neighbor {FEED_ADDR} as {FEED_AS};
-	connect delay time 1;
-	connect retry time 2;
-	ipv6 {{ import all; export none; }};
-}}
-"""
+    return _bird_config(RECV_ROUTER_ID, "feed", (RECV_ADDR, RECV_AS), (FEED_ADDR, FEED_AS),
+                        "import all; export none;")
 
 
 def _write_config(path: Path, text: str) -> Path:
