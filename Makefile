@@ -2,7 +2,7 @@
 # Both bootstrap everything first (idempotent, fast when warm).
 SHELL := /bin/bash
 .DEFAULT_GOAL := lab
-.PHONY: bootstrap lab test test-unit test-lab verify bench destroy
+.PHONY: bootstrap lab vmlab test test-unit test-lab test-vmlab verify bench destroy
 
 bootstrap:
 	bash scripts/bootstrap.sh
@@ -11,7 +11,13 @@ bootstrap:
 lab: bootstrap
 	bash scripts/lab.sh
 
-# Every test tier: unit (seconds) then lab (minutes, real daemons).
+# The user's vps and home as real Debian machines (QEMU guests) in the lab
+# world: build and boot them, pulumi up --stack vmlab, then verify.
+vmlab: bootstrap
+	bash scripts/vmlab.sh
+
+# Every test tier: unit (seconds), lab (minutes, real daemons), then vmlab
+# (real Debian guests).
 test: bootstrap
 	bash scripts/test.sh
 
@@ -20,6 +26,9 @@ test-unit: bootstrap
 
 test-lab: bootstrap
 	bash scripts/test.sh lab
+
+test-vmlab: bootstrap
+	bash scripts/test.sh vmlab
 
 # testinfra against the running lab, without another `pulumi up`.
 verify:

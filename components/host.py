@@ -15,18 +15,43 @@ import pulumi
 from . import naming
 from .container_image import ContainerImage
 from .providers.container import Container, Volume
+from .providers.host_key import HostKey
 from .providers.link import MgmtBridge, MgmtPort
+from .providers.remote_command import RemoteCommand
 from .providers.secrets import SshKeyPair
+from .render.provision import render_host_packages
 
 
 class Host(pulumi.ComponentResource):
-    """What every host offers its services."""
+    """What every host offers its services, and the one place that says
+    how a lab host and a real (SSH) host differ:
+
+    - connection: how SSH reaches it (RemoteCommand); both pin the host key.
+    - engine: where its containers live: None for this machine's engine (a
+      lab host), or the connection for a real host's own engine over SSH.
+    - ships_images: a real host has no registry to pull from, so images are
+      shipped to it; a lab host shares this machine's images.
+    - network_mode / pid_mode: how a service joins the host's namespaces.
+    - identity: changes when the host becomes a new machine (a recreated lab
+      host container), so services on it are recreated too.
+    - ready: SSH works. engine_ready: containers can be created on it.
+    - tools_in_host: a lab host's image carries every tool provisioning uses
+      (birdc, nginx -t, krillc); a real host runs a daemon's own client from
+      its container (`docker exec`).
+    """
 
     name: str
+    address: str
+    ssh_port: int
     connection: pulumi.Output[dict]
-    network_mode: str  # how service containers join the host's network
-    pid_mode: str  # ...and its PIDs, so provisioning can signal daemons
-    ready: list[pulumi.Resource]  # what must exist before anything runs on it
+    engine: pulumi.Output[dict | None]
+    ships_images: bool
+    network_mode: str
+    pid_mode: str
+    identity: pulumi.Output[str] | None
+    ready: list[pulumi.Resource]
+    engine_ready: list[pulumi.Resource]
+    tools_in_host: bool
 
     def mount_source(self, path: str) -> str:
         raise NotImplementedError
@@ -38,6 +63,7 @@ class LabHostArgs:
     host: str
     image: ContainerImage
     ssh_key: SshKeyPair
+    host_key: SshKeyPair  # the host's own ed25519 key: made by the stack, so pinned from the start
     mgmt_bridge: MgmtBridge
     mgmt_address: str  # with prefix length
     # Host paths shared with service containers (config, sockets, data).
@@ -71,7 +97,11 @@ class LabHost(Host):
             # every capability, and this machine's runtime cannot grant them all.
             "cap_add": ["NET_ADMIN", "NET_RAW"], "unconfined_proc": True, "init": True,
             "volumes": {vol: path for path, vol in self._volume_names.items()},
-            "files": {"/root/.ssh/authorized_keys": {"content": args.ssh_key.public_key, "mode": "0600"}},
+            "files": {
+                "/root/.ssh/authorized_keys": {"content": args.ssh_key.public_key, "mode": "0600"},
+                "/etc/ssh/ssh_host_ed25519_key": {"content": args.host_key.private_key, "mode": "0600"},
+                "/etc/ssh/ssh_host_ed25519_key.pub": {"content": args.host_key.public_key, "mode": "0644"},
+            },
             "extra_hosts": args.extra_hosts,
         }, opts=pulumi.ResourceOptions(parent=self, depends_on=list(self._volumes.values())))
         self.mgmt = MgmtPort(
@@ -81,14 +111,22 @@ class LabHost(Host):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[args.mgmt_bridge]),
         )
         self.address = args.mgmt_address.split("/")[0]
+        self.ssh_port = 22
         # The container's id is part of the connection: a recreated host is a
         # new machine, and everything provisioned over SSH must run again.
-        self.connection = pulumi.Output.all(self.mgmt.id, args.ssh_key.private_key, self.container.container_id).apply(
-            lambda a: {"host": self.address, "port": 22, "user": "root", "private_key": a[1], "host_id": a[2]}
-        )
+        # Its host key is the one the stack made, so it is pinned from birth.
+        self.connection = pulumi.Output.all(
+            self.mgmt.id, args.ssh_key.private_key, self.container.container_id, args.host_key.public_key,
+        ).apply(lambda a: {"host": self.address, "port": 22, "user": "root", "private_key": a[1], "host_id": a[2],
+                           "host_keys": [" ".join(a[3].split()[:2])]})
+        self.engine = pulumi.Output.from_input(None)
+        self.ships_images = False
+        self.tools_in_host = True
         self.network_mode = f"container:{self.container_name}"
         self.pid_mode = f"container:{self.container_name}"
+        self.identity = self.container.container_id
         self.ready = [self.container, self.mgmt]
+        self.engine_ready = [self.container]
         self.register_outputs({"container": self.container_name, "address": self.address})
 
     def mount_source(self, path: str) -> str:
@@ -103,24 +141,42 @@ class SshHostArgs:
     user: str
     port: int
     key_file: str | None
+    known_hosts: list[str] | None  # pinned keys from config; else recorded on first contact
+    packages: list[str]  # Debian packages this host's roles use for their tools
+    masked: list[str]  # services of those packages that must never run (the daemons run in containers)
+    users: list[str]  # system users for daemons that have no package here (krill)
 
 
 class SshHost(Host):
-    """A real host (prod). Docker runs on it; services use host networking."""
+    """A real host: Docker runs on it, services use host networking, and
+    everything goes through one SSH connection with a pinned host key."""
 
     def __init__(self, name: str, args: SshHostArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("personal-as:host:SshHost", name, None, opts)
         self.name = args.host
         self.address = args.address
+        self.ssh_port = args.port
+        self.host_key = HostKey(f"{name}-host-key", args.host, args.address, args.port, args.known_hosts,
+                                opts=pulumi.ResourceOptions(parent=self))
         # The key stays in its file on the operator's machine; only its path
         # goes into the state, and SSH reads it when it connects.
-        self.connection = pulumi.Output.from_input(
-            {"host": args.address, "port": args.port, "user": args.user, "key_file": args.key_file}
-        )
+        self.connection = self.host_key.keys.apply(lambda keys: {
+            "host": args.address, "port": args.port, "user": args.user, "key_file": args.key_file,
+            "host_keys": keys,
+        })
+        self.engine = self.connection
+        self.ships_images = True
+        self.tools_in_host = False
         self.network_mode = "host"
         self.pid_mode = "host"
-        self.docker_host = f"ssh://{args.user}@{args.address}:{args.port}"
-        self.ready = []
+        self.identity = None
+        self.ready = [self.host_key]
+        self.packages = RemoteCommand(
+            f"{name}-packages", connection=self.connection,
+            create=render_host_packages(args.packages, args.masked, args.users), timeout=1200,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self.ready),
+        )
+        self.engine_ready = [self.packages]
         self.register_outputs({"address": args.address})
 
     def mount_source(self, path: str) -> str:

@@ -7,7 +7,7 @@ plain HTTP on port 80).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 
@@ -16,7 +16,7 @@ from .host import Host
 from .providers.remote_command import RemoteCommand
 from .providers.tls import LabCa, LabCertificate
 from .render.krill import render_krill_conf
-from .render.nginx import render_krill_proxy_conf
+from .render.nginx import proxy_health_url, render_krill_proxy_conf
 from .render.provision import render_file_apply
 from .service import ServiceArgs, ServiceContainer
 from .web_server import NGINX_MOUNTS, nginx_config_command
@@ -38,9 +38,13 @@ class KrillCAArgs:
     nginx_image: ContainerImage
     handle: str
     admin_token: pulumi.Input[str]
-    server_name: str  # the name the UI and API are reached at
+    server_name: str  # the name the UI and API are reached at (krill.public_name)
     tls_ca: LabCa
-    listen_ip: str = "127.0.0.1"
+    listen_ip: str = "127.0.0.1"  # where Krill itself listens: localhost, behind the proxy
+    # Where the TLS proxy listens: the home LAN side, never the internet.
+    proxy_listen: list[str] = field(default_factory=lambda: ["127.0.0.1", "::1"])
+    https_port: int = 443
+    http_port: int | None = 80  # None: no redirect listener (the box's :80 is someone else's)
     # A root Krill must trust for its parent's and repository's HTTPS.
     parent_root_ca: pulumi.Input[str] | None = None
 
@@ -58,7 +62,8 @@ class KrillCA(pulumi.ComponentResource):
         ))
         self.config = RemoteCommand(
             f"{name}-config", connection=host.connection,
-            create=render_file_apply(KRILL_CONF, owner="krill:krill", mode="0600", reload=KRILL_RESTART),
+            create=render_file_apply(KRILL_CONF, owner="krill:krill", mode="0600", reload=KRILL_RESTART,
+                                     dirs=("/var/lib/krill",)),
             stdin=self.krill_conf, opts=ready,
         )
         krill_after, krill_env = [self.config], {}
@@ -89,12 +94,14 @@ class KrillCA(pulumi.ComponentResource):
             f"{name}-tls-ca", connection=host.connection,
             create=render_file_apply(f"{TLS_DIR}/ca.crt", mode="0644"), stdin=args.tls_ca.cert_pem, opts=ready,
         )
-        proxy_conf = render_krill_proxy_conf(args.server_name, f"{TLS_DIR}/krill.crt", f"{TLS_DIR}/krill.key")
+        proxy_conf = render_krill_proxy_conf(args.server_name, f"{TLS_DIR}/krill.crt", f"{TLS_DIR}/krill.key",
+                                             args.proxy_listen, args.https_port, args.http_port)
+        health = proxy_health_url(args.proxy_listen[0], args.https_port)
         self.proxy_config = nginx_config_command(f"{name}-proxy-config", host, proxy_conf, self,
                                                  [self.tls_key, self.tls_cert])
         self.proxy = ServiceContainer(f"{name}-nginx", ServiceArgs(
             stack=args.stack, host=host, service="nginx", image=args.nginx_image,
-            mounts=[*NGINX_MOUNTS, TLS_DIR], env={"NGINX_HEALTH_URL": "https://127.0.0.1/health"},
+            mounts=[*NGINX_MOUNTS, TLS_DIR], env={"NGINX_HEALTH_URL": health},
             after=[self.proxy_config],
         ), opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({"krill": self.krill.container_name, "proxy": self.proxy.container_name})

@@ -22,6 +22,9 @@ MGMT_NET = ipaddress.ip_network("203.0.113.224/28")
 MGMT_GATEWAY = f"{MGMT_NET.network_address + 1}/{MGMT_NET.prefixlen}"
 MGMT_IF = "mgmt0"
 RIR_NAME = "rir.lab"
+# home's link to rir, and client's link to peer.
+SERVICES_NET = "2001:db8:ffff:10::/64"
+CLIENT_NET = "2001:db8:ffff:4::/64"
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,15 @@ def plan(cfg: StackConfig) -> LabPlan:
         # transit reaches its customer's session address and link through gw.
         "transit": (f"{vps4}/32 via 198.51.100.2", "2001:db8:ffff:1::/64 via 2001:db8:ffff:2::2"),
         "client": ("default via 198.51.100.17", "default via 2001:db8:ffff:4::1"),
+        # The services segment is routed too, as a home uplink is: client's
+        # network reaches home (and its other services) through peer,
+        # transit, validator and rir, and home answers the same way back.
+        "peer": (f"{SERVICES_NET} via 2001:db8:ffff:3::1",),
+        "validator": (f"{SERVICES_NET} via 2001:db8:ffff:11::1", f"{CLIENT_NET} via 2001:db8:ffff:12::1"),
+        "rir": (f"{CLIENT_NET} via 2001:db8:ffff:11::2",),
+        "home": (f"{CLIENT_NET} via 2001:db8:ffff:10::1",),
     }
+    routes["transit"] += (f"{SERVICES_NET} via 2001:db8:ffff:12::2",)
     mgmt = {h: f"{MGMT_NET.network_address + 2 + i}/{MGMT_NET.prefixlen}" for i, h in enumerate(hosts)}
     # Lab names resolve through /etc/hosts entries the stack writes: each host
     # reaches rir's Krill (the RIR's CA and repository) over its own link.
@@ -105,5 +116,5 @@ def plan(cfg: StackConfig) -> LabPlan:
         "validator": {RIR_NAME: "2001:db8:ffff:11::1"},
     }
     return LabPlan(hosts=hosts, links=links, mgmt_addresses=mgmt, routes=routes,
-                   routers=("vps", "gw", "transit", "peer"), names=names,
+                   routers=("vps", "gw", "transit", "peer", "validator", "rir"), names=names,
                    rtr_address="2001:db8:ffff:12::2")

@@ -4,7 +4,7 @@ client, cabled together and running real BIRD."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 
@@ -12,7 +12,7 @@ from . import naming
 from .bird_router import BirdRouter, BirdRouterArgs
 from .config import StackConfig
 from .container_image import ContainerImage
-from .host import LabHost, LabHostArgs
+from .host import Host, LabHost, LabHostArgs
 from .host_network import HostNetwork
 from .lab_plan import MGMT_GATEWAY, MGMT_IF, PEER_ASN, LabPlan
 from .link import Link
@@ -41,10 +41,15 @@ class LabWorldArgs:
     host_image: ContainerImage
     bird_image: ContainerImage
     passwords: dict[str, pulumi.Output]
+    # The user's real machines in this world (kind: ssh), and for each the
+    # machine bridge its lab NIC sits on (hosts.<name>.lab_cable).
+    guests: dict[str, Host] = field(default_factory=dict)
+    cables: dict[str, str] = field(default_factory=dict)
 
 
 class LabWorld(pulumi.ComponentResource):
-    """Lab hosts (all of them, vps and home included), links and the other ASes."""
+    """Lab hosts (every host of the plan that is not a real machine of the
+    user's), the links between all of them, and the other ASes."""
 
     def __init__(self, name: str, args: LabWorldArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("personal-as:lab:LabWorld", name, None, opts)
@@ -52,16 +57,18 @@ class LabWorld(pulumi.ComponentResource):
         stack, plan, cfg = args.stack, args.plan, args.cfg
         self.ssh_key = SshKeyPair(f"{name}-ssh-key", comment=f"personal-as-{stack}", opts=child)
         self.mgmt = MgmtBridge(f"{name}-mgmt", bridge=naming.mgmt_bridge(stack), address=MGMT_GATEWAY, opts=child)
-        self.hosts = {
+        self.hosts: dict[str, Host] = {
             h: LabHost(h, LabHostArgs(
-                stack=stack, host=h, image=args.host_image, ssh_key=self.ssh_key, mgmt_bridge=self.mgmt,
-                mgmt_address=plan.mgmt_addresses[h], shared_paths=SHARED_PATHS.get(h, {}),
+                stack=stack, host=h, image=args.host_image, ssh_key=self.ssh_key,
+                host_key=SshKeyPair(f"{h}-host-key", comment=f"{h}.{stack}", opts=child),
+                mgmt_bridge=self.mgmt, mgmt_address=plan.mgmt_addresses[h], shared_paths=SHARED_PATHS.get(h, {}),
                 extra_hosts=plan.names.get(h, {}),
             ), opts=child)
-            for h in plan.hosts
+            for h in plan.hosts if h not in args.guests
         }
+        every = {**self.hosts, **args.guests}
         self.links = [
-            Link(f"link-{lp.name}", lp, self.hosts[lp.a.host], self.hosts[lp.b.host], opts=child)
+            Link(f"link-{lp.name}", stack, lp, every[lp.a.host], every[lp.b.host], args.cables, opts=child)
             for lp in plan.links
         ]
         # The world's hosts: addresses, routes, forwarding. vps and home are

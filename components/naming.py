@@ -40,3 +40,8 @@ def mgmt_bridge(stack: str) -> str:
 def mgmt_port(stack: str, host: str) -> str:
     """The machine-side end of a host's management veth; stable across runs."""
     return f"pm{zlib.crc32(f'{stack}/{host}'.encode()):08x}"
+
+
+def cable_port(stack: str, lab_host: str, guest: str) -> str:
+    """The machine-side end of a cable from a lab host to a real machine."""
+    return f"pc{zlib.crc32(f'{stack}/{lab_host}/{guest}'.encode()):08x}"

@@ -45,15 +45,16 @@ class ServiceContainer(pulumi.ComponentResource):
             # BIRD keeps exactly these four when it drops root (-u bird).
             "cap_add": ["NET_ADMIN", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_RAW"],
         }
-        after = [*host.ready, *args.after]
-        if getattr(host, "docker_host", None):
-            # A prod host has no registry to pull from: ship the image over SSH.
-            props["docker_host"] = host.docker_host
+        props["engine"] = host.engine
+        after = [*host.engine_ready, *args.after]
+        if host.ships_images:
+            # A real host has no registry to pull from: ship the image over SSH,
+            # once its engine runs.
             after.append(ImageTransfer(f"{name}-image", host.connection, args.image.tag, args.image.image_id,
-                                       opts=pulumi.ResourceOptions(parent=self, depends_on=host.ready)))
-        if hasattr(host, "container"):
-            # A new host container is a new namespace: the service must follow.
-            props["host_id"] = host.container.container_id
+                                       opts=pulumi.ResourceOptions(parent=self, depends_on=host.engine_ready)))
+        if host.identity is not None:
+            # A new host is a new namespace: the service must follow.
+            props["host_id"] = host.identity
         self.container = Container(
             f"{name}-container", props,
             opts=pulumi.ResourceOptions(parent=self, depends_on=after),

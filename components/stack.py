@@ -34,7 +34,6 @@ from .render.provision import HostNetwork as HostNetworkSpec
 from .web_server import WebServer, WebServerArgs
 
 BASE_IMAGE = "personal-as/base:bookworm"
-KRILL_SERVER_NAME = "krill.home.lab"
 
 
 def krill_binaries() -> dict[str, str]:
@@ -45,13 +44,14 @@ def krill_binaries() -> dict[str, str]:
         if "=" in line and not line.startswith("#")
     )
     cache = Path(environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache/personal-as"))
-    bin_dir = cache / f"krill-{versions['KRILL_VERSION']}" / "bin"
+    bin_dir = cache / f"krill-{versions['KRILL_VERSION']}-core" / "bin"
     return {"krill": str(bin_dir / "krill"), "krillc": str(bin_dir / "krillc")}
 
 
 def build_images(stack: str) -> dict[str, ContainerImage]:
     labels = naming.labels(stack)
-    extra = {"krill": krill_binaries()}
+    krill = krill_binaries()
+    extra = {"krill": krill, "host": {"krillc": krill["krillc"]}}
     return {
         name: ContainerImage(f"image-{name}", ContainerImageArgs(
             image=name, base_image=BASE_IMAGE, labels=labels, extra_files=extra.get(name, {}),
@@ -68,19 +68,42 @@ def secret_passwords(cfg: StackConfig) -> dict[str, pulumi.Output]:
     }
 
 
-def vps_network(cfg: StackConfig, lab: bool, addresses=(), routes=()) -> HostNetworkSpec:
+# What each role of a real host uses on the host itself (Debian packages for
+# their tools; the daemons run in containers), and which of those packages'
+# own services must never run there.
+ROLE_PACKAGES = {
+    "vps": (["bird2", "nginx-light", "nftables"], ["bird", "nginx"], []),
+    "home": (["nginx-light", "nftables"], ["nginx"], ["krill"]),
+}
+KRILL_API_PORT = 3000
+
+
+def vps_network(cfg: StackConfig, lab_host: bool, addresses=(), routes=(), ssh_port: int = 22) -> HostNetworkSpec:
     route0 = ipaddress.ip_address(cfg.route0_address)
     return HostNetworkSpec(
         host="vps", router=True, addresses=tuple(addresses), routes=tuple(routes),
-        prefix_if=PrefixInterface("dummy0", (f"{route0}/{route0.max_prefixlen}",), lab=lab),
-        firewall=Firewall(bgp_neighbors=tuple(u.neighbor for u in cfg.upstreams), tcp_ports=(80, 443)),
-        install_tools=not lab, mgmt_if=MGMT_IF if lab else None,
+        prefix_if=PrefixInterface("dummy0", (f"{route0}/{route0.max_prefixlen}",), lab=lab_host),
+        firewall=Firewall(ssh_port=ssh_port, bgp_neighbors=tuple(u.neighbor for u in cfg.upstreams),
+                          tcp_ports=(80, 443)),
+        mgmt_if=MGMT_IF if lab_host else None,
     )
 
 
-def home_network(lab: bool, addresses=()) -> HostNetworkSpec:
-    return HostNetworkSpec(host="home", router=False, addresses=tuple(addresses), firewall=Firewall(tcp_ports=(443,)),
-                           install_tools=not lab, mgmt_if=MGMT_IF if lab else None)
+def home_network(lab_host: bool, addresses=(), routes=()) -> HostNetworkSpec:
+    # home has other jobs: the stack closes only Krill's own port to the
+    # outside and leaves every other service of the box as it was.
+    return HostNetworkSpec(host="home", router=False, addresses=tuple(addresses), routes=tuple(routes),
+                           firewall=Firewall(policy_drop=False, closed_tcp_ports=(KRILL_API_PORT,)),
+                           mgmt_if=MGMT_IF if lab_host else None)
+
+
+def ssh_host(name: str, spec) -> SshHost:
+    packages, masked, users = ROLE_PACKAGES[name] if name in ROLE_PACKAGES else ([], [], [])
+    return SshHost(name, SshHostArgs(
+        host=name, address=spec.address, user=spec.user, port=spec.port, key_file=spec.key_file,
+        known_hosts=list(spec.known_hosts) if spec.known_hosts else None,
+        packages=packages, masked=masked, users=users,
+    ))
 
 
 def _read_optional(path: str | None) -> str | None:
@@ -123,31 +146,30 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
     passwords = secret_passwords(cfg)
     outputs: dict[str, pulumi.Input] = {}
 
-    hosts: dict[str, Host]
-    if cfg.is_lab:
+    # The user's real machines: the same code for prod and for the guests
+    # of a lab world.
+    real = {h: ssh_host(h, spec) for h, spec in cfg.hosts.items() if spec.kind == "ssh"}
+    hosts: dict[str, Host] = dict(real)
+    world = plan = None
+    if cfg.faces_lab:
         plan = lab_plan(cfg)
         world = LabWorld("lab", LabWorldArgs(
             stack=stack, cfg=cfg, plan=plan, host_image=images["host"], bird_image=images["bird"], passwords=passwords,
+            guests=real, cables={h: cfg.hosts[h].lab_cable for h in real},
         ))
-        hosts = dict(world.hosts)
-        vps_spec = vps_network(cfg, True, plan.addresses_of("vps"), plan.routes["vps"])
-        router_after = [world.transit.config, *world.links]
+        hosts.update(world.hosts)
         outputs["ssh_private_key"] = world.ssh_key.private_key
-        outputs["hosts"] = {h: {"container": naming.host_container(stack, h), "ssh": f"root@{hosts[h].address}"}
-                            for h in plan.hosts}
-    else:
-        hosts = {
-            h: SshHost(h, SshHostArgs(host=h, address=spec.address, user=spec.user, port=spec.port,
-                                      key_file=spec.key_file))
-            for h, spec in cfg.hosts.items()
-        }
-        vps_spec = vps_network(cfg, False)
-        router_after = []
-        outputs["hosts"] = {h: {"ssh": f"{s.user}@{s.address}:{s.port}"} for h, s in cfg.hosts.items()}
+
+    def is_lab_host(h: str) -> bool:
+        return cfg.hosts[h].kind == "lab"
 
     vps, home = hosts["vps"], hosts["home"]
-    vps_net = HostNetwork("vps-network", vps, vps_spec, after=router_after,
-                          links=world.links if cfg.is_lab else None)
+    links = world.links if world else None
+    router_after = [world.transit.config, *world.links] if world else []
+    vps_net = HostNetwork("vps-network", vps, vps_network(
+        cfg, is_lab_host("vps"), plan.addresses_of("vps") if plan else (), plan.routes["vps"] if plan else (),
+        ssh_port=vps.ssh_port,
+    ), after=[*vps.engine_ready, *router_after], links=links)
     bird_conf = pulumi.Output.secret(
         pulumi.Output.all(**passwords).apply(lambda pw: render_bird_conf(cfg, pw))
     )
@@ -162,19 +184,22 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
     ))
 
     home_net = HostNetwork("home-network", home, home_network(
-        cfg.is_lab, plan.addresses_of("home") if cfg.is_lab else ()), links=world.links if cfg.is_lab else None)
+        is_lab_host("home"), plan.addresses_of("home") if plan else (), plan.routes.get("home", ()) if plan else (),
+    ), after=home.engine_ready, links=links)
     token = (
         pulumi.Output.secret(cfg.krill.admin_token.get_secret_value()) if cfg.krill.admin_token
         else RandomToken("krill-admin-token", purpose="krill-admin-token").value
     )
     tls_ca = LabCa("tls-ca", common_name=f"personal-as {stack} CA")
+    proxy = cfg.krill.proxy
     krill = KrillCA("home-krill", KrillCAArgs(
         stack=stack, host=home, krill_image=images["krill"], nginx_image=images["nginx"], handle=cfg.krill.handle,
-        admin_token=token, server_name=KRILL_SERVER_NAME, tls_ca=tls_ca,
-        # In the lab the RIR's Krill has a certificate from the stack's CA.
-        parent_root_ca=tls_ca.cert_pem if cfg.is_lab else None,
+        admin_token=token, server_name=cfg.krill.public_name, tls_ca=tls_ca, listen_ip=cfg.krill.listen,
+        proxy_listen=list(proxy.listen), https_port=proxy.https_port, http_port=proxy.http_port,
+        # In a lab world the RIR's Krill has a certificate from the stack's CA.
+        parent_root_ca=tls_ca.cert_pem if world else None,
     ), opts=pulumi.ResourceOptions(depends_on=[home_net]))
-    if cfg.is_lab:
+    if world:
         build_lab_rpki(stack, cfg, world, images, tls_ca, krill, home_net)
     else:
         onboarding = PortalOnboarding("user-ca", PortalOnboardingArgs(
@@ -188,6 +213,8 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         outputs["krill_child_request_xml"] = onboarding.child_request.stdout
         outputs["krill_publisher_request_xml"] = onboarding.publisher_request.stdout
 
+    outputs["hosts"] = {h: _host_output(stack, h, cfg.hosts.get(h), hosts[h]) for h in hosts}
+    port = "" if proxy.https_port == 443 else f":{proxy.https_port}"
     outputs.update({
         "route0_url": f"http://[{route0}]/",
         "asn": cfg.asn,
@@ -195,7 +222,16 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         "bird_conf": router.rendered,
         "krill_admin_token": krill.admin_token,
         "krill_listen_ip": krill.listen_ip,
-        "krill_url": f"https://{KRILL_SERVER_NAME}/",
+        "krill_url": f"https://{cfg.krill.public_name}{port}/",
         "tls_ca_cert": tls_ca.cert_pem,
     })
     return outputs
+
+
+def _host_output(stack: str, name: str, spec, host: Host) -> pulumi.Output:
+    """How to reach a host: its SSH login and the host keys pinned for it."""
+    user = spec.user if spec is not None and spec.kind == "ssh" else "root"
+    entry = {"ssh": f"{user}@{host.address}:{host.ssh_port}"}
+    if spec is None or spec.kind == "lab":
+        entry["container"] = naming.host_container(stack, name)
+    return host.connection.apply(lambda c: {**entry, "host_keys": c["host_keys"]})

@@ -1,17 +1,31 @@
 #!/usr/bin/env bash
-# `make test`: the unit tier, then the lab tier (real daemons, real Pulumi).
-#   scripts/test.sh [unit|lab|all]
+# `make test`: the unit tier, the lab tier (real daemons, real Pulumi), then
+# the vmlab tier (the user's vps and home as real Debian machines).
+#   scripts/test.sh [unit|lab|vmlab|all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck disable=SC1091
 source scripts/env.sh
 tier="${1:-all}"
+t0=$SECONDS
+stamp() { echo "== $1 done in $((SECONDS - $2)) s (total $((SECONDS - t0)) s)"; }
+
+guest_build_pid=""
+guest_log="${PERSONAL_AS_CACHE:-$HOME/.cache/personal-as}/guests-build.log"
+if [ "$tier" = vmlab ] || [ "$tier" = all ]; then
+  # The guest disks build while the other tiers run: they share nothing.
+  echo "== building the vmlab guest disks in the background (log: $guest_log)"
+  bash scripts/guests/vmlab.sh build >"$guest_log" 2>&1 &
+  guest_build_pid=$!
+fi
+
 if [ "$tier" = unit ] || [ "$tier" = all ]; then
-  echo "== unit tier"
+  echo "== unit tier"; t=$SECONDS
   python -m pytest tests/unit -q -p no:cacheprovider
+  stamp "unit tier" $t
 fi
 if [ "$tier" = lab ] || [ "$tier" = all ]; then
-  echo "== lab tier"
+  echo "== lab tier"; t=$SECONDS
   pulumi stack select --create lab --non-interactive >/dev/null
   bash scripts/pulumi-recover.sh lab
   # Up first, then every host verified (destructive checks included), then
@@ -25,4 +39,24 @@ if [ "$tier" = lab ] || [ "$tier" = all ]; then
   # means a new SSH key that session-wide fixtures would not see.
   python -m pytest tests/lab/test_8_interrupted_up.py -v -p no:cacheprovider
   python -m pytest tests/lab/test_8_lost_state.py tests/lab/test_9_destroy.py -v -p no:cacheprovider
+  stamp "lab tier" $t
+fi
+if [ "$tier" = vmlab ] || [ "$tier" = all ]; then
+  echo "== vmlab tier"; t=$SECONDS
+  if ! wait "$guest_build_pid"; then
+    tail -n 40 "$guest_log"; echo "guest build failed; full log in $guest_log" >&2; exit 1
+  fi
+  # Fresh machines, as a provider hands them over, and no state: the first
+  # `pulumi up` on them is what is tested.
+  bash scripts/vmlab-reset.sh
+  bash scripts/guests/vmlab.sh up
+  stamp "guests booted" $t
+  export PERSONAL_AS_STACK=vmlab
+  pulumi stack select --create vmlab --non-interactive >/dev/null
+  python -m pytest tests/vmlab/test_0_up.py -v -p no:cacheprovider
+  python -m pytest tests/infra tests/vmlab/test_guests.py -v -p no:cacheprovider
+  python -m pytest tests/vmlab/test_host_key.py -v -p no:cacheprovider
+  python -m pytest tests/vmlab/test_9_destroy.py -v -p no:cacheprovider
+  bash scripts/guests/vmlab.sh down
+  stamp "vmlab tier" $t
 fi

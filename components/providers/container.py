@@ -14,6 +14,8 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
 
+from .docker_engine import engine
+
 PROJECT_LABEL = "personal-as.project"
 
 
@@ -26,14 +28,6 @@ def _tar(files: dict[str, dict[str, Any]]) -> bytes:
             info.size, info.mode = len(data), int(f.get("mode", "0644"), 8)
             tar.addfile(info, io.BytesIO(data))
     return buf.getvalue()
-
-
-def _client(props: dict[str, Any]):
-    """The local engine (lab), or a prod host's engine over SSH."""
-    import docker
-
-    host = props.get("docker_host")
-    return docker.DockerClient(base_url=host, use_ssh_client=True) if host else docker.from_env()
 
 
 def _remove_leftover(client, kind: str, name: str, project: str) -> None:
@@ -57,7 +51,10 @@ def _remove_leftover(client, kind: str, name: str, project: str) -> None:
 
 class _ContainerProvider(ResourceProvider):
     def create(self, props):
-        client = _client(props)
+        with engine(props.get("engine")) as client:
+            return self._create(client, props)
+
+    def _create(self, client, props):
         _remove_leftover(client, "container", props["name"], props["labels"][PROJECT_LABEL])
         api = client.api
         host_config = api.create_host_config(
@@ -88,10 +85,15 @@ class _ContainerProvider(ResourceProvider):
         import docker
 
         keys = [k for k in news if k != "container_id" and olds.get(k) != news.get(k)]
-        try:
-            _client(news).containers.get(id_)
-        except docker.errors.NotFound:
-            keys.append("container_id")  # gone behind our back: make it again
+        spec = news.get("engine")
+        if spec is not None and not isinstance(spec, dict):
+            # Not known yet (the host is changing too): it will be replaced.
+            return DiffResult(changes=True, replaces=keys or ["engine"], delete_before_replace=True)
+        with engine(spec) as client:
+            try:
+                client.containers.get(id_)
+            except docker.errors.NotFound:
+                keys.append("container_id")  # gone behind our back: make it again
         # Containers are immutable: any change replaces. Configs that change
         # often are not container inputs; they are deployed over SSH and reloaded.
         return DiffResult(changes=bool(keys), replaces=keys, delete_before_replace=True)
@@ -102,10 +104,11 @@ class _ContainerProvider(ResourceProvider):
     def delete(self, id_, props):
         import docker
 
-        try:
-            _client(props).containers.get(id_).remove(force=True, v=False)
-        except docker.errors.NotFound:
-            pass
+        with engine(props.get("engine")) as client:
+            try:
+                client.containers.get(id_).remove(force=True, v=False)
+            except docker.errors.NotFound:
+                pass
 
 
 class Container(Resource, module="docker", name="Container"):

@@ -1,5 +1,6 @@
-"""Ship a locally built image to a prod host without a registry:
-`docker save` here, streamed over SSH into `docker load` there."""
+"""Ship a locally built image to a real host without a registry:
+`docker save` here, streamed over the project's SSH connection into
+`docker load` there (as root, through sudo for a non-root user)."""
 
 from __future__ import annotations
 
@@ -11,14 +12,14 @@ class _TransferProvider(ResourceProvider):
     def create(self, props):
         import docker
 
-        from .remote_command import _connect, run
+        from .ssh import as_root, connect, run
 
         conn, tag = props["connection"], props["tag"]
         out, _ = run(conn, f"docker image inspect -f '{{{{.Id}}}}' {tag} 2>/dev/null || true")
         if out.strip() != props["image_id"]:
-            client = _connect(conn)
+            client = connect(conn)
             try:
-                stdin, stdout, stderr = client.exec_command("docker load")
+                stdin, stdout, stderr = client.exec_command(as_root(conn, "docker load -q"))
                 for chunk in docker.from_env().images.get(tag).save(named=True):
                     stdin.write(chunk)
                 stdin.channel.shutdown_write()
@@ -30,7 +31,8 @@ class _TransferProvider(ResourceProvider):
 
     def diff(self, _id, olds, news):
         keys = [k for k in ("tag", "image_id") if olds.get(k) != news.get(k)]
-        if olds.get("connection", {}).get("host") != news["connection"]["host"]:
+        conn = news.get("connection")
+        if not isinstance(conn, dict) or olds.get("connection", {}).get("host") != conn.get("host"):
             keys.append("connection")
         return DiffResult(changes=bool(keys), replaces=keys)
 

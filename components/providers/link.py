@@ -177,3 +177,53 @@ class MgmtPort(Resource, module="net", name="MgmtPort"):
             "container": container, "container_id": container_id, "bridge": bridge,
             "address": address, "outer_if": outer_if,
         }, opts)
+
+
+class _GuestCableProvider(ResourceProvider):
+    """A veth from a lab host into the machine bridge a guest's lab NIC sits
+    on: the cable between a lab container and a real (QEMU) machine."""
+
+    def create(self, props):
+        pid = _pid(props["container"])
+        outer, inner = props["outer_if"], props["inner_if"]
+        if subprocess.run(["ip", "link", "show", props["bridge"]], capture_output=True, check=False).returncode:
+            raise RuntimeError(f"bridge {props['bridge']} (hosts.*.lab_cable) does not exist on this machine; "
+                               "start the guests first (make vmlab does)")
+        subprocess.run(["ip", "link", "del", outer], capture_output=True, check=False)
+        if _link_exists(pid, inner):  # left from an interrupted run
+            _in_ns(pid, "ip", "link", "del", "dev", inner)
+        _sh("ip", "link", "add", outer, "type", "veth", "peer", "name", f"{outer}i")
+        _sh("ip", "link", "set", f"{outer}i", "netns", pid)
+        _sh("ip", "link", "set", outer, "master", props["bridge"], "up")
+        _in_ns(pid, "ip", "link", "set", "dev", f"{outer}i", "name", inner)
+        import uuid
+
+        return CreateResult(id_=outer, outs={**props, "serial": uuid.uuid4().hex})
+
+    def diff(self, _id, olds, news):
+        keys = [k for k in ("container", "container_id", "bridge", "inner_if", "outer_if") if olds.get(k) != news.get(k)]
+        if not keys:
+            try:
+                if not _link_exists(_pid(news["container"]), news["inner_if"]) or subprocess.run(
+                        ["ip", "link", "show", news["outer_if"]], capture_output=True, check=False).returncode:
+                    keys.append("outer_if")
+            except Exception:  # noqa: BLE001 - the container is gone
+                keys.append("container")
+        return DiffResult(changes=bool(keys), replaces=keys, delete_before_replace=True)
+
+    def read(self, id_, props):
+        return ReadResult(id_=id_, outs=props)
+
+    def delete(self, _id, props):
+        subprocess.run(["ip", "link", "del", props["outer_if"]], capture_output=True, check=False)
+
+
+class GuestCable(Resource, module="net", name="GuestCable"):
+    serial: pulumi.Output[str]
+
+    def __init__(self, name: str, container: str, container_id: pulumi.Input[str], inner_if: str, bridge: str,
+                 outer_if: str, opts: pulumi.ResourceOptions | None = None):
+        super().__init__(_GuestCableProvider(), name, {
+            "container": container, "container_id": container_id, "inner_if": inner_if, "bridge": bridge,
+            "outer_if": outer_if, "serial": None,
+        }, opts)

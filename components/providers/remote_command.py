@@ -8,67 +8,14 @@ show up in process listings, logs or the state's plaintext.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
 
-CONNECT_TIMEOUT_S = 90
+from .ssh import HostKeyMismatch, RemoteCommandError, run
 
-
-class RemoteCommandError(RuntimeError):
-    pass
-
-
-def _connect(conn: dict[str, Any]):
-    import io
-
-    import paramiko
-
-    if conn.get("private_key"):
-        key = paramiko.Ed25519Key.from_private_key(io.StringIO(conn["private_key"]))
-    elif conn.get("key_file"):
-        import os
-
-        key = paramiko.PKey.from_path(os.path.expanduser(conn["key_file"]))
-    else:
-        key = None  # fall back to the operator's ssh-agent
-    deadline = time.monotonic() + CONNECT_TIMEOUT_S
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        client = paramiko.SSHClient()
-        # Lab host keys are made at each container's first start; a prod host
-        # should be pinned in known_hosts (see README "Prod").
-        client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
-        try:
-            client.connect(conn["host"], port=int(conn.get("port", 22)), username=conn.get("user", "root"),
-                           pkey=key, timeout=10, banner_timeout=10, auth_timeout=10,
-                           allow_agent=key is None, look_for_keys=False)
-            return client
-        except Exception as err:  # noqa: BLE001 - sshd may still be starting
-            last = err
-            client.close()
-            time.sleep(1)
-    raise RemoteCommandError(f"cannot reach {conn.get('user', 'root')}@{conn['host']}:{conn.get('port', 22)} over SSH: {last}")
-
-
-def run(conn: dict[str, Any], command: str, stdin: str | None = None, timeout: int = 300) -> tuple[str, str]:
-    """Run `command` with `stdin`; raise with its output if it exits non-zero."""
-    client = _connect(conn)
-    try:
-        chan_in, chan_out, chan_err = client.exec_command(command, timeout=timeout)
-        if stdin:
-            chan_in.write(stdin)
-        chan_in.channel.shutdown_write()
-        out = chan_out.read().decode(errors="replace")
-        err = chan_err.read().decode(errors="replace")
-        rc = chan_out.channel.recv_exit_status()
-    finally:
-        client.close()
-    if rc != 0:
-        raise RemoteCommandError(f"on {conn['host']}: exit {rc}\n--- stdout\n{out[-3000:]}\n--- stderr\n{err[-3000:]}")
-    return out, err
+__all__ = ["RemoteCommand", "RemoteCommandError", "run"]
 
 
 class _RemoteCommandProvider(ResourceProvider):
@@ -96,6 +43,8 @@ class _RemoteCommandProvider(ResourceProvider):
             # Ask the host whether reality still matches; a non-zero exit is drift.
             try:
                 run(conn, news["drift_check"], news.get("stdin"), 60)
+            except HostKeyMismatch:
+                raise
             except RemoteCommandError as err:
                 if "cannot reach" in str(err):
                     raise
@@ -113,6 +62,8 @@ class _RemoteCommandProvider(ResourceProvider):
             return
         try:
             run(props["connection"], props["delete"], None, int(props.get("timeout", 300)))
+        except HostKeyMismatch:
+            raise
         except RemoteCommandError as err:
             # The host is gone (destroyed with the lab): nothing left to undo.
             if "cannot reach" not in str(err):

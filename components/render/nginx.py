@@ -22,8 +22,24 @@ def render_route0_page(cfg: StackConfig) -> str:
     )
 
 
-def render_krill_proxy_conf(server_name: str, cert_file: str, key_file: str) -> str:
+def _listen(address: str, port: int) -> str:
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
+def render_krill_proxy_conf(server_name: str, cert_file: str, key_file: str, listen: list[str] | None = None,
+                            https_port: int = 443, http_port: int | None = 80) -> str:
+    """The TLS proxy in front of Krill, on `listen` only (the home LAN side);
+    with http_port None there is no plain-HTTP redirect listener at all."""
+    addresses = listen or ["127.0.0.1", "::1"]
     return render(
         "nginx-krill-proxy.conf.j2", pid_file=PID_FILE, server_name=server_name,
         cert_file=cert_file, key_file=key_file, krill_port=KRILL_PORT,
+        https_listen=[_listen(a, https_port) for a in addresses],
+        http_listen=[_listen(a, http_port) for a in addresses] if http_port else [],
+        https_port=https_port,
     )
+
+
+def proxy_health_url(address: str, https_port: int) -> str:
+    host = f"[{address}]" if ":" in address else address
+    return f"https://{host}:{https_port}/health"

@@ -28,8 +28,19 @@ class PrefixInterface:
 
 @dataclass(frozen=True)
 class Firewall:
+    """The stack's rules on a host.
+
+    A router the stack owns (vps) drops everything it does not name. A host
+    with other jobs (home) keeps its own services: its table accepts by
+    default and only closes the ports of the stack's services that must not
+    be reached from outside (`closed_tcp_ports`, open on loopback only).
+    """
+
+    ssh_port: int = 22
     bgp_neighbors: tuple[str, ...] = ()
     tcp_ports: tuple[int, ...] = ()
+    policy_drop: bool = True
+    closed_tcp_ports: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -40,9 +51,6 @@ class HostNetwork:
     routes: tuple[str, ...] = ()
     prefix_if: PrefixInterface | None = None
     firewall: Firewall | None = None
-    # Prod hosts: install Docker and the tools provisioning uses (bird -p,
-    # birdc, nginx -t, nft) when missing. Lab host images already have them.
-    install_tools: bool = False
     # Lab hosts: the management interface, fenced off to SSH only.
     mgmt_if: str | None = None
     extra_sysctls: tuple[tuple[str, int], ...] = field(default_factory=tuple)
@@ -55,7 +63,7 @@ class HostNetwork:
 def render_host_network(net: HostNetwork) -> str:
     return render(
         "host-network.sh.j2", host=net.host, sysctls=net.sysctls, addresses=net.addresses,
-        routes=net.routes, prefix_if=net.prefix_if, firewall=net.firewall, install_tools=net.install_tools,
+        routes=net.routes, prefix_if=net.prefix_if, firewall=net.firewall,
         mgmt_if=net.mgmt_if,
     )
 
@@ -77,3 +85,8 @@ def render_file_apply(path: str, owner: str = "root:root", mode: str = "0644", c
         "file-apply.sh.j2", path=path, owner=owner, mode=mode, check=check, reload=reload, dirs=dirs,
         check_comment=f"checked with: {check}" if check else "no check",
     )
+
+
+def render_host_packages(packages: list[str], masked: list[str], users: list[str]) -> str:
+    """Docker (the host's own, or docker.io) and the tools a real host's roles use."""
+    return render("host-packages.sh.j2", packages=sorted(packages), masked=sorted(masked), users=sorted(users))

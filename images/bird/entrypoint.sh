@@ -19,6 +19,15 @@ if [ -e "$pidfile" ] && [ "$(cat "$bootfile" 2>/dev/null || true)" = "$boot" ]; 
   echo "entrypoint: $pidfile left by an unclean exit on this boot: starting in recovery mode (-R)" >&2
 fi
 echo "$boot" > "$bootfile"
+# Run as the uid the host gave its bird user (a Debian host's bird2 package
+# picks whatever uid is free): the stack makes the run directory that user's,
+# so follow its owner rather than the image's fixed uid 180.
+owner=$(stat -c %u:%g "$run")
+if [ "${owner%%:*}" != 0 ] && [ "$owner" != "$(id -u bird 2>/dev/null):$(id -g bird 2>/dev/null)" ]; then
+  groupmod -o -g "${owner#*:}" bird
+  usermod -o -u "${owner%%:*}" -g "${owner#*:}" bird
+  echo "entrypoint: bird runs as $owner, the owner of $run on this host" >&2
+fi
 # -f: foreground for the container; -u/-g: drop root, keep the network caps.
 # BIRD_FLAGS: extra flags for debugging (never secrets: env shows in inspect).
 # shellcheck disable=SC2086

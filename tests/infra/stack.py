@@ -46,3 +46,14 @@ def config() -> StackConfig:
 @cache
 def plan() -> LabPlan:
     return lab_plan(config())
+
+
+def ssh_address(host: str) -> tuple[str, int]:
+    """(address, port) of a host's sshd, from the stack's outputs."""
+    where = outputs()["hosts"][host]["ssh"].split("@", 1)[1]
+    address, _, port = where.rpartition(":")
+    return address, int(port)
+
+
+def host_names() -> list[str]:
+    return list(outputs()["hosts"])

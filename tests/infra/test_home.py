@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
+
+import pytest
+
+from tests.infra.stack import config
 
 
 def test_krill_listens_on_localhost_only(home):
@@ -13,23 +18,51 @@ def test_krill_listens_on_localhost_only(home):
     assert all("127.0.0.1:3000" in line for line in krill_lines), krill_lines
 
 
-def test_krill_is_healthy_through_the_tls_proxy_with_a_certificate_from_the_stack_ca(home):
-    # No -k: the certificate must verify against the stack's CA for its name.
-    res = home.run("curl -fsS -m 5 -o /dev/null -w '%{http_code}' --resolve krill.home.lab:443:127.0.0.1 "
-                   "--cacert /etc/nginx/tls/ca.crt https://krill.home.lab/health")
+def test_krill_is_healthy_through_the_tls_proxy_with_a_certificate_from_the_stack_ca(home, cfg):
+    # No -k: the certificate must verify against the stack's CA for its
+    # public name, at the proxy's configured port.
+    name, port = cfg.krill.public_name, cfg.krill.proxy.https_port
+    res = home.run(f"curl -fsS -m 5 -o /dev/null -w '%{{http_code}}' --resolve {name}:{port}:127.0.0.1 "
+                   f"--cacert /etc/nginx/tls/ca.crt https://{name}:{port}/health")
     assert res.rc == 0 and res.stdout == "200", res.stderr
 
 
-def test_plain_http_redirects_to_https(home):
-    out = home.check_output("curl -sS -m 5 -o /dev/null -w '%{http_code} %{redirect_url}' http://127.0.0.1/")
+def test_plain_http_redirects_to_https_where_the_proxy_has_a_port_80(home, cfg):
+    proxy = cfg.krill.proxy
+    if proxy.http_port is None:
+        # The box's :80 belongs to another server: the proxy must not hold it.
+        assert not any(f":{80} " in line and "nginx" in line for line in home.check_output("ss -Htlnp").splitlines())
+        return
+    out = home.check_output(f"curl -sS -m 5 -o /dev/null -w '%{{http_code}} %{{redirect_url}}' "
+                            f"http://127.0.0.1:{proxy.http_port}/")
     assert out.startswith("301 https://")
 
 
-def test_firewall_leaves_only_ssh_and_https(home):
+def test_the_tls_proxy_listens_only_where_config_says(home, cfg):
+    proxy = cfg.krill.proxy
+    ports = {proxy.https_port} | ({proxy.http_port} if proxy.http_port else set())
+    wanted = {ipaddress.ip_address(a) for a in proxy.listen}
+    for line in home.check_output("ss -Htlnp").splitlines():
+        if '"nginx"' not in line:
+            continue
+        local = line.split()[3]
+        address, _, port = local.rpartition(":")
+        if int(port) in ports:
+            assert ipaddress.ip_address(address.strip("[]").split("%")[0]) in wanted, line
+
+
+@pytest.mark.skipif(not config().faces_lab, reason="needs a lab host beside home to knock from")
+def test_krill_port_is_closed_to_other_hosts_but_the_box_keeps_its_own_services(home, rir, plan):
+    """home has other jobs: its table accepts by default and closes only
+    Krill's own port. From rir, a SYN to 3000 is dropped (a timeout, not a
+    refusal), while a port the stack never touched is refused by the kernel
+    as usual (nothing listens there) rather than dropped."""
     rules = home.check_output("nft list table inet personal_as")
-    assert "policy drop" in rules
-    assert re.search(r"tcp dport \{?\s*443\s*\}? accept", rules)
-    assert "dport 3000" not in rules and "dport 80 " not in rules
+    assert "policy accept" in rules
+    home6 = next(a.split("/")[0] for i, a in plan.addresses_of("home") if i == "eth-rir")
+    assert rir.run(f"timeout 4 bash -c '</dev/tcp/{home6}/3000'").rc == 124
+    refused = rir.run(f"timeout 4 bash -c '</dev/tcp/{home6}/9'")
+    assert refused.rc == 1, (refused.rc, refused.stderr)
 
 
 def test_krill_conf_is_readable_only_by_krill(home):

@@ -1,0 +1,100 @@
+"""The Docker engine a host's containers live on.
+
+A lab host's services run on this machine's engine. A real host's engine is
+reached through the project's own SSH connection (the pinned host key and
+the configured key, never the operator's ~/.ssh): each API connection is a
+channel running `docker system dial-stdio` on the host, bridged to a private
+Unix socket here that the Docker SDK talks to.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import tempfile
+import threading
+from typing import Any, Iterator
+
+
+def _pump(src_recv, dst_send, on_eof) -> None:
+    try:
+        while True:
+            data = src_recv(65536)
+            if not data:
+                break
+            dst_send(data)
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(Exception):
+            on_eof()
+
+
+def _bridge(local: socket.socket, chan) -> None:
+    """Copy bytes both ways between a local socket and an SSH channel."""
+    def local_eof():
+        chan.shutdown_write()
+
+    def remote_eof():
+        local.shutdown(socket.SHUT_WR)
+
+    t = threading.Thread(target=_pump, args=(local.recv, chan.sendall, local_eof), daemon=True)
+    t.start()
+    _pump(chan.recv, local.sendall, remote_eof)
+    t.join(timeout=5)
+    local.close()
+    chan.close()
+
+
+@contextlib.contextmanager
+def ssh_engine(conn: dict[str, Any]) -> Iterator[Any]:
+    """A DockerClient for the engine on the host behind `conn`."""
+    import docker
+
+    from .ssh import as_root, connect
+
+    ssh = connect(conn)
+    tmp = tempfile.mkdtemp(prefix="pas-docker-")
+    path = os.path.join(tmp, "docker.sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    os.chmod(path, 0o600)
+    server.listen(16)
+
+    def serve() -> None:
+        while True:
+            try:
+                local, _ = server.accept()
+            except OSError:
+                return  # the server socket was closed
+            chan = ssh.get_transport().open_session()
+            chan.exec_command(as_root(conn, "docker system dial-stdio"))
+            threading.Thread(target=_bridge, args=(local, chan), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    client = docker.DockerClient(base_url=f"unix://{path}", timeout=300)
+    try:
+        yield client
+    finally:
+        client.close()
+        server.close()
+        ssh.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def engine(spec: dict[str, Any] | None) -> Iterator[Any]:
+    """The local engine (spec None), or a real host's over SSH."""
+    import docker
+
+    if not spec:
+        client = docker.from_env()
+        try:
+            yield client
+        finally:
+            client.close()
+    else:
+        with ssh_engine(spec) as client:
+            yield client

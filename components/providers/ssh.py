@@ -1,0 +1,138 @@
+"""SSH to a host with its host key pinned: the one way the stack reaches a host.
+
+A connection is a plain dict (it travels through Pulumi inputs):
+  host, port, user           where to log in
+  private_key | key_file     the stack's own key (lab) or the operator's key file
+  host_keys                  pinned "<type> <base64>" public keys; the server
+                             must present one of them, or nothing is sent
+  host_id                    (lab) the container id: a new host re-provisions
+
+A non-root user works through `sudo -n`, for every command.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shlex
+import time
+from typing import Any
+
+CONNECT_TIMEOUT_S = 90
+
+
+class RemoteCommandError(RuntimeError):
+    pass
+
+
+class HostKeyMismatch(RemoteCommandError):
+    """The host presented a key that is not the pinned one: never retried."""
+
+
+def known_name(conn: dict[str, Any]) -> str:
+    """The host's name as OpenSSH's known_hosts writes it."""
+    port = int(conn.get("port", 22))
+    return conn["host"] if port == 22 else f"[{conn['host']}]:{port}"
+
+
+def parse_public_key(line: str):
+    """A paramiko key from "<type> <base64> [comment]"."""
+    import paramiko
+
+    kind, b64 = line.split()[:2]
+    return paramiko.PKey.from_type_string(kind, __import__("base64").b64decode(b64))
+
+
+def key_line(key) -> str:
+    return f"{key.get_name()} {key.get_base64()}"
+
+
+def _client_key(conn: dict[str, Any]):
+    import paramiko
+
+    if conn.get("private_key"):
+        return paramiko.Ed25519Key.from_private_key(io.StringIO(conn["private_key"]))
+    if conn.get("key_file"):
+        return paramiko.PKey.from_path(os.path.expanduser(conn["key_file"]))
+    return None  # the operator's ssh-agent
+
+
+def presented_key(conn: dict[str, Any], timeout: float = 10) -> str:
+    """The host key the server presents, preferring the pinned key's type."""
+    import socket
+
+    import paramiko
+
+    sock = socket.create_connection((conn["host"], int(conn.get("port", 22))), timeout=timeout)
+    transport = paramiko.Transport(sock)
+    try:
+        pinned = [parse_public_key(k) for k in conn.get("host_keys") or []]
+        if pinned:
+            opts = transport.get_security_options()
+            types = [k.get_name() for k in pinned]
+            opts.key_types = types + [t for t in opts.key_types if t not in types]
+        transport.start_client(timeout=timeout)
+        return key_line(transport.get_remote_server_key())
+    finally:
+        transport.close()
+
+
+def connect(conn: dict[str, Any]):
+    """An SSHClient logged in to the host, after checking its pinned key."""
+    import paramiko
+
+    pinned = conn.get("host_keys") or []
+    if not pinned:
+        raise RemoteCommandError(f"no pinned host key for {known_name(conn)}: refusing to connect")
+    key = _client_key(conn)
+    deadline = time.monotonic() + CONNECT_TIMEOUT_S
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        client = paramiko.SSHClient()
+        for line in pinned:
+            pk = parse_public_key(line)
+            client.get_host_keys().add(known_name(conn), pk.get_name(), pk)
+        # Anything not pinned is refused: no trust on first use here.
+        client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        try:
+            client.connect(conn["host"], port=int(conn.get("port", 22)), username=conn.get("user", "root"),
+                           pkey=key, timeout=10, banner_timeout=10, auth_timeout=10,
+                           allow_agent=key is None, look_for_keys=False)
+            return client
+        except paramiko.BadHostKeyException as err:
+            client.close()
+            raise HostKeyMismatch(
+                f"host key of {conn.get('user', 'root')}@{known_name(conn)} changed: it presented "
+                f"{key_line(err.key)}, pinned is {', '.join(pinned)}. Nothing was sent. If the machine was "
+                "reinstalled on purpose, pin its new key in hosts.<name>.known_hosts") from None
+        except Exception as err:  # noqa: BLE001 - sshd may still be starting
+            last = err
+            client.close()
+            time.sleep(1)
+    raise RemoteCommandError(
+        f"cannot reach {conn.get('user', 'root')}@{conn['host']}:{conn.get('port', 22)} over SSH: {last}")
+
+
+def as_root(conn: dict[str, Any], command: str) -> str:
+    """`command` as root: directly, or through sudo for a non-root user."""
+    if conn.get("user", "root") == "root":
+        return command
+    return f"sudo -n /bin/sh -c {shlex.quote(command)}"
+
+
+def run(conn: dict[str, Any], command: str, stdin: str | None = None, timeout: int = 300) -> tuple[str, str]:
+    """Run `command` as root with `stdin`; raise with its output if it exits non-zero."""
+    client = connect(conn)
+    try:
+        chan_in, chan_out, chan_err = client.exec_command(as_root(conn, command), timeout=timeout)
+        if stdin:
+            chan_in.write(stdin)
+        chan_in.channel.shutdown_write()
+        out = chan_out.read().decode(errors="replace")
+        err = chan_err.read().decode(errors="replace")
+        rc = chan_out.channel.recv_exit_status()
+    finally:
+        client.close()
+    if rc != 0:
+        raise RemoteCommandError(f"on {conn['host']}: exit {rc}\n--- stdout\n{out[-3000:]}\n--- stderr\n{err[-3000:]}")
+    return out, err

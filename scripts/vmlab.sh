@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `make vmlab`: real Debian machines (QEMU guests) as the user's vps and home,
+# inside the lab world, reached by the same `kind: ssh` code a user runs.
+# Builds and boots the guests, runs `pulumi up --stack vmlab`, then verifies.
+#   scripts/vmlab.sh [--fresh]   --fresh: start from pristine guest disks and a new state
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck disable=SC1091
+source scripts/env.sh
+t0=$SECONDS
+bash scripts/guests/vmlab.sh build
+if [ "${1:-}" = --fresh ]; then
+  bash scripts/vmlab-reset.sh
+fi
+bash scripts/guests/vmlab.sh up
+t_guests=$((SECONDS - t0))
+pulumi stack select --create vmlab --non-interactive >/dev/null
+bash scripts/pulumi-recover.sh vmlab
+echo "== pulumi up --stack vmlab"
+t1=$SECONDS
+pulumi up --stack vmlab --yes --non-interactive --skip-preview
+t_up=$((SECONDS - t1))
+echo "== verifying vps and home (real guests) and the lab world with testinfra"
+PERSONAL_AS_STACK=vmlab python -m pytest tests/infra tests/vmlab -v -p no:cacheprovider -m "not destructive"
+echo "== vmlab is up and verified: guests ${t_guests}s, pulumi up ${t_up}s, all $((SECONDS - t0))s;" \
+  "route0: $(pulumi stack output route0_url --stack vmlab)"
