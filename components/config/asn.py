@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .world import LAB_WORLD_HINT
+
 ASN_MAX = 4294967295
 
 # Never valid on a BGP session, in any stack.
@@ -13,7 +15,7 @@ RESERVED = {
 }
 RESERVED_RANGES = [(65552, 131071, "reserved by IANA")]
 
-# Fine for a lab, never announced on the internet.
+# Fine in a lab world (the lab's simulated internet), never on the real one.
 LAB_ONLY_RANGES = [
     (64496, 64511, "documentation (RFC 5398)"),
     (64512, 65534, "private (RFC 6996)"),
@@ -21,15 +23,16 @@ LAB_ONLY_RANGES = [
     (4200000000, 4294967294, "private (RFC 6996)"),
 ]
 
-VALID_HINT = "a public ASN in 1..4294967294 (documentation/private ASNs only in a lab stack)"
+VALID_HINT = "a public ASN in 1..4294967294 (documentation/private ASNs only in a stack that faces a lab world)"
 
 
-def asn_problem(asn: int, lab: bool) -> str | None:
+def asn_problem(asn: int, lab_world: bool) -> str | None:
     """Why `asn` cannot be used, or None if it can.
 
     Args:
         asn: the number as configured.
-        lab: whether every host of the stack is a lab host.
+        lab_world: whether the stack faces a lab world (`lab_world`), where
+            documentation and private ASNs stand in for real ones.
     """
     if isinstance(asn, bool) or not isinstance(asn, int):
         return f"must be an integer, {VALID_HINT}"
@@ -40,11 +43,11 @@ def asn_problem(asn: int, lab: bool) -> str | None:
     for lo, hi, what in RESERVED_RANGES:
         if lo <= asn <= hi:
             return f"AS{asn} is {what}; valid is {VALID_HINT}"
-    if not lab:
+    if not lab_world:
         for lo, hi, what in LAB_ONLY_RANGES:
             if lo <= asn <= hi:
                 return (
-                    f"AS{asn} is {what} and is allowed only in a lab stack "
-                    f"(every hosts.*.kind = lab); valid is {VALID_HINT}"
+                    f"AS{asn} is {what} and is allowed only in a stack that faces a lab world "
+                    f"({LAB_WORLD_HINT}); valid is {VALID_HINT}"
                 )
     return None

@@ -8,9 +8,20 @@ NAMESPACE = "personal-as"
 _SECRET_PARTS = {"password", "admin_token", "token"}
 
 
+class _Missing:
+    """The value of a key the user did not set (shown as `key: why`, no value)."""
+
+    def __repr__(self) -> str:
+        return "<not set>"
+
+
+MISSING = _Missing()
+
+
 class KeyedError(ValueError):
     """A cross-field problem that knows which key (relative to where it is
-    raised) and which value are at fault."""
+    raised) and which value are at fault. Pass MISSING as the value for a key
+    that is required but was not set."""
 
     def __init__(self, loc: tuple, value: object, message: str):
         super().__init__(message)
@@ -59,7 +70,7 @@ def from_validation_error(err: ValidationError) -> ConfigError:
         elif e["type"] == "missing":
             msg = "is required"
         key = f"{NAMESPACE}:{key_path(loc)}" if loc else NAMESPACE
-        if loc and e["type"] != "missing":
+        if loc and e["type"] != "missing" and value is not MISSING:
             problems.append(f"{key} = {_shown(loc, value)}: {msg}")
         else:
             problems.append(f"{key}: {msg}")

@@ -4,6 +4,9 @@
 `upstreams` value secret. We validate the plain values here, once, when the
 program starts, and the components wrap only the passwords back into secret
 Outputs.
+
+The validation context carries `lab_world` (world.py), `secret_keys` and
+`check_files` (see model.py's docstring).
 """
 
 from __future__ import annotations
@@ -15,26 +18,30 @@ from pydantic import ValidationError
 
 from .errors import NAMESPACE, ConfigError, from_validation_error
 from .stack import StackConfig
+from .world import faces_lab_world, is_lab
 
-KEYS = ("asn", "router_id", "prefixes", "upstreams", "roas", "hosts", "krill", "route0")
+__all__ = ["KEYS", "faces_lab_world", "is_lab", "load", "raw_from_pulumi", "validate"]
 
-
-def is_lab(raw: Mapping) -> bool:
-    """A lab stack is one whose hosts are all `kind: lab`, whatever its name."""
-    hosts = raw.get("hosts")
-    if not isinstance(hosts, Mapping) or not hosts:
-        return False
-    return all(isinstance(h, Mapping) and h.get("kind") == "lab" for h in hosts.values())
+KEYS = ("lab_world", "asn", "router_id", "prefixes", "upstreams", "roas", "hosts", "krill", "route0")
 
 
-def validate(raw: Mapping, secret_keys: set[str] | frozenset[str] = frozenset()) -> StackConfig:
+def validate(raw: Mapping, secret_keys: set[str] | frozenset[str] = frozenset(), *,
+             check_files: bool = True) -> StackConfig:
     """Validate raw config values (keys without the namespace).
+
+    Args:
+        raw: the values, keys without the namespace.
+        secret_keys: the top-level keys Pulumi holds as secrets.
+        check_files: whether files the config names (hosts.*.key_file) must
+            exist on this machine. Only tests pass False, for example stacks
+            whose files live on the user's machine.
 
     Raises:
         ConfigError: naming each bad key, its value and what would be valid.
     """
+    context = {"lab_world": faces_lab_world(raw), "secret_keys": set(secret_keys), "check_files": check_files}
     try:
-        return StackConfig.model_validate(dict(raw), context={"lab": is_lab(raw), "secret_keys": set(secret_keys)})
+        return StackConfig.model_validate(dict(raw), context=context)
     except ValidationError as err:
         raise from_validation_error(err) from None
 

@@ -2,9 +2,16 @@
 
 Key names are the user-facing ones from DESIGN.md; renaming one breaks users.
 Validators raise ValueError with the why and what would be valid; errors.py
-adds the key and the value. Lab-ness (every host is `kind: lab`) is decided
-from the raw hosts before validation and passed in the validation context,
-because it changes which ASNs are acceptable.
+adds the key and the value.
+
+Validation context (built by load.validate):
+- `lab_world`: whether the stack faces a lab world (world.py), decided from
+  the raw config before validation because it changes which ASNs, prefixes
+  and host keys are acceptable.
+- `secret_keys`: the top-level keys Pulumi holds as secrets.
+- `check_files`: whether files named by the config (hosts.*.key_file) must
+  exist on this machine; default True. Only tests pass False, to validate
+  example stacks whose files live on the user's machine.
 """
 
 from __future__ import annotations
@@ -17,15 +24,40 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, Va
 from typing import Annotated
 
 from .asn import asn_problem
-from .errors import KeyedError
-from .prefixes import IPNetwork, announceable, parse_ip, parse_prefix
+from .errors import MISSING, KeyedError
+from .names import (
+    check_key_file, parse_dns_name, parse_host_address, parse_host_key, parse_ifname, parse_listen_address,
+    parse_posix_user,
+)
+from .prefixes import IPNetwork, announceable, parse_endpoint, parse_prefix, usable_prefix
+from .world import LAB_WORLD_HINT
 
 TCP_MD5_MAX_KEY = 80  # RFC 2385 keys are limited to 80 bytes by Linux
 BIRD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
+LAB_KRILL_PUBLIC_NAME = "krill.home.lab"
 
 
-# A prefix the user announces: valid, no host bits, short enough to propagate.
-AnnouncedPrefix = Annotated[str, AfterValidator(lambda v: str(announceable(parse_prefix(v))))]
+def faces_lab(info: ValidationInfo) -> bool:
+    """The `lab_world` validation flag (see the module docstring)."""
+    return bool((info.context or {}).get("lab_world"))
+
+
+def check_files(info: ValidationInfo) -> bool:
+    """The `check_files` validation flag; True unless a test turned it off."""
+    return bool((info.context or {}).get("check_files", True))
+
+
+def _announced(value: str, info: ValidationInfo) -> str:
+    return str(announceable(usable_prefix(parse_prefix(value), faces_lab(info))))
+
+
+# A prefix the user announces: valid, no host bits, not special-purpose space
+# (documentation space only in a lab world), short enough to propagate.
+AnnouncedPrefix = Annotated[str, AfterValidator(_announced)]
+# A pinned SSH host key, "<keytype> <base64>".
+HostKey = Annotated[str, AfterValidator(parse_host_key)]
+# An address a listener binds, normalised.
+ListenAddress = Annotated[str, AfterValidator(lambda v: str(parse_listen_address(v)))]
 
 
 class Strict(BaseModel):
@@ -33,9 +65,15 @@ class Strict(BaseModel):
 
 
 def _check_asn(value: int, info: ValidationInfo) -> int:
-    problem = asn_problem(value, lab=bool((info.context or {}).get("lab")))
+    problem = asn_problem(value, lab_world=faces_lab(info))
     if problem:
         raise ValueError(problem)
+    return value
+
+
+def _port(value: int) -> int:
+    if not 1 <= value <= 65535:
+        raise ValueError("must be a TCP port, 1..65535")
     return value
 
 
@@ -70,20 +108,21 @@ class Upstream(Strict):
             raise ValueError("must be a BIRD protocol name: a letter or _, then letters, digits or _, at most 32")
         return v
 
+    # Session ends and next hops: no unspecified, multicast or loopback address.
     @field_validator("neighbor", "source")
     @classmethod
     def _ip(cls, v: str | None) -> str | None:
-        return None if v is None else str(parse_ip(v))
+        return None if v is None else str(parse_endpoint(v))
 
     @field_validator("next_hop6", "gateway6")
     @classmethod
     def _ip6(cls, v: str | None) -> str | None:
-        return None if v is None else str(parse_ip(v, 6))
+        return None if v is None else str(parse_endpoint(v, 6))
 
     @field_validator("gateway4")
     @classmethod
     def _ip4(cls, v: str | None) -> str | None:
-        return None if v is None else str(parse_ip(v, 4))
+        return None if v is None else str(parse_endpoint(v, 4))
 
     @field_validator("hold_time")
     @classmethod
@@ -146,8 +185,8 @@ class Roa(Strict):
 
     @field_validator("prefix")
     @classmethod
-    def _prefix(cls, v: str) -> str:
-        return str(parse_prefix(v))
+    def _prefix(cls, v: str, info: ValidationInfo) -> str:
+        return str(usable_prefix(parse_prefix(v), faces_lab(info)))
 
     @field_validator("max_length")
     @classmethod
@@ -171,27 +210,121 @@ class Roa(Strict):
 
 
 class Host(Strict):
-    """Where a role runs: a lab container made by the stack, or a real host over SSH."""
+    """Where a role runs: a lab container made by the stack (`kind: lab`), or
+    a real machine reached over SSH (`kind: ssh`).
+
+    A lab host only exists in a lab world. A `kind: ssh` host in a lab world
+    (e.g. a VM) is cabled into it through `lab_cable`.
+    """
 
     kind: Literal["lab", "ssh"]
+    # IP address or DNS host name (RFC 1123); nothing else (no user@, port, URL).
     address: str | None = None
     user: str = "root"
     port: int = Field(default=22, ge=1, le=65535)
-    # Path on the machine running pulumi to the SSH private key for this host.
+    # Path on the machine running pulumi to the SSH private key for this host
+    # (`~` expanded); None: ssh-agent. Must exist and be readable.
     key_file: str | None = None
+    # Pinned host public keys, "<keytype> <base64>". None: the stack records
+    # the key on first contact.
+    known_hosts: list[HostKey] | None = Field(default=None, min_length=1)
+    # kind ssh in a lab world: the machine's bridge the guest's lab NIC sits on.
+    lab_cable: str | None = None
     arch: Literal["amd64", "arm64"] = "amd64"
 
+    @field_validator("address")
+    @classmethod
+    def _address_form(cls, v: str | None) -> str | None:
+        return None if v is None else parse_host_address(v)
+
+    @field_validator("user")
+    @classmethod
+    def _user(cls, v: str) -> str:
+        return parse_posix_user(v)
+
+    @field_validator("key_file")
+    @classmethod
+    def _key_file(cls, v: str | None, info: ValidationInfo) -> str | None:
+        # On a kind lab host the model check below refuses it instead.
+        if v is None or info.data.get("kind") != "ssh" or not check_files(info):
+            return v
+        return check_key_file(v)
+
+    @field_validator("lab_cable")
+    @classmethod
+    def _lab_cable(cls, v: str | None) -> str | None:
+        return None if v is None else parse_ifname(v)
+
     @model_validator(mode="after")
-    def _address(self) -> Host:
+    def _kind_rules(self, info: ValidationInfo) -> Host:
         if self.kind == "ssh" and not self.address:
             raise KeyedError(("address",), self.address, "kind ssh needs an address (IP or DNS name of the host)")
-        if self.kind == "lab" and self.address:
-            raise KeyedError(("address",), self.address, "kind lab takes no address: the stack creates the host")
+        if self.kind == "lab":
+            for key, why in (("address", "the stack creates the host"),
+                             ("key_file", "the stack makes the host's SSH keys itself"),
+                             ("known_hosts", "the stack makes the host's SSH keys itself"),
+                             ("lab_cable", "the stack cables its lab hosts itself; lab_cable is for a kind ssh "
+                                           "machine in a lab world")):
+                if getattr(self, key) is not None:
+                    raise KeyedError((key,), getattr(self, key), f"kind lab takes no {key}: {why}")
+            if not faces_lab(info):
+                raise KeyedError(("kind",), self.kind,
+                                 "a kind lab host only exists in a lab world, and this stack does not face one "
+                                 "(lab_world: false, or unset while not every host is kind lab); make every host "
+                                 "kind lab, set lab_world: true, or make this host kind ssh")
+        if self.lab_cable is not None and not faces_lab(info):
+            raise KeyedError(("lab_cable",), self.lab_cable,
+                             "only a kind ssh host in a lab world is cabled to it, and this stack does not face one "
+                             f"({LAB_WORLD_HINT}); drop lab_cable")
+        return self
+
+
+class KrillProxy(Strict):
+    """The TLS proxy in front of the user's Krill (UI and API)."""
+
+    # Addresses it binds: loopback unless the user opens it up, never the
+    # public internet by default.
+    listen: list[ListenAddress] = Field(default_factory=lambda: ["127.0.0.1", "::1"], min_length=1)
+    https_port: int = 443
+    # The plain-HTTP redirect listener; None: none (for a box whose :80 is taken).
+    http_port: int | None = 80
+
+    @field_validator("https_port")
+    @classmethod
+    def _https_port(cls, v: int) -> int:
+        return _port(v)
+
+    @field_validator("http_port")
+    @classmethod
+    def _http_port(cls, v: int | None) -> int | None:
+        return None if v is None else _port(v)
+
+    @field_validator("listen")
+    @classmethod
+    def _listen_once(cls, v: list[str]) -> list[str]:
+        for i, ip in enumerate(v):
+            if ip in v[:i]:
+                raise KeyedError((i,), ip, f"{ip} is listed twice; list each address once")
+        return v
+
+    @model_validator(mode="after")
+    def _distinct_ports(self) -> KrillProxy:
+        if self.http_port == self.https_port:
+            raise KeyedError(("http_port",), self.http_port,
+                             "is https_port too; the HTTP redirect needs its own port (usually 80), or null for none")
         return self
 
 
 class Krill(Strict):
+    """The user's Krill CA on `home`."""
+
     handle: str = "personal"
+    # The DNS name the Krill UI/API and its TLS proxy certificate answer at.
+    # Default krill.home.lab in a lab world; required outside one.
+    public_name: str | None = Field(default=None, validate_default=True)
+    # The address Krill itself listens on (behind the proxy).
+    listen: ListenAddress = "127.0.0.1"
+    proxy: KrillProxy = Field(default_factory=KrillProxy)
     # Prod onboarding with a parent reached through a portal: the RFC 8183
     # responses it gives back, as files on the machine running pulumi.
     parent_response_file: str | None = None
@@ -216,3 +349,13 @@ class Krill(Strict):
         if not re.match(r"^[A-Za-z0-9_-]{1,64}$", v):
             raise ValueError("must be 1..64 letters, digits, - or _ (a Krill CA handle)")
         return v
+
+    @field_validator("public_name")
+    @classmethod
+    def _public_name(cls, v: str | None, info: ValidationInfo) -> str:
+        if v is None:
+            if faces_lab(info):
+                return LAB_KRILL_PUBLIC_NAME
+            raise KeyedError((), MISSING, "set the name your Krill answers at, e.g. krill.example.net (its TLS "
+                                          "certificate is made for that name)")
+        return parse_dns_name(v, min_dots=1)

@@ -1,10 +1,47 @@
-"""Prefix parsing and the propagation limits operators filter on."""
+"""Prefix parsing, the propagation limits operators filter on, and the
+special-purpose ranges no stack may announce (RFC 6890).
+
+The ranges are listed here rather than taken from Python's `is_private` /
+`is_global`: those flags count the documentation ranges as private, and
+documentation space is exactly what a lab world announces.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 
+from .world import LAB_WORLD_HINT
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+_net = ipaddress.ip_network
+
+# Never announced or served on any internet, real or lab.
+NEVER_RANGES: list[tuple[IPNetwork, str]] = [
+    (_net("0.0.0.0/8"), "'this network' (RFC 1122), holding the unspecified address 0.0.0.0"),
+    (_net("10.0.0.0/8"), "private (RFC 1918)"),
+    (_net("100.64.0.0/10"), "shared CGNAT space (RFC 6598)"),
+    (_net("127.0.0.0/8"), "loopback (RFC 1122)"),
+    (_net("169.254.0.0/16"), "link-local (RFC 3927)"),
+    (_net("172.16.0.0/12"), "private (RFC 1918)"),
+    (_net("192.168.0.0/16"), "private (RFC 1918)"),
+    (_net("224.0.0.0/4"), "multicast (RFC 5771)"),
+    (_net("240.0.0.0/4"), "reserved (RFC 1112), holding the broadcast address"),
+    (_net("::/128"), "the unspecified address (RFC 4291)"),
+    (_net("::1/128"), "loopback (RFC 4291)"),
+    (_net("fc00::/7"), "unique local (ULA, RFC 4193), never routed on the internet"),
+    (_net("fe80::/10"), "link-local (RFC 4291)"),
+    (_net("ff00::/8"), "multicast (RFC 4291)"),
+]
+# Documentation space: what a lab world uses in place of real numbers.
+LAB_ONLY_RANGES: list[tuple[IPNetwork, str]] = [
+    (_net("2001:db8::/32"), "documentation (RFC 3849)"),
+    (_net("192.0.2.0/24"), "documentation TEST-NET-1 (RFC 5737)"),
+    (_net("198.51.100.0/24"), "documentation TEST-NET-2 (RFC 5737)"),
+    (_net("203.0.113.0/24"), "documentation TEST-NET-3 (RFC 5737)"),
+]
+GLOBAL_UNICAST6 = _net("2000::/3")
 
 # Longer announcements are dropped by nearly every network's import filter.
 MAX_ANNOUNCED_LEN = {4: 24, 6: 48}
@@ -36,7 +73,7 @@ def announceable(net: IPNetwork) -> IPNetwork:
     return net
 
 
-def parse_ip(value: object, version: int | None = None) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+def parse_ip(value: object, version: int | None = None) -> IPAddress:
     if not isinstance(value, str):
         raise ValueError("must be an IP address string")
     try:
@@ -46,4 +83,73 @@ def parse_ip(value: object, version: int | None = None) -> ipaddress.IPv4Address
         raise ValueError(f"is not a valid {kind} address") from None
     if version is not None and ip.version != version:
         raise ValueError(f"must be an IPv{version} address")
+    return ip
+
+
+def _relation(net: IPNetwork, special: IPNetwork) -> str:
+    return "is inside" if net.subnet_of(special) else "overlaps"
+
+
+def special_problem(net: IPNetwork, lab_world: bool) -> str | None:
+    """Why `net` (a prefix, or one address as a /32 or /128) cannot be
+    announced or served, or None if it can.
+
+    Args:
+        net: the prefix.
+        lab_world: whether the stack faces a lab world, where documentation
+            space stands in for real prefixes.
+    """
+    shown = str(net.network_address) if net.prefixlen == net.max_prefixlen else str(net)
+    if net.prefixlen == 0:
+        return f"{net} is the default route, not a block you hold; announce your own prefix"
+    for special, what in NEVER_RANGES:
+        if net.version == special.version and net.overlaps(special):
+            return (f"{shown} {_relation(net, special)} {special}, {what}; use globally routable "
+                    "address space (IPv6 inside 2000::/3, public IPv4)")
+    if net.version == 6 and not net.subnet_of(GLOBAL_UNICAST6):
+        return f"{shown} is outside 2000::/3, the IPv6 global unicast space (RFC 4291); use a prefix inside it"
+    if not lab_world:
+        for special, what in LAB_ONLY_RANGES:
+            if net.version == special.version and net.overlaps(special):
+                return (f"{shown} {_relation(net, special)} {special}, {what}, and is allowed only in a "
+                        f"stack that faces a lab world ({LAB_WORLD_HINT}); use your own public space")
+    return None
+
+
+def usable_prefix(net: IPNetwork, lab_world: bool) -> IPNetwork:
+    """`net` if the stack may announce it (or sign a ROA for it), else ValueError."""
+    problem = special_problem(net, lab_world)
+    if problem:
+        raise ValueError(problem)
+    return net
+
+
+def usable_address(ip: IPAddress, lab_world: bool) -> IPAddress:
+    """`ip` if the stack may serve on it from its own space, else ValueError."""
+    problem = special_problem(ipaddress.ip_network(ip), lab_world)
+    if problem:
+        raise ValueError(problem)
+    return ip
+
+
+def endpoint_problem(ip: IPAddress) -> str | None:
+    """Why `ip` cannot be one end of a session or a next hop, or None.
+
+    These three flags of Python's ipaddress are exact (unlike is_private).
+    """
+    if ip.is_unspecified:
+        return f"{ip} is the unspecified address; give the real address of the machine"
+    if ip.is_multicast:
+        return f"{ip} is a multicast address; a session needs a unicast address"
+    if ip.is_loopback:
+        return f"{ip} is a loopback address, which never leaves the machine; give an address on the link"
+    return None
+
+
+def parse_endpoint(value: object, version: int | None = None) -> IPAddress:
+    """An address one end of a BGP session (or a next hop) can have."""
+    ip = parse_ip(value, version)
+    problem = endpoint_problem(ip)
+    if problem:
+        raise ValueError(problem)
     return ip

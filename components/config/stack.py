@@ -3,33 +3,71 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from .errors import KeyedError
-from .model import AnnouncedPrefix, Host, Krill, Roa, Strict, Upstream, _check_asn
-from .prefixes import IPNetwork, parse_ip
+from .errors import MISSING, KeyedError
+from .model import AnnouncedPrefix, Host, Krill, Roa, Strict, Upstream, _check_asn, faces_lab
+from .prefixes import IPNetwork, parse_ip, usable_address
+from .world import faces_lab_world, is_lab
 
 REQUIRED_HOSTS = ("vps", "home")
+BIRD_ROUTER_ID = "BIRD needs a unique, non-zero router id; use this router's own IPv4 address (e.g. its public one)"
 
 
 class StackConfig(Strict):
+    """The validated `personal-as:*` config of one stack.
+
+    `lab_world` (default: every host is kind lab) says the stack faces a lab
+    world; `is_lab` says every host is a lab container. See world.py.
+    """
+
+    # Whether the stack faces a lab world; filled in before validation when unset.
+    lab_world: bool
     asn: int
     router_id: str
     prefixes: list[AnnouncedPrefix] = Field(min_length=1)
     upstreams: list[Upstream] = Field(min_length=1)
     roas: list[Roa] = Field(default_factory=list)
     hosts: dict[str, Host]
-    krill: Krill = Field(default_factory=Krill)
+    # Validated even when absent: its public_name default depends on lab_world.
+    krill: Krill = Field(default_factory=dict, validate_default=True)  # type: ignore[arg-type]
     # The route0 web server's address, inside one of the prefixes.
     route0: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_lab_world(cls, data: Any, info: ValidationInfo) -> Any:
+        """lab_world defaults to "every host is kind lab"; the context's flag
+        follows the same rule when the caller did not set it."""
+        if isinstance(data, dict):
+            if isinstance(info.context, dict):
+                info.context.setdefault("lab_world", faces_lab_world(data))
+            if "lab_world" not in data:
+                data = {**data, "lab_world": is_lab(data)}
+        return data
 
     _asn = field_validator("asn")(_check_asn)
 
     @field_validator("router_id")
     @classmethod
     def _router_id(cls, v: str) -> str:
-        return str(parse_ip(v, 4))
+        ip = parse_ip(v, 4)
+        if ip.is_unspecified:
+            raise ValueError(f"{ip} is zero; {BIRD_ROUTER_ID}")
+        if ip == ipaddress.IPv4Address("255.255.255.255"):
+            raise ValueError(f"{ip} is the broadcast address; {BIRD_ROUTER_ID}")
+        if ip.is_multicast:
+            raise ValueError(f"{ip} is a multicast address; {BIRD_ROUTER_ID}")
+        if ip.is_loopback:
+            raise ValueError(f"{ip} is a loopback address, the same on every router; {BIRD_ROUTER_ID}")
+        return str(ip)
+
+    @field_validator("route0")
+    @classmethod
+    def _route0(cls, v: str | None, info: ValidationInfo) -> str | None:
+        return None if v is None else str(usable_address(parse_ip(v), faces_lab(info)))
 
     @field_validator("prefixes")
     @classmethod
@@ -43,10 +81,16 @@ class StackConfig(Strict):
 
     @field_validator("hosts")
     @classmethod
-    def _hosts(cls, v: dict[str, Host]) -> dict[str, Host]:
+    def _hosts(cls, v: dict[str, Host], info: ValidationInfo) -> dict[str, Host]:
         missing = [h for h in REQUIRED_HOSTS if h not in v]
         if missing:
             raise ValueError(f"missing {', '.join(missing)}; hosts needs {', '.join(REQUIRED_HOSTS)}")
+        if faces_lab(info):
+            for name in REQUIRED_HOSTS:
+                if v[name].kind == "ssh" and v[name].lab_cable is None:
+                    raise KeyedError((name, "lab_cable"), MISSING,
+                                     "a kind ssh host in a lab world needs lab_cable: the name of the machine's "
+                                     "bridge its guest's lab NIC sits on (e.g. br-lab0)")
         return v
 
     @field_validator("upstreams")
@@ -61,6 +105,11 @@ class StackConfig(Strict):
 
     @model_validator(mode="after")
     def _cross_checks(self, info: ValidationInfo) -> StackConfig:
+        for i, up in enumerate(self.upstreams):
+            if up.asn == self.asn:
+                raise KeyedError(("upstreams", i, "asn"), up.asn,
+                                 f"is the stack's own asn {self.asn}: that would be iBGP, and this project speaks "
+                                 "eBGP to its upstreams; give the upstream's own AS number")
         for i, roa in enumerate(self.roas):
             if not any(roa.net.version == n.version and roa.net.subnet_of(n) for n in self.networks):
                 raise KeyedError(("roas", i, "prefix"), roa.prefix,
@@ -70,7 +119,7 @@ class StackConfig(Strict):
             if not any(ip in n for n in self.networks):
                 raise KeyedError(("route0",), self.route0, f"not inside any of prefixes {self.prefixes}")
         elif not self.v6_networks:
-            raise KeyedError(("route0",), None, "must be set when no IPv6 prefix is configured")
+            raise KeyedError(("route0",), MISSING, "must be set when no IPv6 prefix is configured")
         return self
 
     # Derived values: computed here, never typed by the user.
@@ -88,7 +137,13 @@ class StackConfig(Strict):
 
     @property
     def is_lab(self) -> bool:
+        """Every host is a lab container (the `lab` stack)."""
         return all(h.kind == "lab" for h in self.hosts.values())
+
+    @property
+    def faces_lab(self) -> bool:
+        """The stack faces a lab world (`lab_world`), whatever its hosts' kinds."""
+        return self.lab_world
 
     @property
     def route0_address(self) -> str:
