@@ -8,6 +8,10 @@ umask 077
 conf=/etc/bird/bird.conf
 sock=/run/bird/bird.ctl
 new="$conf.new"
+# BIRD's run directory belongs to the host's bird user, whatever its uid: the
+# container's BIRD follows that owner.
+install -d -o bird -g bird -m 0750 "$(dirname "$sock")"
+mkdir -p "$(dirname "$conf")"
 cat > "$new"
 chown bird:bird "$new"
 chmod 0600 "$new"

@@ -50,7 +50,7 @@ table inet personal_as {
     iif lo accept
     ct state established,related accept
     meta l4proto { 1, 58 } accept comment "ICMP and ICMPv6: neighbour discovery, PMTU"
-    tcp dport 22 accept
+    tcp dport 22 accept comment "sshd"
     ip saddr 198.51.100.1 tcp dport 179 accept
     tcp dport { 80, 443 } accept
   }

@@ -1,22 +1,6 @@
 # Host network provisioning, rendered by personal-as and run over SSH.
 # Idempotent: every step replaces rather than adds, so a re-run converges.
 set -eu
-# Docker runs the daemons; bird2, nginx and nftables are here only for their
-# tools (bird -p, birdc, nginx -t, nft), so their own services stay off.
-if ! command -v docker >/dev/null || ! command -v birdc >/dev/null || ! command -v nginx >/dev/null \
-   || ! command -v nft >/dev/null; then
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends docker.io bird2 nginx-light nftables curl
-  systemctl disable --now bird nginx >/dev/null 2>&1 || true
-  systemctl enable --now docker
-fi
-for u in bird:180 krill:181; do
-  id -u "${u%%:*}" >/dev/null 2>&1 || useradd -r -u "${u#*:}" -U -s /usr/sbin/nologin "${u%%:*}"
-done
-mkdir -p /etc/bird /run/bird /etc/nginx/personal-as /run/nginx /srv/route0 /etc/krill /var/lib/krill /etc/nginx/tls
-chown bird:bird /run/bird
-chown krill:krill /var/lib/krill
 sysctl -qw net.ipv6.conf.all.disable_ipv6=0
 sysctl -qw net.ipv6.conf.default.disable_ipv6=0
 sysctl -qw net.ipv6.conf.all.accept_dad=0
@@ -47,7 +31,7 @@ table inet personal_as {
     iif lo accept
     ct state established,related accept
     meta l4proto { 1, 58 } accept comment "ICMP and ICMPv6: neighbour discovery, PMTU"
-    tcp dport 22 accept
+    tcp dport 22 accept comment "sshd"
     ip saddr 198.51.100.1 tcp dport 179 accept
     tcp dport { 80, 443 } accept
   }

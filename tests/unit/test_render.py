@@ -19,7 +19,8 @@ from components.render import (
 from components.render.krill import Testbed as KrillTestbed
 from components.render.lab_bird import Route, RtrServer, Session, render_peer_conf, render_transit_conf
 from components.render.provision import render_bird_apply, render_host_network
-from components.stack import vps_network
+from components.render.provision import render_host_packages
+from components.stack import home_network, vps_network
 from tests.stack_files import LAB, PROD_EXAMPLE, load_stack_file
 from tests.unit.test_config import with_change
 
@@ -58,7 +59,7 @@ def _peer():
 
 BIRD_CASES = {
     "lab-vps.bird.conf": lambda: bird_conf(lab_cfg()),
-    "prod-example-vps.bird.conf": lambda: bird_conf(validate(PROD_RAW, PROD_SECRETS)),
+    "prod-example-vps.bird.conf": lambda: bird_conf(validate(PROD_RAW, PROD_SECRETS, check_files=False)),
     "lab-vps-dual-stack.bird.conf": lambda: bird_conf(lab_cfg(prefixes=["2001:db8:100::/48", "203.0.113.0/24"])),
     "lab-vps-import-default.bird.conf": lambda: bird_conf(lab_cfg(upstreams__0__import="default")),
     "lab-vps-import-full.bird.conf": lambda: bird_conf(lab_cfg(upstreams__0__import="full")),
@@ -77,7 +78,7 @@ TEXT_CASES = {
     "lab-vps-network.sh": lambda: render_host_network(vps_network(
         lab_cfg(), True, lab_plan(lab_cfg()).addresses_of("vps"), lab_plan(lab_cfg()).routes["vps"])),
     "bird-apply.sh": lambda: render_bird_apply(["transit"]),
-    "prod-example-vps-network.sh": lambda: render_host_network(vps_network(validate(PROD_RAW, PROD_SECRETS), False)),
+    "prod-example-vps-network.sh": lambda: render_host_network(vps_network(validate(PROD_RAW, PROD_SECRETS, check_files=False), False)),
 }
 
 
@@ -192,12 +193,28 @@ def test_binaries_for_checks_are_installed():
     assert shutil.which("bird") and shutil.which("nginx"), "run the bootstrap: bird2 and nginx check configs"
 
 
-def test_prod_host_provisioning_installs_tools_and_a_persistent_dummy():
-    text = render_host_network(vps_network(validate(PROD_RAW, PROD_SECRETS), False))
-    assert "apt-get install -y -qq --no-install-recommends docker.io bird2" in text
+def test_prod_host_network_script_makes_a_persistent_dummy_and_opens_the_configured_ssh_port():
+    cfg = validate(PROD_RAW, PROD_SECRETS, check_files=False)
+    text = render_host_network(vps_network(cfg, False, ssh_port=2222))
     assert "ip link add dummy0 type dummy" in text
     assert "/etc/network/interfaces.d/personal-as-dummy0" in text
     assert "saddr 198.51.100.1 tcp dport 179 accept" in text
+    assert "tcp dport 2222 accept" in text and "tcp dport 22 " not in text
+    assert subprocess.run(["bash", "-n"], input=text, capture_output=True, text=True).returncode == 0
+
+
+def test_home_firewall_keeps_the_boxs_own_services_and_closes_only_krills_port():
+    text = render_host_network(home_network(False))
+    assert "policy accept;" in text and "policy drop" not in text
+    assert 'iif != lo tcp dport { 3000 } drop' in text
+
+
+def test_host_packages_mask_the_tools_daemons_before_installing_and_keep_an_existing_docker():
+    text = render_host_packages(["bird2", "nginx-light", "nftables"], ["bird", "nginx"], [])
+    assert text.index("systemctl mask --quiet") < text.index("apt-get install")
+    assert 'if ! command -v dockerd' in text  # docker.io only where no engine is installed
+    assert "useradd" not in text
+    assert "useradd --system" in render_host_packages(["nginx-light"], ["nginx"], ["krill"])
     assert subprocess.run(["bash", "-n"], input=text, capture_output=True, text=True).returncode == 0
 
 
