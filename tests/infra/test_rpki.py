@@ -99,8 +99,3 @@ def test_transit_finds_the_users_route_rpki_valid(transit, cfg):
 def test_transit_rejects_an_origin_without_a_roa(transit, cfg):
     prefix = str(cfg.v6_networks[0])
     assert birdc(transit, f"eval roa_check(r6, {prefix}, 64511)").strip().endswith("(enum 35)2")
-
-
-def test_krill_on_home_is_not_reachable_from_outside(home):
-    rules = home.check_output("nft list table inet personal_as")
-    assert "3000" not in rules
