@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pulumi
 
+from . import naming
 from .container_image import ContainerImage
 from .host import Host
 from .providers.remote_command import RemoteCommand
@@ -19,7 +20,8 @@ from .providers.tls import LabCa, LabCertificate
 from .render.krill import STORAGE_URI, Testbed, render_krill_conf
 from .render.provision import render_file_apply
 from .render.rpki import (
-    Resources, ca_request, ca_set_contact, lir_setup, parent_add_child, pubd_add_publisher, roas_apply, roas_json,
+    KrillCli, Resources, ca_request, ca_set_contact, lir_setup, parent_add_child, parent_handle, pubd_add_publisher,
+    roas_apply, roas_json,
 )
 from .service import ServiceArgs, ServiceContainer
 
@@ -28,6 +30,14 @@ KRILL_MOUNTS = ["/etc/krill", "/var/lib/krill"]
 KRILL_RESTART = "pkill -x krill || true"
 # Krill's HTTP client trusts these roots for its parent and repository.
 LAB_CA_FOR_KRILL = "/etc/krill/lab-ca.crt"
+
+
+def krill_cli(host: Host) -> KrillCli:
+    """How the RPKI scripts reach krillc on a host: a lab host carries it and
+    shares Krill's network namespace; elsewhere it runs in Krill's container."""
+    if host.tools_in_host:
+        return KrillCli()
+    return KrillCli(container=naming.service_container(pulumi.get_stack(), host.name, "krill"))
 
 
 def file_command(name: str, host: Host, path: str, content: pulumi.Input[str], parent: pulumi.Resource,
@@ -86,7 +96,7 @@ class RirKrill(pulumi.ComponentResource):
         ), opts=pulumi.ResourceOptions(parent=self))
         self.lir = RemoteCommand(
             f"{name}-lir", connection=args.host.connection,
-            create=lir_setup(args.lir, self.RIR_CA, args.lir_resources), timeout=180,
+            create=lir_setup(krill_cli(args.host), args.lir, self.RIR_CA, args.lir_resources), timeout=180,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.krill]),
         )
         self.register_outputs({"tal_url": self.tal_url})
@@ -121,25 +131,28 @@ class DelegatedCa(pulumi.ComponentResource):
                                  stdin=stdin, timeout=180, opts=pulumi.ResourceOptions(
                                      parent=self, depends_on=[*args.after_parent, *after]))
 
-        # RFC 8183 child request -> parent response (provisioning, RFC 6492).
-        self.child_request = on_home("child-request", ca_request(args.handle, "child"))
+        home, parent = krill_cli(args.home), krill_cli(args.parent_host)
+        # RFC 8183 child request -> parent response (provisioning, RFC 6492),
+        # as XML both ways, as with a real parent.
+        self.child_request = on_home("child-request", ca_request(home, args.handle, "child"))
         self.parent_response = on_parent("add-child", parent_add_child(
-            args.parent_handle, args.handle, args.resources), self.child_request.stdout)
-        self.parent = on_home("set-parent", ca_set_contact(args.handle, "parents"), self.parent_response.stdout)
+            parent, args.parent_handle, args.handle, args.resources), self.child_request.stdout)
+        self.parent = on_home("set-parent", ca_set_contact(home, args.handle, "parents", parent=args.parent_handle),
+                              self.parent_response.stdout)
         # RFC 8183 publisher request -> repository response (publication, RFC 8181).
-        self.publisher_request = on_home("publisher-request", ca_request(args.handle, "publisher"),
+        self.publisher_request = on_home("publisher-request", ca_request(home, args.handle, "publisher"),
                                          after=[self.child_request])
-        self.repository_response = on_parent("add-publisher", pubd_add_publisher(args.handle),
+        self.repository_response = on_parent("add-publisher", pubd_add_publisher(parent, args.handle),
                                              self.publisher_request.stdout)
-        self.repo = on_home("set-repo", ca_set_contact(args.handle, "repo"), self.repository_response.stdout,
+        self.repo = on_home("set-repo", ca_set_contact(home, args.handle, "repo"), self.repository_response.stdout,
                             after=[self.parent])
         # ROAs as code: applied as a delta against what Krill holds.
         self.roas = RemoteCommand(
-            f"{name}-roas", connection=args.home.connection, create=roas_apply(args.handle),
+            f"{name}-roas", connection=args.home.connection, create=roas_apply(home, args.handle),
             stdin=roas_json(args.roas), timeout=180,
             # ROAs changed behind Pulumi's back (in Krill's UI or API) are put
             # back on the next up: the diff asks Krill what it really holds.
-            drift_check=roas_apply(args.handle, check_only=True),
+            drift_check=roas_apply(home, args.handle, check_only=True),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after_home, self.parent, self.repo]),
         )
         self.register_outputs({})
@@ -198,17 +211,21 @@ class PortalOnboarding(pulumi.ComponentResource):
                                  timeout=180, drift_check=drift_check, opts=pulumi.ResourceOptions(
                                      parent=self, depends_on=[*args.after_home, *after]))
 
-        self.child_request = on_home("child-request", ca_request(args.handle, "child", xml=True))
-        self.publisher_request = on_home("publisher-request", ca_request(args.handle, "publisher", xml=True),
+        home = krill_cli(args.home)
+        self.child_request = on_home("child-request", ca_request(home, args.handle, "child"))
+        self.publisher_request = on_home("publisher-request", ca_request(home, args.handle, "publisher"),
                                          after=[self.child_request])
         done: list[pulumi.Resource] = []
         if args.parent_response:
-            done.append(on_home("set-parent", ca_set_contact(args.handle, "parents", wait=False),
-                                args.parent_response, after=[self.child_request]))
+            # The parent is known by the handle in its response, as Krill's
+            # API named it when onboarding took the XML.
+            done.append(on_home("set-parent", ca_set_contact(
+                home, args.handle, "parents", parent=parent_handle(args.parent_response), wait=False),
+                args.parent_response, after=[self.child_request]))
         if args.repository_response:
-            done.append(on_home("set-repo", ca_set_contact(args.handle, "repo"), args.repository_response,
+            done.append(on_home("set-repo", ca_set_contact(home, args.handle, "repo"), args.repository_response,
                                 after=[self.publisher_request, *done]))
         if len(done) == 2:
-            on_home("roas", roas_apply(args.handle), roas_json(args.roas), after=done,
-                    drift_check=roas_apply(args.handle, check_only=True))
+            on_home("roas", roas_apply(home, args.handle), roas_json(args.roas), after=done,
+                    drift_check=roas_apply(home, args.handle, check_only=True))
         self.register_outputs({})
