@@ -15,6 +15,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 LAB = ROOT / "stacks" / "Pulumi.lab.yaml"
 PROD_EXAMPLE = ROOT / "stacks" / "Pulumi.prod.yaml.example"
+VMLAB = ROOT / "stacks" / "Pulumi.vmlab.yaml"
 
 
 def _replace_secure(value, found: list, placeholder: str):

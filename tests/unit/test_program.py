@@ -14,7 +14,7 @@ import re
 import pulumi
 import pytest
 
-from tests.stack_files import LAB, PROD_EXAMPLE, load_stack_file
+from tests.stack_files import LAB, PROD_EXAMPLE, VMLAB, load_stack_file
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
@@ -31,6 +31,8 @@ class RecordingMocks(pulumi.runtime.Mocks):
             outs.update(private_key="-----BEGIN OPENSSH PRIVATE KEY-----mock", public_key="ssh-ed25519 AAAA mock")
         if "purpose" in outs:
             outs["value"] = "mock-token-0123456789abcdef"
+        if args.typ.endswith("ssh:HostKey"):
+            outs["keys"] = outs.get("pinned") or ["ssh-ed25519 AAAAmock"]
         if "common_name" in outs or "names" in outs:
             outs.update(cert_pem="-----BEGIN CERTIFICATE-----mock", key_pem="-----BEGIN PRIVATE KEY-----mock")
         return [f"{args.name}-id", outs]
@@ -67,7 +69,7 @@ def run_program(path):
 
     @pulumi.runtime.test
     def program_run():
-        outputs = program.build(validate(raw, secrets, check_files=False), "lab" if path == LAB else "prod")
+        outputs = program.build(validate(raw, secrets, check_files=False), path.name.split(".")[1])
 
         def keep(key):
             out = pulumi.Output.from_input(outputs[key])
@@ -129,8 +131,8 @@ def test_lab_has_the_rpki_chain_and_a_validator():
 
 def test_roas_from_stack_config_reach_the_users_krill():
     run_program(LAB)
-    roas = json.loads(inputs_of("user-ca-roas")["stdin"])
-    assert roas == [{"asn": 65536, "prefix": "2001:db8:100::/48", "max_length": 48}]
+    # krillc's own notation: prefix-max_length => origin, one ROA a line.
+    assert inputs_of("user-ca-roas")["stdin"] == "2001:db8:100::/48-48 => 65536\n"
 
 
 @STACKS
@@ -216,5 +218,40 @@ def test_prod_onboarding_takes_the_portals_responses_from_files(tmp_path, monkey
     run_program(PROD_EXAMPLE)
     assert inputs_of("user-ca-set-parent")["stdin"] == "<parent_response/>"
     assert inputs_of("user-ca-set-repo")["stdin"] == "<repository_response/>"
-    roas = json.loads(inputs_of("user-ca-roas")["stdin"])
-    assert roas == [{"asn": 215634, "prefix": "2a0f:85c1:362::/48", "max_length": 48}]
+    assert inputs_of("user-ca-roas")["stdin"] == "2a0f:85c1:362::/48-48 => 215634\n"
+
+
+def test_vmlab_points_kind_ssh_at_real_machines_inside_the_lab_world():
+    run_program(VMLAB)
+    # vps and home are the user's machines, reached over SSH with pinned keys;
+    # everything around them is the lab world, as in `lab`.
+    assert names_of("host:SshHost") == {"vps", "home"}
+    assert names_of("host:LabHost") == {"gw", "transit", "peer", "client", "rir", "validator"}
+    assert names_of("ssh:HostKey") == {"vps-host-key", "home-host-key"}
+    cables = {inputs["inner_if"]: inputs["bridge"] for typ, _, inputs in MOCKS.resources if typ.endswith("GuestCable")}
+    assert cables == {"eth-vps": "pl-vmlab-vps", "eth-home": "pl-vmlab-home"}
+    containers = {inputs["name"] for typ, _, inputs in MOCKS.resources if typ.endswith("docker:Container")}
+    assert {"vmlab-vps-bird", "vmlab-vps-nginx", "vmlab-home-krill", "vmlab-home-nginx"} <= containers
+    assert not {"vmlab-vps", "vmlab-home"} & containers
+
+
+def test_services_on_real_machines_get_their_images_shipped_and_use_the_hosts_engine():
+    run_program(VMLAB)
+    assert {"vps-router-bird-image", "route0-nginx-image", "home-krill-krill-image",
+            "home-krill-nginx-image"} <= names_of("docker:ImageTransfer")
+    bird = inputs_of("vps-router-bird-container")
+    assert bird["network_mode"] == "host" and bird["engine"]["host"] == "203.0.113.242"
+
+
+def test_each_real_host_installs_only_what_its_roles_use():
+    run_program(VMLAB)
+    vps, home = inputs_of("vps-packages")["create"], inputs_of("home-packages")["create"]
+    assert "bird2" in vps and "nginx-light" in vps
+    assert "bird2" not in home and "python3" not in home and "useradd --system" in home
+
+
+def test_krill_speaks_through_krillc_in_its_container_on_a_real_home():
+    run_program(VMLAB)
+    script = inputs_of("user-ca-roas")["create"]
+    assert "docker exec -i -u krill" in script and "-home-krill " in script
+    assert "curl" not in script and "python3" not in script
