@@ -142,8 +142,9 @@ class SshHostArgs:
     port: int
     key_file: str | None
     known_hosts: list[str] | None  # pinned keys from config; else recorded on first contact
-    packages: list[str]  # Debian packages this host's roles use for their tools
-    masked: list[str]  # services of those packages that must never run (the daemons run in containers)
+    # Debian packages this host's roles use for their tools, each with the
+    # service of its own that must never run here (the daemons run in containers).
+    packages: dict[str, str | None]
     users: list[str]  # system users for daemons that have no package here (krill)
 
 
@@ -173,7 +174,7 @@ class SshHost(Host):
         self.ready = [self.host_key]
         self.packages = RemoteCommand(
             f"{name}-packages", connection=self.connection,
-            create=render_host_packages(args.packages, args.masked, args.users), timeout=1200,
+            create=render_host_packages(args.packages, args.users), timeout=1200,
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.ready),
         )
         self.engine_ready = [self.packages]

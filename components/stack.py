@@ -68,12 +68,13 @@ def secret_passwords(cfg: StackConfig) -> dict[str, pulumi.Output]:
     }
 
 
-# What each role of a real host uses on the host itself (Debian packages for
-# their tools; the daemons run in containers), and which of those packages'
-# own services must never run there.
+# What each real host's roles use on the host itself: Debian packages for
+# their tools (birdc and bird -p, nginx -t, nft; the daemons run in
+# containers), each with the service of its own that must never run there,
+# and system users for daemons no package here creates.
 ROLE_PACKAGES = {
-    "vps": (["bird2", "nginx-light", "nftables"], ["bird", "nginx"], []),
-    "home": (["nginx-light", "nftables"], ["nginx"], ["krill"]),
+    "vps": ({"bird2": "bird", "nginx-light": "nginx", "nftables": None}, []),
+    "home": ({"nginx-light": "nginx", "nftables": None}, ["krill"]),
 }
 KRILL_API_PORT = 3000
 
@@ -98,11 +99,10 @@ def home_network(lab_host: bool, addresses=(), routes=()) -> HostNetworkSpec:
 
 
 def ssh_host(name: str, spec) -> SshHost:
-    packages, masked, users = ROLE_PACKAGES[name] if name in ROLE_PACKAGES else ([], [], [])
+    packages, users = ROLE_PACKAGES.get(name, ({}, []))
     return SshHost(name, SshHostArgs(
         host=name, address=spec.address, user=spec.user, port=spec.port, key_file=spec.key_file,
-        known_hosts=list(spec.known_hosts) if spec.known_hosts else None,
-        packages=packages, masked=masked, users=users,
+        known_hosts=list(spec.known_hosts) if spec.known_hosts else None, packages=packages, users=users,
     ))
 
 

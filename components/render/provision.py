@@ -87,6 +87,8 @@ def render_file_apply(path: str, owner: str = "root:root", mode: str = "0644", c
     )
 
 
-def render_host_packages(packages: list[str], masked: list[str], users: list[str]) -> str:
-    """Docker (the host's own, or docker.io) and the tools a real host's roles use."""
-    return render("host-packages.sh.j2", packages=sorted(packages), masked=sorted(masked), users=sorted(users))
+def render_host_packages(packages: dict[str, str | None], users: list[str]) -> str:
+    """Docker (the host's own, or docker.io) and the tools a real host's roles
+    use: `packages` maps each Debian package to the service of its own that
+    must never run on the host (None when it has none)."""
+    return render("host-packages.sh.j2", packages=sorted(packages.items()), users=sorted(users))
