@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Builds the vmlab guest disks once per recipe: one debootstrap base (cached
+# tarball), then vps and home customised side by side, each turned into a
+# sparse raw ext4 disk plus the kernel and initrd for -kernel/-initrd boot.
+# Result: $CACHE/guests-<key>/{vps,home}.{raw,vmlinuz,initrd,hostkeys}.
+. "$(dirname "$0")/common.sh"
+
+[ "$(id -u)" -eq 0 ] || die "building guest disks needs root (debootstrap, chroot)"
+command -v debootstrap >/dev/null || die "debootstrap missing (scripts/install-packages.sh installs it)"
+
+# The operator key is made once and kept outside the versioned dir: the disks
+# embed its public half, so a new key means a new build key, hence new disks.
+if [ ! -s "$OPKEY" ]; then
+  ssh-keygen -q -t ed25519 -N '' -C "personal-as vmlab operator" -f "$OPKEY"
+  log "guests: operator key created at $OPKEY"
+fi
+
+GDIR="$(guest_dir)"
+if [ -e "$GDIR/done" ]; then
+  log "guests: disks present in $GDIR"
+  exit 0
+fi
+start_all=$SECONDS
+
+# --- one base rootfs for both guests, keyed by its package list -------------
+base_key="$( { echo "$DEBIAN_RELEASE"; cat "$GUESTS_SRC/image/base.packages"; } | sha256sum | cut -c1-12)"
+BASE="$CACHE/guests-base-$DEBIAN_RELEASE-$base_key.tar"
+WORK="$GDIR.partial"
+# --one-file-system: never descend into a /proc still mounted in a chroot.
+cleanup() {
+  findmnt -rn -o TARGET | grep "^$WORK/" | xargs -r umount -l || true
+  rm -rf --one-file-system "$WORK"
+}
+cleanup; mkdir -p "$WORK"
+trap cleanup EXIT
+
+make_base() {
+  local r="$WORK/base-rootfs"
+  debootstrap --variant=minbase --include="$(paste -sd, "$GUESTS_SRC/image/base.packages")" \
+    "$DEBIAN_RELEASE" "$r" "$MIRROR"
+  # Per-guest identity is made later; a shared one would clash on the bridge.
+  rm -f "$r"/etc/ssh/ssh_host_* "$r"/var/cache/apt/archives/*.deb "$r"/var/lib/apt/lists/*_*
+  : >"$r/etc/machine-id"
+  tar -C "$r" --numeric-owner -cf "$BASE.partial" .
+  mv "$BASE.partial" "$BASE"
+  rm -rf "$r"
+}
+if [ ! -s "$BASE" ]; then
+  t=$SECONDS
+  with_progress "guests: debootstrap base" "$VMLAB/build-base.log" make_base
+  timing "guests base debootstrap $((SECONDS - t))s"
+fi
+
+# --- per guest ---------------------------------------------------------------
+in_root() { chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"; }
+
+install_extra() {   # home's packages, straight from the mirror
+  local pkgs; pkgs="$(paste -sd' ' "$GUESTS_SRC/image/$G.packages")"
+  cp /etc/resolv.conf "$R/etc/resolv.conf"              # build-time DNS only
+  printf '#!/bin/sh\nexit 101\n' >"$R/usr/sbin/policy-rc.d"  # no daemons in the chroot
+  chmod +x "$R/usr/sbin/policy-rc.d"
+  mount -t proc proc "$R/proc"
+  # shellcheck disable=SC2086
+  { in_root apt-get update -q && in_root apt-get install -y -q --no-install-recommends $pkgs; } \
+    || { umount "$R/proc"; return 1; }
+  umount "$R/proc"
+  in_root apt-get clean
+  rm -f "$R/usr/sbin/policy-rc.d" "$R"/var/lib/apt/lists/*_*
+}
+
+configure() {
+  local lab_if="${G_LAB_IF[$G]}" user="${G_USER[$G]}" home
+  echo "$G" >"$R/etc/hostname"
+  printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$G" >"$R/etc/hosts"
+  printf '/dev/vda\t/\text4\terrors=remount-ro\t0\t1\n' >"$R/etc/fstab"
+  tr -d - </proc/sys/kernel/random/uuid >"$R/etc/machine-id"
+  # No DNS in the guests: apt hands host names to the proxy, nothing else resolves.
+  echo "# no DNS: apt reaches the mirror through the proxy on the machine" >"$R/etc/resolv.conf"
+
+  # Stable names by MAC, whatever PCI slot QEMU picks.
+  mkdir -p "$R/etc/systemd/network"
+  printf '[Match]\nMACAddress=%s\n\n[Link]\nName=mgmt0\n' "${G_MGMT_MAC[$G]}" >"$R/etc/systemd/network/10-mgmt0.link"
+  printf '[Match]\nMACAddress=%s\n\n[Link]\nName=%s\n' "${G_LAB_MAC[$G]}" "$lab_if" >"$R/etc/systemd/network/10-$lab_if.link"
+  # Only management is configured here; the stack configures the lab NIC over SSH.
+  cat >"$R/etc/network/interfaces" <<IF
+# mgmt0: the machine's management bridge ($MGMT_BRIDGE). No gateway on purpose.
+source /etc/network/interfaces.d/*
+
+auto lo
+iface lo inet loopback
+
+auto mgmt0
+iface mgmt0 inet static
+    address ${G_ADDR[$G]}/$MGMT_LEN
+IF
+
+  cat >"$R/etc/apt/sources.list" <<SRC
+deb http://deb.debian.org/debian $DEBIAN_RELEASE main
+deb http://deb.debian.org/debian $DEBIAN_RELEASE-updates main
+deb http://deb.debian.org/debian-security $DEBIAN_RELEASE-security main
+SRC
+  echo "Acquire::http::Proxy \"http://$MGMT_HOST:$PROXY_PORT\";" >"$R/etc/apt/apt.conf.d/01proxy"
+  # Background apt runs would only race the stack's own apt-get for the lock.
+  in_root systemctl disable apt-daily.timer apt-daily-upgrade.timer 2>/dev/null || true
+
+  # SSH: host keys made here so they stay the same across overlays.
+  in_root ssh-keygen -A
+  cat "$R"/etc/ssh/ssh_host_*_key.pub >"$WORK/$G.hostkeys"
+  cp "$GUESTS_SRC/image/sshd-$G.conf" "$R/etc/ssh/sshd_config.d/personal-as.conf"
+  in_root usermod -p '*' root          # no password login for root, ever
+  if [ "$user" = root ]; then
+    home=/root
+  else
+    in_root useradd -m -s /bin/bash -p '*' "$user"
+    echo "$user ALL=(ALL) NOPASSWD:ALL" >"$R/etc/sudoers.d/$user"
+    chmod 0440 "$R/etc/sudoers.d/$user"
+    in_root visudo -cq
+    home="/home/$user"
+  fi
+  install -d -m 700 "$R$home/.ssh"
+  install -m 600 "$OPKEY.pub" "$R$home/.ssh/authorized_keys"
+  in_root chown -R "$user:" "$home/.ssh"
+  mkdir -p "$R/run/sshd"; in_root sshd -t; rmdir "$R/run/sshd"
+
+  if [ "$G" = home ]; then
+    install -m 644 "$GUESTS_SRC/image/index.html" "$R/var/www/html/index.html"
+  fi
+}
+
+extract_boot() {
+  # The initrd must reach a virtio root: check instead of trusting MODULES=most.
+  local m
+  for m in virtio_blk virtio_net virtio_pci; do
+    in_root sh -c "lsinitramfs /boot/initrd.img-* | grep -q '/$m.ko' || grep -q '/$m.ko' /lib/modules/*/modules.builtin" \
+      || die "$G: $m neither in the initrd nor built in"
+  done
+  cp "$R"/boot/vmlinuz-* "$WORK/$G.vmlinuz"
+  cp "$R"/boot/initrd.img-* "$WORK/$G.initrd"
+}
+
+build_guest() {
+  G="$1"; R="$WORK/$G-rootfs"
+  local t=$SECONDS
+  mkdir -p "$R"
+  tar -C "$R" --numeric-owner -xpf "$BASE"
+  if [ -s "$GUESTS_SRC/image/$G.packages" ]; then install_extra; fi
+  configure
+  extract_boot
+  # 6G sparse: room for docker images the stack loads later; costs only what is used.
+  truncate -s 6G "$WORK/$G.raw"
+  mkfs.ext4 -q -F -L "$G" -d "$R" "$WORK/$G.raw"
+  rm -rf "$R"
+  chmod 0444 "$WORK/$G.raw"          # the pristine disk; overlays sit on top
+  echo $((SECONDS - t)) >"$WORK/$G.seconds"
+}
+
+pids=()
+for g in "${GUESTS[@]}"; do
+  with_progress "guests: build $g" "$VMLAB/build-$g.log" build_guest "$g" &
+  pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || die "guest build failed (logs: $VMLAB/build-*.log)"; done
+for g in "${GUESTS[@]}"; do timing "guest build $g $(cat "$WORK/$g.seconds")s"; done
+
+touch "$WORK/done"
+trap - EXIT
+rm -f "$WORK"/*.seconds
+mv "$WORK" "$GDIR"
+timing "guests build total $((SECONDS - start_all))s ($GDIR)"
+
+# Drop disks of older recipes unless an overlay still boots from them.
+for d in "$CACHE"/guests-*/; do
+  d="${d%/}"
+  [ "$d" = "$GDIR" ] && continue
+  [[ "$d" =~ /guests-[0-9a-f]{12}$ ]] || continue
+  if grep -qs "$d" "$RUN"/*.backing; then continue; fi
+  rm -rf "$d" && log "guests: removed old disks $d"
+done

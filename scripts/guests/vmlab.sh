@@ -1,0 +1,211 @@
+#!/usr/bin/env bash
+# Real Debian 12 machines (vps, home) as QEMU guests for the vmlab stack.
+#   build   build and cache the guest disks (build.sh)
+#   up      start proxy, bridges, taps and guests; wait for SSH; write guests.env
+#   down    stop the guests (disks kept), remove taps, bridges and the proxy
+#   fresh   stop the guests and discard their disks (overlays)
+#   status  print what runs
+here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=common.sh
+. "$here/common.sh"
+# shellcheck source=host.sh
+. "$here/host.sh"
+
+BOOT_TIMEOUT="${VMLAB_BOOT_TIMEOUT:-300}"   # TCG on a busy 2-core machine: ~1 min
+ENV_FILE="$VMLAB/guests.env"
+KNOWN_HOSTS="$VMLAB/known_hosts"
+
+# A pid from a pidfile only counts if it is still our QEMU (pids get reused).
+qemu_pid() {
+  local f="$RUN/$1.pid" pid
+  [ -s "$f" ] || return 1
+  pid="$(cat "$f")"
+  [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "vmlab-$1" ] && echo "$pid"
+}
+
+# KVM is only worth it if a guest vCPU really runs: on these machines the
+# device opens but guests never make progress. Boot the kernel once with KVM
+# and look for its banner; the answer holds until the machine reboots.
+pick_accel() {
+  local kernel="$1" boot_id cache="$VMLAB/accel" accel=tcg
+  boot_id="$(cat /proc/sys/kernel/random/boot_id)"
+  if [ -s "$cache" ] && [ "$(cut -d' ' -f1 "$cache")" = "$boot_id" ]; then
+    cut -d' ' -f2 "$cache"; return
+  fi
+  if [ -w /dev/kvm ]; then
+    log "vmlab: probing whether KVM runs a guest (up to 15 s, once per machine boot)"
+    rm -f "$RUN/kvm-probe.log"
+    timeout 15 qemu-system-x86_64 -accel kvm -M pc -nodefaults -display none -m 256 -no-reboot \
+      -kernel "$kernel" -append "console=ttyS0 panic=-1" -serial "file:$RUN/kvm-probe.log" \
+      >/dev/null 2>&1 || true
+    grep -qs 'Linux version' "$RUN/kvm-probe.log" && accel=kvm
+  fi
+  echo "$boot_id $accel" >"$cache"
+  log "vmlab: accelerator $accel"
+  echo "$accel"
+}
+
+ssh_probe() {
+  ssh -q -i "$OPKEY" -p "${G_SSH_PORT[$1]}" -o BatchMode=yes -o ConnectTimeout=3 \
+    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+    "${G_USER[$1]}@${G_ADDR[$1]}" true 2>/dev/null
+}
+
+start_guest() {
+  local g="$1" accel="$2" ov="$RUN/$1.qcow2" gdir accel_args
+  # The overlay is the machine's disk: made once, kept until `fresh`.
+  if [ ! -e "$ov" ]; then
+    qemu-img create -q -f qcow2 -b "$GDIR/$g.raw" -F raw "$ov"
+    echo "$GDIR" >"$RUN/$g.backing"
+  fi
+  gdir="$(cat "$RUN/$g.backing")"
+  [ -e "$gdir/$g.raw" ] || die "$g: its disk's base $gdir/$g.raw is gone; run: $0 fresh"
+  [ "$gdir" = "$GDIR" ] || log "vmlab: $g keeps its disk built from $gdir; '$0 fresh' moves it to $GDIR"
+  if [ "$accel" = kvm ]; then accel_args=(-accel kvm -cpu host)
+  else accel_args=(-accel tcg,thread=multi -cpu max); fi
+  date +%s >"$RUN/$g.started"
+  # No -no-reboot: a reboot inside the guest resets it onto the same -kernel.
+  qemu-system-x86_64 -name "vmlab-$g,process=vmlab-$g" -M pc -nodefaults -display none \
+    -daemonize -pidfile "$RUN/$g.pid" -m "${G_MEM[$g]}" -smp 1 "${accel_args[@]}" \
+    -kernel "$gdir/$g.vmlinuz" -initrd "$gdir/$g.initrd" -append "console=ttyS0 root=/dev/vda rw" \
+    -drive "file=$ov,if=virtio,format=qcow2,discard=unmap" \
+    -chardev "file,id=ser0,path=$RUN/$g.serial.log,append=on" -serial chardev:ser0 \
+    -netdev "tap,id=mgmt,ifname=$(tap_name "$g" m),script=no,downscript=no" \
+    -device "virtio-net-pci,netdev=mgmt,mac=${G_MGMT_MAC[$g]},romfile=" \
+    -netdev "tap,id=lab,ifname=$(tap_name "$g" l),script=no,downscript=no" \
+    -device "virtio-net-pci,netdev=lab,mac=${G_LAB_MAC[$g]},romfile=" \
+    -device virtio-rng-pci 9>&-   # fd 9 is our lock: the daemon must not keep it
+  log "vmlab: $g started ($accel, ${G_MEM[$g]} MB, pid $(cat "$RUN/$g.pid"))"
+}
+
+wait_ssh() {
+  local start=$SECONDS last=$SECONDS pending=("$@") next g
+  while [ ${#pending[@]} -gt 0 ]; do
+    next=()
+    for g in "${pending[@]}"; do
+      qemu_pid "$g" >/dev/null || { tail -n 30 "$RUN/$g.serial.log" >&2; die "$g: QEMU exited"; }
+      if ssh_probe "$g"; then
+        timing "guest boot-to-ssh $g $(( $(date +%s) - $(cat "$RUN/$g.started") ))s ($(cut -d' ' -f2 "$VMLAB/accel"))"
+      else next+=("$g"); fi
+    done
+    pending=("${next[@]}")
+    [ ${#pending[@]} -eq 0 ] && break
+    (( SECONDS - start < BOOT_TIMEOUT )) || die "no SSH from ${pending[*]} after ${BOOT_TIMEOUT}s; serial logs in $RUN"
+    if (( SECONDS - last >= 15 )); then
+      last=$SECONDS
+      for g in "${pending[@]}"; do
+        log "vmlab: waiting for SSH on $g ($((SECONDS - start))s), console: $(tail -n1 "$RUN/$g.serial.log" | sed 's/\x1b\[[0-9;]*m//g' | tr -cd '[:print:]' | cut -c1-90)"
+      done
+    fi
+    sleep 2
+  done
+}
+
+# What the stack needs to reach the guests. Host keys come from the disks'
+# build, not from the wire, so the first connection is already verified.
+write_env() {
+  local g G gdir h kh="$KNOWN_HOSTS.tmp"
+  : >"$kh"
+  { echo "# written by scripts/guests/vmlab.sh up"
+    echo "VMLAB_SSH_KEY=$OPKEY"
+    echo "VMLAB_KNOWN_HOSTS=$KNOWN_HOSTS"
+    echo "VMLAB_APT_PROXY=http://$MGMT_HOST:$PROXY_PORT"
+    echo "VMLAB_MGMT_BRIDGE=$MGMT_BRIDGE"
+    for g in "${GUESTS[@]}"; do
+      G="${g^^}"
+      echo "VMLAB_${G}_HOST=${G_ADDR[$g]}"
+      echo "VMLAB_${G}_PORT=${G_SSH_PORT[$g]}"
+      echo "VMLAB_${G}_USER=${G_USER[$g]}"
+      echo "VMLAB_${G}_LAB_IF=${G_LAB_IF[$g]}"
+      echo "VMLAB_${G}_LAB_BRIDGE=${G_LAB_BRIDGE[$g]}"
+      gdir="$(cat "$RUN/$g.backing")"
+      if [ "${G_SSH_PORT[$g]}" = 22 ]; then h="${G_ADDR[$g]}"; else h="[${G_ADDR[$g]}]:${G_SSH_PORT[$g]}"; fi
+      awk -v h="$h" '{print h, $1, $2}' "$gdir/$g.hostkeys" >>"$kh"
+    done
+  } >"$ENV_FILE.tmp"
+  mv "$ENV_FILE.tmp" "$ENV_FILE"; mv "$kh" "$KNOWN_HOSTS"
+}
+
+# $2=graceful: power off from inside first, so the kept disk is clean. Not
+# via ACPI: minbase has no dbus, so logind (the power button) never starts.
+stop_guest() {
+  local g="$1" pid i sudo=""
+  pid="$(qemu_pid "$g")" || { rm -f "$RUN/$g.pid"; return 0; }
+  if [ "${2:-}" = graceful ]; then
+    [ "${G_USER[$g]}" = root ] || sudo="sudo -n"
+    ssh -q -i "$OPKEY" -p "${G_SSH_PORT[$g]}" -o BatchMode=yes -o ConnectTimeout=5 \
+      -o UserKnownHostsFile="$KNOWN_HOSTS" "${G_USER[$g]}@${G_ADDR[$g]}" \
+      "$sudo systemctl poweroff" 2>/dev/null || true
+    for i in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+  fi
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid"; for i in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+  fi
+  rm -f "$RUN/$g.pid"
+  log "vmlab: $g stopped"
+}
+
+cmd_up() {
+  local t0=$SECONDS g accel started=() waiting=()
+  "$here/build.sh"
+  GDIR="$(guest_dir)"
+  ensure_host_packages
+  ensure_mgmt
+  ensure_acng
+  for g in "${GUESTS[@]}"; do
+    ensure_bridge "${G_LAB_BRIDGE[$g]}"
+    ensure_tap "$(tap_name "$g" m)" "$MGMT_BRIDGE"
+    ensure_tap "$(tap_name "$g" l)" "${G_LAB_BRIDGE[$g]}"
+  done
+  accel="$(pick_accel "$GDIR/vps.vmlinuz")"
+  for g in "${GUESTS[@]}"; do
+    if qemu_pid "$g" >/dev/null; then
+      ssh_probe "$g" || waiting+=("$g")     # still booting from an earlier up
+    else
+      start_guest "$g" "$accel"; started+=("$g")
+    fi
+  done
+  [ ${#started[@]} -eq 0 ] && [ ${#waiting[@]} -eq 0 ] && log "vmlab: vps and home already running"
+  wait_ssh "${started[@]}" "${waiting[@]}"
+  write_env
+  [ ${#started[@]} -gt 0 ] && timing "vmlab up $((SECONDS - t0))s (started: ${started[*]})"
+  for g in "${GUESTS[@]}"; do
+    log "vmlab: $g: ssh -i $OPKEY -o UserKnownHostsFile=$KNOWN_HOSTS -p ${G_SSH_PORT[$g]} ${G_USER[$g]}@${G_ADDR[$g]}  (lab NIC ${G_LAB_IF[$g]} on ${G_LAB_BRIDGE[$g]})"
+  done
+  log "vmlab: settings in $ENV_FILE"
+}
+
+cmd_status() {
+  local g pid
+  for g in "${GUESTS[@]}"; do
+    if pid="$(qemu_pid "$g")"; then
+      printf '%-5s running pid %s since %s, %s MB, ssh %s, disk %s used\n' "$g" "$pid" \
+        "$(date -d "@$(cat "$RUN/$g.started")" +%H:%M:%S)" "${G_MEM[$g]}" \
+        "$(ssh_probe "$g" && echo up || echo down)" "$(du -h "$RUN/$g.qcow2" | cut -f1)"
+    else
+      printf '%-5s stopped%s\n' "$g" "$( [ -e "$RUN/$g.qcow2" ] && echo ", disk kept" || echo ", no disk (next up starts pristine)")"
+    fi
+  done
+  printf 'apt proxy  %s\n' "$(acng_running && echo "running on $MGMT_HOST:$PROXY_PORT" || echo stopped)"
+  ip -br link show type bridge | grep -E "^($MGMT_BRIDGE|pl-vmlab-)" || echo "bridges    none"
+  [ -s "$VMLAB/accel" ] && printf 'accel      %s\n' "$(cut -d' ' -f2 "$VMLAB/accel")"
+}
+
+[ "$(id -u)" -eq 0 ] || die "vmlab needs root (bridges, taps, nftables)"
+# One vmlab.sh at a time: two `up`s would race for the same taps and disks.
+# The daemons we start must not inherit fd 9, or they would hold it forever.
+if [ "${1:-}" != status ]; then
+  exec 9>"$VMLAB/lock"
+  flock -n 9 || { log "vmlab: waiting for another vmlab.sh ($VMLAB/lock)"; flock -w 600 9; } \
+    || die "another vmlab.sh still holds $VMLAB/lock after 600 s"
+fi
+case "${1:-}" in
+  build)  "$here/build.sh" ;;
+  up)     cmd_up ;;
+  down)   for g in "${GUESTS[@]}"; do stop_guest "$g" graceful; done; teardown_network ;;
+  fresh)  for g in "${GUESTS[@]}"; do stop_guest "$g"; rm -f "$RUN/$g.qcow2" "$RUN/$g.backing"; done
+          log "vmlab: overlays discarded; next up boots pristine disks" ;;
+  status) cmd_status ;;
+  *) sed -n '2,7p' "$0" >&2; exit 2 ;;
+esac
