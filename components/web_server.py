@@ -23,7 +23,9 @@ def nginx_config_command(name: str, host: Host, text: pulumi.Input[str], parent:
     """Install an nginx.conf after `nginx -t`, and reload a running nginx."""
     return RemoteCommand(
         name, connection=host.connection,
-        create=render_file_apply(NGINX_CONF, check=f"nginx -q -t -c {{file}}", reload=RELOAD),
+        # `nginx -t` opens the pid file's directory: on a real host nothing
+        # has made /run/nginx yet (in the lab it is a volume).
+        create=render_file_apply(NGINX_CONF, check=f"nginx -q -t -c {{file}}", reload=RELOAD, dirs=("/run/nginx",)),
         stdin=text, opts=pulumi.ResourceOptions(parent=parent, depends_on=[*host.ready, *after]),
     )
 

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 bash scripts/guests/vmlab.sh fresh
 if pulumi stack ls --json 2>/dev/null | grep -q '"name": "vmlab"'; then
+  # The state is being thrown away: a lock left on it goes too.
+  pulumi cancel --stack vmlab --yes --non-interactive >/dev/null 2>&1 || true
   pulumi stack rm vmlab --force --yes --preserve-config --non-interactive >/dev/null
 fi
 ids=$(docker ps -aq --filter label=personal-as.stack=vmlab)

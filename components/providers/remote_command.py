@@ -8,10 +8,9 @@ show up in process listings, logs or the state's plaintext.
 
 from __future__ import annotations
 
-from typing import Any
 
 import pulumi
-from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 from .ssh import HostKeyMismatch, RemoteCommandError, run
 

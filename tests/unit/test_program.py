@@ -7,7 +7,6 @@ BIRD export filter that admits only the user's prefixes.
 
 from __future__ import annotations
 
-import json
 import sys
 import re
 
