@@ -90,12 +90,12 @@ def vps_network(cfg: StackConfig, lab_host: bool, addresses=(), routes=(), ssh_p
     )
 
 
-def home_network(lab_host: bool, addresses=(), routes=()) -> HostNetworkSpec:
+def home_network(lab_host: bool, addresses=(), routes=(), names=()) -> HostNetworkSpec:
     # home has other jobs: the stack closes only Krill's own port to the
     # outside and leaves every other service of the box as it was.
     return HostNetworkSpec(host="home", router=False, addresses=tuple(addresses), routes=tuple(routes),
                            firewall=Firewall(policy_drop=False, closed_tcp_ports=(KRILL_API_PORT,)),
-                           mgmt_if=MGMT_IF if lab_host else None)
+                           mgmt_if=MGMT_IF if lab_host else None, names=tuple(sorted(names)))
 
 
 def ssh_host(name: str, spec) -> SshHost:
@@ -185,6 +185,9 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
 
     home_net = HostNetwork("home-network", home, home_network(
         is_lab_host("home"), plan.addresses_of("home") if plan else (), plan.routes.get("home", ()) if plan else (),
+        # Krill on home reaches the lab's RIR by name (on a real machine its
+        # container shares the host's /etc/hosts).
+        plan.names.get("home", {}).items() if plan else (),
     ), after=home.engine_ready, links=links)
     token = (
         pulumi.Output.secret(cfg.krill.admin_token.get_secret_value()) if cfg.krill.admin_token

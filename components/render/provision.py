@@ -54,6 +54,9 @@ class HostNetwork:
     # Lab hosts: the management interface, fenced off to SSH only.
     mgmt_if: str | None = None
     extra_sysctls: tuple[tuple[str, int], ...] = field(default_factory=tuple)
+    # Names this host resolves without DNS (a lab world's `rir.lab`): kept in
+    # a block of the stack's own in /etc/hosts.
+    names: tuple[tuple[str, str], ...] = ()
 
     @property
     def sysctls(self) -> tuple[tuple[str, int], ...]:
@@ -64,7 +67,7 @@ def render_host_network(net: HostNetwork) -> str:
     return render(
         "host-network.sh.j2", host=net.host, sysctls=net.sysctls, addresses=net.addresses,
         routes=net.routes, prefix_if=net.prefix_if, firewall=net.firewall,
-        mgmt_if=net.mgmt_if,
+        mgmt_if=net.mgmt_if, names=net.names,
     )
 
 
