@@ -78,15 +78,17 @@ def test_tls_key_is_private(home):
 TOKEN_ON_HOST = "sed -n 's/^admin_token = \"\\(.*\\)\"$/\\1/p' /etc/krill/krill.conf"
 
 
-def test_api_refuses_requests_without_the_token(home):
-    res = home.run("curl -sk -m 5 -o /dev/null -w '%{http_code}' https://127.0.0.1/api/v1/authorized")
+def test_api_refuses_requests_without_the_token(home, cfg):
+    port = cfg.krill.proxy.https_port
+    res = home.run(f"curl -sk -m 5 -o /dev/null -w '%{{http_code}}' https://127.0.0.1:{port}/api/v1/authorized")
     assert res.stdout in ("401", "403")
 
 
-def test_admin_token_logs_in_through_the_proxy(home):
+def test_admin_token_logs_in_through_the_proxy(home, cfg):
     # The token is read on home itself, so it never travels on a command line.
+    port = cfg.krill.proxy.https_port
     res = home.run(f"printf 'Authorization: Bearer %s\\n' \"$({TOKEN_ON_HOST})\" | "
-                   "curl -sk -m 5 -o /dev/null -w '%{http_code}' -H @- https://127.0.0.1/api/v1/authorized")
+                   f"curl -sk -m 5 -o /dev/null -w '%{{http_code}}' -H @- https://127.0.0.1:{port}/api/v1/authorized")
     assert res.stdout == "200", res.stderr
 
 
