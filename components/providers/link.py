@@ -39,6 +39,26 @@ def _link_exists(pid: str, ifname: str) -> bool:
                           capture_output=True, check=False).returncode == 0
 
 
+def _veth_to_bridge(pid: str, outer: str, bridge: str) -> str:
+    """A veth with `outer` on a bridge of the machine and its peer inside the
+    namespace of `pid`; returns the peer's (temporary) name there."""
+    subprocess.run(["ip", "link", "del", outer], capture_output=True, check=False)
+    _sh("ip", "link", "add", outer, "type", "veth", "peer", "name", f"{outer}i")
+    _sh("ip", "link", "set", f"{outer}i", "netns", pid)
+    _sh("ip", "link", "set", outer, "master", bridge, "up")
+    return f"{outer}i"
+
+
+class _BridgePortProvider(ResourceProvider):
+    """A port on a machine bridge, named `outer_if`, into a lab host."""
+
+    def read(self, id_, props):
+        return ReadResult(id_=id_, outs=props)
+
+    def delete(self, _id, props):
+        subprocess.run(["ip", "link", "del", props["outer_if"]], capture_output=True, check=False)
+
+
 class _VethProvider(ResourceProvider):
     """A veth pair with one end in each of two containers' namespaces."""
 
@@ -136,22 +156,19 @@ class MgmtBridge(Resource, module="net", name="MgmtBridge"):
         super().__init__(_BridgeProvider(), name, {"bridge": bridge, "address": address}, opts)
 
 
-class _MgmtPortProvider(ResourceProvider):
+class _MgmtPortProvider(_BridgePortProvider):
     """A veth from the bridge into a host as `mgmt0`, with its address."""
 
     def create(self, props):
         pid = _pid(props["container"])
         outer = props["outer_if"]
-        subprocess.run(["ip", "link", "del", outer], capture_output=True, check=False)
         if _link_exists(pid, "mgmt0"):
             _in_ns(pid, "ip", "link", "del", "dev", "mgmt0")
-        _sh("ip", "link", "add", outer, "type", "veth", "peer", "name", f"{outer}i")
-        _sh("ip", "link", "set", f"{outer}i", "netns", pid)
-        _sh("ip", "link", "set", outer, "master", props["bridge"], "up")
+        inner = _veth_to_bridge(pid, outer, props["bridge"])
         # Isolated ports reach the machine but never each other: the
         # management network cannot become a shortcut between lab hosts.
         _sh("bridge", "link", "set", "dev", outer, "isolated", "on")
-        _in_ns(pid, "ip", "link", "set", "dev", f"{outer}i", "name", "mgmt0")
+        _in_ns(pid, "ip", "link", "set", "dev", inner, "name", "mgmt0")
         _in_ns(pid, "ip", "addr", "add", props["address"], "dev", "mgmt0")
         _in_ns(pid, "ip", "link", "set", "dev", "mgmt0", "up")
         _in_ns(pid, "ip", "link", "set", "dev", "lo", "up")
@@ -163,12 +180,6 @@ class _MgmtPortProvider(ResourceProvider):
             keys.append("outer_if")
         return DiffResult(changes=bool(keys), replaces=keys, delete_before_replace=True)
 
-    def read(self, id_, props):
-        return ReadResult(id_=id_, outs=props)
-
-    def delete(self, _id, props):
-        subprocess.run(["ip", "link", "del", props["outer_if"]], capture_output=True, check=False)
-
 
 class MgmtPort(Resource, module="net", name="MgmtPort"):
     def __init__(self, name: str, container: str, container_id: pulumi.Input[str], bridge: str,
@@ -179,7 +190,7 @@ class MgmtPort(Resource, module="net", name="MgmtPort"):
         }, opts)
 
 
-class _GuestCableProvider(ResourceProvider):
+class _GuestCableProvider(_BridgePortProvider):
     """A veth from a lab host into the machine bridge a guest's lab NIC sits
     on: the cable between a lab container and a real (QEMU) machine."""
 
@@ -189,13 +200,9 @@ class _GuestCableProvider(ResourceProvider):
         if subprocess.run(["ip", "link", "show", props["bridge"]], capture_output=True, check=False).returncode:
             raise RuntimeError(f"bridge {props['bridge']} (hosts.*.lab_cable) does not exist on this machine; "
                                "start the guests first (make vmlab does)")
-        subprocess.run(["ip", "link", "del", outer], capture_output=True, check=False)
         if _link_exists(pid, inner):  # left from an interrupted run
             _in_ns(pid, "ip", "link", "del", "dev", inner)
-        _sh("ip", "link", "add", outer, "type", "veth", "peer", "name", f"{outer}i")
-        _sh("ip", "link", "set", f"{outer}i", "netns", pid)
-        _sh("ip", "link", "set", outer, "master", props["bridge"], "up")
-        _in_ns(pid, "ip", "link", "set", "dev", f"{outer}i", "name", inner)
+        _in_ns(pid, "ip", "link", "set", "dev", _veth_to_bridge(pid, outer, props["bridge"]), "name", inner)
         import uuid
 
         return CreateResult(id_=outer, outs={**props, "serial": uuid.uuid4().hex})
@@ -210,12 +217,6 @@ class _GuestCableProvider(ResourceProvider):
             except Exception:  # noqa: BLE001 - the container is gone
                 keys.append("container")
         return DiffResult(changes=bool(keys), replaces=keys, delete_before_replace=True)
-
-    def read(self, id_, props):
-        return ReadResult(id_=id_, outs=props)
-
-    def delete(self, _id, props):
-        subprocess.run(["ip", "link", "del", props["outer_if"]], capture_output=True, check=False)
 
 
 class GuestCable(Resource, module="net", name="GuestCable"):
