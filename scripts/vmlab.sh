@@ -9,7 +9,12 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 t0=$SECONDS
 bash scripts/guests/vmlab.sh build
-if [ "${1:-}" = --fresh ]; then
+# A stack with no state has never set these machines up: whatever their kept
+# disks hold (a Krill CA from another lab world's RIR) belongs to a world that
+# is gone, so start them pristine too.
+if [ "${1:-}" = --fresh ] || ! pulumi stack export --stack vmlab 2>/dev/null | python3 -c '
+import json, sys
+sys.exit(0 if json.load(sys.stdin).get("deployment", {}).get("resources") else 1)'; then
   bash scripts/vmlab-reset.sh
 fi
 bash scripts/guests/vmlab.sh up

@@ -25,7 +25,9 @@ def test_transit_session_to_the_peer_is_established(transit):
 @pytest.mark.parametrize("prefix", ["2001:db8:100::/48"])
 def test_transit_holds_the_users_route(transit, cfg, prefix):
     assert prefix in cfg.prefixes
-    assert wait_until(lambda: has_route(transit, prefix), 60)
+    # Right after an up the route waits at transit for its ROA to reach the
+    # validator (slower from a TCG guest's Krill): returns as soon as it is there.
+    assert wait_until(lambda: has_route(transit, prefix), 180)
 
 
 def test_peer_sees_the_route_through_transit_from_the_user(peer, cfg):

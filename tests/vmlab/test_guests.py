@@ -60,3 +60,17 @@ def test_home_is_managed_by_a_non_root_user_through_sudo(home):
     # testinfra runs as that user through sudo, as the stack does.
     assert home.check_output("id -un") == "root"
     assert home.run("sudo -k; sudo -n -l").rc == 0
+
+
+def test_the_management_bridge_carries_only_ssh_and_the_apt_proxy(vps):
+    """From a guest, the machine answers on the apt proxy and nothing else:
+    not its sshd, not the package mirror behind it (a guest's only way to
+    packages is the proxy)."""
+    proxy = "203.0.113.241"  # scripts/guests/common.sh: the machine's side of the guests' bridge
+
+    def knock(address, port):
+        return vps.run(f"timeout 4 bash -c '</dev/tcp/{address}/{port}'").rc
+
+    assert knock(proxy, 3142) == 0
+    assert knock(proxy, 22) != 0
+    assert knock("203.0.113.80", 80) != 0  # the mirror the proxy fetches from
