@@ -29,6 +29,7 @@ from .rpki import (
     ValidatorArgs,
 )
 from .render import render_bird_conf, render_route0_conf, render_route0_page
+from .render.nginx import KRILL_PORT
 from .render.provision import Firewall, PrefixInterface
 from .render.provision import HostNetwork as HostNetworkSpec
 from .web_server import WebServer, WebServerArgs
@@ -76,7 +77,6 @@ ROLE_PACKAGES = {
     "vps": ({"bird2": "bird", "nginx-light": "nginx", "nftables": None}, []),
     "home": ({"nginx-light": "nginx", "nftables": None}, ["krill"]),
 }
-KRILL_API_PORT = 3000
 
 
 def vps_network(cfg: StackConfig, lab_host: bool, addresses=(), routes=(), ssh_port: int = 22) -> HostNetworkSpec:
@@ -94,7 +94,7 @@ def home_network(lab_host: bool, addresses=(), routes=(), names=()) -> HostNetwo
     # home has other jobs: the stack closes only Krill's own port to the
     # outside and leaves every other service of the box as it was.
     return HostNetworkSpec(host="home", router=False, addresses=tuple(addresses), routes=tuple(routes),
-                           firewall=Firewall(policy_drop=False, closed_tcp_ports=(KRILL_API_PORT,)),
+                           firewall=Firewall(policy_drop=False, closed_tcp_ports=(KRILL_PORT,)),
                            mgmt_if=MGMT_IF if lab_host else None, names=tuple(sorted(names)))
 
 
