@@ -9,10 +9,11 @@ import pulumi
 from .container_image import ContainerImage
 from .host import Host
 from .providers.remote_command import RemoteCommand
-from .render.provision import render_bird_apply
+from .render.provision import render_bird_apply, render_file_check, render_file_remove
 from .service import ServiceArgs, ServiceContainer
 
 BIRD_MOUNTS = ["/etc/bird", "/run/bird"]
+BIRD_CONF = "/etc/bird/bird.conf"
 
 
 @dataclass
@@ -32,12 +33,14 @@ class BirdRouter(pulumi.ComponentResource):
         self.config = RemoteCommand(
             f"{name}-config", connection=args.host.connection,
             create=render_bird_apply(args.verify_sessions),
+            delete=render_file_remove(BIRD_CONF, remove_dirs=("/etc/bird",)),
+            drift_check=render_file_check(BIRD_CONF, owner="bird:bird", mode="0600"),
             stdin=pulumi.Output.secret(args.config), timeout=300,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.host.ready, *(args.after or [])]),
         )
         self.service = ServiceContainer(f"{name}-bird", ServiceArgs(
             stack=args.stack, host=args.host, service="bird", image=args.image,
-            mounts=BIRD_MOUNTS, after=[self.config],
+            mounts=BIRD_MOUNTS, after=[self.config], run_dirs={"/run/bird": "0750 bird bird"},
         ), opts=pulumi.ResourceOptions(parent=self))
         self.rendered = pulumi.Output.secret(args.config)
         self.register_outputs({"container": self.service.container_name})

@@ -19,7 +19,7 @@ from .providers.host_key import HostKey
 from .providers.link import MgmtBridge, MgmtPort
 from .providers.remote_command import RemoteCommand
 from .providers.secrets import SshKeyPair
-from .render.provision import render_host_packages
+from .render.provision import render_host_packages, render_host_packages_check, render_host_packages_undo
 
 
 class Host(pulumi.ComponentResource):
@@ -175,6 +175,7 @@ class SshHost(Host):
         self.packages = RemoteCommand(
             f"{name}-packages", connection=self.connection,
             create=render_host_packages(args.packages, args.users), timeout=1200,
+            delete=render_host_packages_undo(), drift_check=render_host_packages_check(args.packages, args.users),
             opts=pulumi.ResourceOptions(parent=self, depends_on=self.ready),
         )
         self.engine_ready = [self.packages]

@@ -7,8 +7,8 @@ import pulumi
 
 from .host import Host
 from .providers.remote_command import RemoteCommand
-from .render.provision import HostNetwork as HostNetworkSpec
-from .render.provision import render_host_network
+from .render.host_network import HostNetwork as HostNetworkSpec
+from .render.host_network import render_host_network, render_host_network_check, render_host_network_undo
 
 
 class HostNetwork(pulumi.ComponentResource):
@@ -18,8 +18,12 @@ class HostNetwork(pulumi.ComponentResource):
         self.script = render_host_network(spec)
         # A re-made cable of this host's comes up down and bare: provision again.
         mine = [link for link in (links or []) if link.touches(spec.host)]
+        # Drift is probed at every preview (the provider's diff runs the check
+        # script): a flushed rule or a removed address is a diff, and up
+        # re-applies. Destroy runs the undo script.
         self.command = RemoteCommand(
             f"{name}-provision", connection=host.connection, create=self.script,
+            delete=render_host_network_undo(spec), drift_check=render_host_network_check(spec),
             triggers=[link.serial for link in mine],
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*host.ready, *(after or []), *mine]),
         )

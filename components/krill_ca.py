@@ -13,13 +13,12 @@ import pulumi
 
 from .container_image import ContainerImage
 from .host import Host
-from .providers.remote_command import RemoteCommand
+from .host_file import host_file
 from .providers.tls import LabCa, LabCertificate
 from .render.krill import render_krill_conf
 from .render.nginx import proxy_health_url, render_krill_proxy_conf
-from .render.provision import render_file_apply
 from .service import ServiceArgs, ServiceContainer
-from .web_server import NGINX_MOUNTS, nginx_config_command
+from .web_server import NGINX_MOUNTS, NGINX_RUN_DIRS, nginx_config_command
 
 KRILL_CONF = "/etc/krill/krill.conf"
 KRILL_MOUNTS = ["/etc/krill", "/var/lib/krill"]
@@ -60,18 +59,15 @@ class KrillCA(pulumi.ComponentResource):
         self.krill_conf = pulumi.Output.secret(pulumi.Output.from_input(args.admin_token).apply(
             lambda token: render_krill_conf(token, service_uri, listen_ip=args.listen_ip)
         ))
-        self.config = RemoteCommand(
-            f"{name}-config", connection=host.connection,
-            create=render_file_apply(KRILL_CONF, owner="krill:krill", mode="0600", reload=KRILL_RESTART,
-                                     dirs=("/var/lib/krill",)),
-            stdin=self.krill_conf, opts=ready,
+        # /var/lib/krill is the CA's keys and history: destroy leaves it.
+        self.config = host_file(
+            f"{name}-config", host, KRILL_CONF, self.krill_conf, owner="krill:krill", mode="0600",
+            reload=KRILL_RESTART, dirs=("/var/lib/krill",), remove_dirs=("/etc/krill",), opts=ready,
         )
         krill_after, krill_env = [self.config], {}
         if args.parent_root_ca is not None:
-            krill_after.append(RemoteCommand(
-                f"{name}-parent-root-ca", connection=host.connection,
-                create=render_file_apply(PARENT_ROOT_CA, mode="0644"), stdin=args.parent_root_ca, opts=ready,
-            ))
+            krill_after.append(host_file(f"{name}-parent-root-ca", host, PARENT_ROOT_CA, args.parent_root_ca,
+                                         remove_dirs=("/etc/krill",), opts=ready))
             krill_env["KRILL_HTTPS_ROOT_CERTS"] = PARENT_ROOT_CA
         self.host = host
         self.krill = ServiceContainer(f"{name}-krill", ServiceArgs(
@@ -80,20 +76,12 @@ class KrillCA(pulumi.ComponentResource):
         ), opts=pulumi.ResourceOptions(parent=self))
 
         self.cert = LabCertificate(f"{name}-cert", args.tls_ca, [args.server_name], opts=pulumi.ResourceOptions(parent=self))
-        self.tls_key = RemoteCommand(
-            f"{name}-tls-key", connection=host.connection,
-            create=render_file_apply(f"{TLS_DIR}/krill.key", mode="0600"),
-            stdin=pulumi.Output.secret(self.cert.key_pem), opts=ready,
-        )
-        self.tls_cert = RemoteCommand(
-            f"{name}-tls-cert", connection=host.connection,
-            create=render_file_apply(f"{TLS_DIR}/krill.crt", mode="0644"), stdin=self.cert.cert_pem, opts=ready,
-        )
+        tls = {"remove_dirs": (TLS_DIR,), "opts": ready}
+        self.tls_key = host_file(f"{name}-tls-key", host, f"{TLS_DIR}/krill.key",
+                                 pulumi.Output.secret(self.cert.key_pem), mode="0600", **tls)
+        self.tls_cert = host_file(f"{name}-tls-cert", host, f"{TLS_DIR}/krill.crt", self.cert.cert_pem, **tls)
         # The CA certificate beside the key, so clients on the host can verify.
-        self.tls_ca_cert = RemoteCommand(
-            f"{name}-tls-ca", connection=host.connection,
-            create=render_file_apply(f"{TLS_DIR}/ca.crt", mode="0644"), stdin=args.tls_ca.cert_pem, opts=ready,
-        )
+        self.tls_ca_cert = host_file(f"{name}-tls-ca", host, f"{TLS_DIR}/ca.crt", args.tls_ca.cert_pem, **tls)
         proxy_conf = render_krill_proxy_conf(args.server_name, f"{TLS_DIR}/krill.crt", f"{TLS_DIR}/krill.key",
                                              args.proxy_listen, args.https_port, args.http_port)
         health = proxy_health_url(args.proxy_listen[0], args.https_port)
@@ -101,7 +89,7 @@ class KrillCA(pulumi.ComponentResource):
                                                  [self.tls_key, self.tls_cert])
         self.proxy = ServiceContainer(f"{name}-nginx", ServiceArgs(
             stack=args.stack, host=host, service="nginx", image=args.nginx_image,
-            mounts=[*NGINX_MOUNTS, TLS_DIR], env={"NGINX_HEALTH_URL": health},
+            mounts=[*NGINX_MOUNTS, TLS_DIR], env={"NGINX_HEALTH_URL": health}, run_dirs=NGINX_RUN_DIRS,
             after=[self.proxy_config],
         ), opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({"krill": self.krill.container_name, "proxy": self.proxy.container_name})

@@ -19,7 +19,7 @@ from .link import Link
 from .providers.link import MgmtBridge
 from .providers.secrets import SshKeyPair
 from .render.lab_bird import Route, RtrServer, Session, render_peer_conf, render_transit_conf
-from .render.provision import HostNetwork as HostNetworkSpec
+from .render.host_network import HostNetwork as HostNetworkSpec
 
 SHARED_PATHS = {
     "vps": {"/etc/bird": "bird-etc", "/run/bird": "bird-run", "/etc/nginx/personal-as": "nginx-etc",

@@ -15,10 +15,10 @@ import pulumi
 from . import naming
 from .container_image import ContainerImage
 from .host import Host
+from .host_file import host_file
 from .providers.remote_command import RemoteCommand
 from .providers.tls import LabCa, LabCertificate
 from .render.krill import STORAGE_URI, Testbed, render_krill_conf
-from .render.provision import render_file_apply
 from .render.rpki import (
     KrillCli, Resources, ca_request, ca_set_contact, lir_setup, parent_add_child, parent_handle, pubd_add_publisher,
     roas_apply, roas_json,
@@ -43,11 +43,8 @@ def krill_cli(host: Host) -> KrillCli:
 def file_command(name: str, host: Host, path: str, content: pulumi.Input[str], parent: pulumi.Resource,
                  owner: str = "root:root", mode: str = "0644", reload: str | None = None,
                  after: list[pulumi.Resource] | None = None, dirs: tuple[str, ...] = ()) -> RemoteCommand:
-    return RemoteCommand(
-        name, connection=host.connection,
-        create=render_file_apply(path, owner=owner, mode=mode, reload=reload, dirs=dirs),
-        stdin=content, opts=pulumi.ResourceOptions(parent=parent, depends_on=[*host.ready, *(after or [])]),
-    )
+    return host_file(name, host, path, content, owner=owner, mode=mode, reload=reload, dirs=dirs,
+                     opts=pulumi.ResourceOptions(parent=parent, depends_on=[*host.ready, *(after or [])]))
 
 
 @dataclass

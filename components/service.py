@@ -14,6 +14,7 @@ import pulumi
 from . import naming
 from .container_image import ContainerImage
 from .host import Host
+from .host_file import host_file
 from .providers.container import Container
 from .providers.image_transfer import ImageTransfer
 
@@ -28,6 +29,15 @@ class ServiceArgs:
     env: dict[str, str] = field(default_factory=dict)  # never secrets: env shows in docker inspect
     # What must be in place first (the config the daemon starts with).
     after: list[pulumi.Resource] = field(default_factory=list)
+    # Runtime directories under /run the daemon needs, made at every boot
+    # with their owner ("<mode> <user> <group>"): /run is empty after one, and
+    # Docker would make a missing bind-mount source as root.
+    run_dirs: dict[str, str] = field(default_factory=dict)
+
+
+# Docker's json-file log, rotated: at most 3 x 10 MB per container, so a
+# daemon that logs a lot cannot fill a small VPS's disk.
+LOG_OPTIONS = {"max-size": "10m", "max-file": "3"}
 
 
 class ServiceContainer(pulumi.ComponentResource):
@@ -40,13 +50,25 @@ class ServiceContainer(pulumi.ComponentResource):
             "network_mode": host.network_mode, "pid_mode": host.pid_mode,
             "labels": naming.labels(args.stack, host.name, args.service),
             "volumes": {host.mount_source(p): p for p in args.mounts},
-            "env": args.env, "restart": "unless-stopped",
+            "env": args.env, "restart": "unless-stopped", "log": {"type": "json-file", "options": LOG_OPTIONS},
             # Routing daemons need to change routes and bind port 179; no more.
             # BIRD keeps exactly these four when it drops root (-u bird).
             "cap_add": ["NET_ADMIN", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_RAW"],
         }
         props["engine"] = host.engine
         after = [*host.engine_ready, *args.after]
+        if args.run_dirs:
+            tmpfiles = f"/etc/tmpfiles.d/personal-as-{args.service}.conf"
+            lines = "".join(f"d {path} {spec} -\n" for path, spec in sorted(args.run_dirs.items()))
+            after.append(host_file(
+                f"{name}-run-dirs", host, tmpfiles,
+                f"# personal-as: {args.service}'s runtime directories, made at every boot.\n{lines}",
+                # Where systemd runs (a real host), make them now too.
+                reload=f"if command -v systemd-tmpfiles >/dev/null 2>&1; then systemd-tmpfiles --create {tmpfiles}; fi",
+                purge_dirs=tuple(sorted(args.run_dirs)),
+                # After the host's packages: they make the daemons' users.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=host.engine_ready),
+            ))
         if host.ships_images:
             # A real host has no registry to pull from: ship the image over SSH,
             # once its engine runs.

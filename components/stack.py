@@ -30,8 +30,8 @@ from .rpki import (
 )
 from .render import render_bird_conf, render_route0_conf, render_route0_page
 from .render.nginx import KRILL_PORT
-from .render.provision import Firewall, PrefixInterface
-from .render.provision import HostNetwork as HostNetworkSpec
+from .render.host_network import Firewall, PrefixInterface
+from .render.host_network import HostNetwork as HostNetworkSpec
 from .web_server import WebServer, WebServerArgs
 
 BASE_IMAGE = "personal-as/base:bookworm"
@@ -86,7 +86,7 @@ def vps_network(cfg: StackConfig, lab_host: bool, addresses=(), routes=(), ssh_p
         prefix_if=PrefixInterface("dummy0", (f"{route0}/{route0.max_prefixlen}",), lab=lab_host),
         firewall=Firewall(ssh_port=ssh_port, bgp_neighbors=tuple(u.neighbor for u in cfg.upstreams),
                           tcp_ports=(80, 443)),
-        mgmt_if=MGMT_IF if lab_host else None,
+        mgmt_if=MGMT_IF if lab_host else None, persistent=not lab_host,
     )
 
 
@@ -95,7 +95,8 @@ def home_network(lab_host: bool, addresses=(), routes=(), names=()) -> HostNetwo
     # outside and leaves every other service of the box as it was.
     return HostNetworkSpec(host="home", router=False, addresses=tuple(addresses), routes=tuple(routes),
                            firewall=Firewall(policy_drop=False, closed_tcp_ports=(KRILL_PORT,)),
-                           mgmt_if=MGMT_IF if lab_host else None, names=tuple(sorted(names)))
+                           mgmt_if=MGMT_IF if lab_host else None, names=tuple(sorted(names)),
+                           persistent=not lab_host)
 
 
 def ssh_host(name: str, spec) -> SshHost:

@@ -30,6 +30,14 @@ def _tar(files: dict[str, dict[str, Any]]) -> bytes:
     return buf.getvalue()
 
 
+def _log_config(spec: dict | None):
+    if not spec:
+        return None
+    from docker.types import LogConfig
+
+    return LogConfig(type=spec["type"], config=spec.get("options") or {})
+
+
 def _remove_leftover(client, kind: str, name: str, project: str) -> None:
     import docker
 
@@ -64,6 +72,7 @@ class _ContainerProvider(ResourceProvider):
             restart_policy={"Name": props.get("restart", "unless-stopped")},
             sysctls=props.get("sysctls") or None, init=bool(props.get("init")),
             extra_hosts=props.get("extra_hosts") or None,
+            log_config=_log_config(props.get("log")),
         )
         if props.get("unconfined_proc"):
             # `--security-opt systempaths=unconfined`: a writable /proc/sys for
@@ -91,7 +100,12 @@ class _ContainerProvider(ResourceProvider):
             return DiffResult(changes=True, replaces=keys or ["engine"], delete_before_replace=True)
         with engine(spec) as client:
             try:
-                client.containers.get(id_)
+                state = client.containers.get(id_).attrs.get("State", {})
+                # Stopped by hand (`docker stop`): unless-stopped would keep
+                # it down even across a reboot. A crash-looping daemon is
+                # "restarting": Docker is already on it.
+                if state.get("Status") not in ("running", "restarting"):
+                    keys.append("container_id")
             except docker.errors.NotFound:
                 keys.append("container_id")  # gone behind our back: make it again
         # Containers are immutable: any change replaces. Configs that change

@@ -39,6 +39,18 @@ class _TransferProvider(ResourceProvider):
     def read(self, id_, props):
         return ReadResult(id_=id_, outs=props)
 
+    def delete(self, _id, props):
+        from .ssh import HostKeyMismatch, RemoteCommandError, run
+
+        try:
+            # Only the tag the stack shipped; layers another image uses stay.
+            run(props["connection"], f"if command -v docker >/dev/null; then docker image rm {props['tag']} >/dev/null 2>&1 || true; fi")
+        except HostKeyMismatch:
+            raise
+        except RemoteCommandError as err:
+            if "cannot reach" not in str(err):
+                raise
+
 
 class ImageTransfer(Resource, module="docker", name="ImageTransfer"):
     def __init__(self, name: str, connection: pulumi.Input[dict], tag: str, image_id: pulumi.Input[str],

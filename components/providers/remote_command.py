@@ -31,7 +31,8 @@ class _RemoteCommandProvider(ResourceProvider):
         return CreateResult(id_=uuid.uuid4().hex, outs=outs)
 
     def diff(self, _id, olds, news):
-        watched = ("create", "update", "stdin", "triggers")
+        # `delete` too: the state must hold the undo script destroy will run.
+        watched = ("create", "update", "delete", "stdin", "triggers")
         changed = [k for k in watched if olds.get(k) != news.get(k)]
         conn = news.get("connection")
         if not isinstance(conn, dict) or conn != olds.get("connection"):

@@ -81,8 +81,19 @@ configure() {
   mkdir -p "$R/etc/systemd/network"
   printf '[Match]\nMACAddress=%s\n\n[Link]\nName=mgmt0\n' "${G_MGMT_MAC[$G]}" >"$R/etc/systemd/network/10-mgmt0.link"
   printf '[Match]\nMACAddress=%s\n\n[Link]\nName=%s\n' "${G_LAB_MAC[$G]}" "$lab_if" >"$R/etc/systemd/network/10-$lab_if.link"
-  # Only management is configured here; the stack configures the lab NIC over SSH.
-  cat >"$R/etc/network/interfaces" <<IF
+  # Only management is configured here; the stack configures the lab NIC over
+  # SSH. The two guests use Debian's two network stacks, so that both of the
+  # stack's ways of persisting its interfaces are exercised: vps has
+  # systemd-networkd (as cloud images do), home has ifupdown.
+  if [ "$G" = vps ]; then
+    printf '# ifupdown is installed but unused: systemd-networkd configures this machine.\nauto lo\niface lo inet loopback\n' \
+      >"$R/etc/network/interfaces"
+    printf '[Match]\nName=mgmt0\n\n[Network]\nAddress=%s/%s\n' "${G_ADDR[$G]}" "$MGMT_LEN" \
+      >"$R/etc/systemd/network/20-mgmt0.network"
+    in_root systemctl enable systemd-networkd.service
+    in_root systemctl disable networking.service 2>/dev/null || true
+  else
+    cat >"$R/etc/network/interfaces" <<IF
 # mgmt0: the machine's management bridge ($MGMT_BRIDGE). No gateway on purpose.
 source /etc/network/interfaces.d/*
 
@@ -93,6 +104,7 @@ auto mgmt0
 iface mgmt0 inet static
     address ${G_ADDR[$G]}/$MGMT_LEN
 IF
+  fi
 
   cat >"$R/etc/apt/sources.list" <<SRC
 deb http://deb.debian.org/debian $DEBIAN_RELEASE main

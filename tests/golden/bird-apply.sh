@@ -20,6 +20,15 @@ if ! bird -p -c "$new"; then
   echo "bird -p rejected the new config; nothing changed" >&2
   exit 1
 fi
+dest=$conf
+# A file the host had before the stack's first write is kept, for destroy to
+# put back (a package's own /etc/bird/bird.conf, say).
+state=/var/lib/personal-as
+mark=$(printf %s "$dest" | tr / %)
+if [ ! -e "$state/owned/$mark" ]; then
+  if [ -e "$dest" ]; then (umask 077 && mkdir -p "$state/orig" && cp -a "$dest" "$state/orig/$mark"); fi
+  (umask 022 && mkdir -p "$state/owned") && : > "$state/owned/$mark"
+fi
 if ! { [ -S "$sock" ] && birdc -s "$sock" show status >/dev/null 2>&1; }; then
   mv "$new" "$conf"  # first deploy: the daemon starts with it
   echo "installed $conf"
@@ -27,6 +36,7 @@ if ! { [ -S "$sock" ] && birdc -s "$sock" show status >/dev/null 2>&1; }; then
 fi
 if cmp -s "$new" "$conf"; then
   rm -f "$new"
+  chown bird:bird "$conf"; chmod 0600 "$conf"
   echo "unchanged"
   exit 0
 fi

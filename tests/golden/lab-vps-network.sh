@@ -1,26 +1,39 @@
-# Host network provisioning, rendered by personal-as and run over SSH.
-# Idempotent: every step replaces rather than adds, so a re-run converges.
+# Host network provisioning for vps, rendered by personal-as and run
+# over SSH as root. Idempotent: every step replaces rather than adds, so a
+# re-run converges, and `up` after drift puts everything back.
 set -eu
+umask 022
+state=/var/lib/personal-as
+mkdir -p "$state" /etc/personal-as
+# put FILE: install stdin as FILE if it differs; succeeds only when it changed.
+put() {
+  mkdir -p "$(dirname "$1")"
+  cat > "$1.new"
+  if cmp -s "$1.new" "$1"; then rm -f "$1.new"; return 1; fi
+  mv "$1.new" "$1"
+}
 sysctl -qw net.ipv6.conf.all.disable_ipv6=0
 sysctl -qw net.ipv6.conf.default.disable_ipv6=0
 sysctl -qw net.ipv6.conf.all.accept_dad=0
 sysctl -qw net.ipv6.conf.default.accept_dad=0
 sysctl -qw net.ipv6.conf.all.forwarding=1
 sysctl -qw net.ipv4.ip_forward=1
+
+# The same, live now.
 ip link set dev eth-gw up
 ip addr replace 192.0.2.10/29 dev eth-gw
-ip link set dev eth-gw up
 ip addr replace 2001:db8:ffff:1::10/64 dev eth-gw nodad
-# The prefix interface. This kernel has no dummy module; a bridge
-# with no ports stands in. It has no carrier, so addresses go on with nodad or
-# they stay tentative and nginx cannot bind them.
+# dummy0: this kernel has no dummy module; a bridge with no ports stands
+# in. It has no carrier, so addresses go on with nodad or they stay tentative
+# and nginx cannot bind them.
 if ! ip link show dev dummy0 >/dev/null 2>&1; then
-  ip link add dummy0 type bridge
+  ip link add dummy0 type bridge 2>/dev/null || ip link show dev dummy0 >/dev/null
 fi
 ip link set dev dummy0 up
 ip addr replace 2001:db8:100::80/128 dev dummy0 nodad
 ip -4 route replace default via 192.0.2.9
 ip -6 route replace default via 2001:db8:ffff:1::1
+
 # The management interface carries SSH from the machine and nothing else.
 nft -f - <<'NFT'
 table inet personal_as_mgmt
@@ -40,8 +53,13 @@ table inet personal_as_mgmt {
   }
 }
 NFT
-# Replace the whole table in one transaction: never a moment without rules.
-nft -f - <<'NFT'
+
+# The firewall: one file, loaded now. The
+# listing's digest lets a drift check see a rule changed by hand.
+put /etc/personal-as/firewall.nft <<'PERSONAL_AS_EOF' || true
+# personal-as: the stack's rules on this host, in a table of their own.
+# Loaded whole with `nft -f`: the table is replaced in one transaction, so
+# there is never a moment without rules.
 table inet personal_as
 delete table inet personal_as
 table inet personal_as {
@@ -55,5 +73,7 @@ table inet personal_as {
     tcp dport { 80, 443 } accept
   }
 }
-NFT
+PERSONAL_AS_EOF
+nft -f /etc/personal-as/firewall.nft
+nft list table inet personal_as | sha256sum > "$state/firewall.sha256"
 echo "provisioned vps"

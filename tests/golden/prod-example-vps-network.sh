@@ -1,28 +1,145 @@
-# Host network provisioning, rendered by personal-as and run over SSH.
-# Idempotent: every step replaces rather than adds, so a re-run converges.
+# Host network provisioning for vps, rendered by personal-as and run
+# over SSH as root. Idempotent: every step replaces rather than adds, so a
+# re-run converges, and `up` after drift puts everything back.
 set -eu
+umask 022
+state=/var/lib/personal-as
+mkdir -p "$state" /etc/personal-as
+# put FILE: install stdin as FILE if it differs; succeeds only when it changed.
+put() {
+  mkdir -p "$(dirname "$1")"
+  cat > "$1.new"
+  if cmp -s "$1.new" "$1"; then rm -f "$1.new"; return 1; fi
+  mv "$1.new" "$1"
+}
+# Which network stack brings this host's interfaces up at boot: the stack's
+# interfaces go into that stack's own files, so they come back with the rest.
+if systemctl is-enabled --quiet systemd-networkd.service 2>/dev/null; then
+  netstack=networkd
+elif [ -x /sbin/ifup ] && grep -Eqs '^[[:space:]]*source(-directory)?[[:space:]]+/etc/network/interfaces\.d' /etc/network/interfaces; then
+  netstack=ifupdown
+else
+  echo "vps: systemd-networkd is not enabled, and ifupdown does not read /etc/network/interfaces.d/;" \
+    "personal-as cannot make its interfaces survive a reboot here. Enable one of the two (Debian's default is" \
+    "ifupdown with 'source /etc/network/interfaces.d/*'), then run pulumi up again. Nothing was changed." >&2
+  exit 1
+fi
+
+# Sysctls: the values this host had before the stack's first run are kept
+# for destroy to put back; the stack's own go in /etc/sysctl.d.
+if [ ! -e "$state/sysctl.orig" ]; then
+  {
+    echo "net.ipv6.conf.all.disable_ipv6=$(sysctl -n net.ipv6.conf.all.disable_ipv6)"
+    echo "net.ipv6.conf.default.disable_ipv6=$(sysctl -n net.ipv6.conf.default.disable_ipv6)"
+    echo "net.ipv6.conf.all.accept_dad=$(sysctl -n net.ipv6.conf.all.accept_dad)"
+    echo "net.ipv6.conf.default.accept_dad=$(sysctl -n net.ipv6.conf.default.accept_dad)"
+    echo "net.ipv6.conf.all.forwarding=$(sysctl -n net.ipv6.conf.all.forwarding)"
+    echo "net.ipv4.ip_forward=$(sysctl -n net.ipv4.ip_forward)"
+  } > "$state/sysctl.orig.new"
+  mv "$state/sysctl.orig.new" "$state/sysctl.orig"
+fi
+put /etc/sysctl.d/60-personal-as.conf <<'PERSONAL_AS_EOF' || true
+# personal-as: the kernel settings of this host's role.
+# Written by `pulumi up`; `pulumi destroy` removes it and puts back the values
+# the host had before.
+net.ipv6.conf.all.disable_ipv6 = 0
+net.ipv6.conf.default.disable_ipv6 = 0
+net.ipv6.conf.all.accept_dad = 0
+net.ipv6.conf.default.accept_dad = 0
+net.ipv6.conf.all.forwarding = 1
+net.ipv4.ip_forward = 1
+PERSONAL_AS_EOF
+put /etc/systemd/system/personal-as-firewall.service <<'PERSONAL_AS_EOF' || true
+# personal-as: loads the stack's firewall table (inet personal_as) at boot,
+# before any interface comes up, and after nftables.service, whose ruleset
+# starts with `flush ruleset`. The host's own rules stay the host's.
+# Written by `pulumi up`, removed by `pulumi destroy`.
+[Unit]
+Description=personal-as firewall (nftables table inet personal_as)
+DefaultDependencies=no
+Wants=network-pre.target
+Before=network-pre.target shutdown.target
+After=local-fs.target nftables.service
+Conflicts=shutdown.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/sbin/nft -f /etc/personal-as/firewall.nft
+
+[Install]
+WantedBy=sysinit.target
+PERSONAL_AS_EOF
 sysctl -qw net.ipv6.conf.all.disable_ipv6=0
 sysctl -qw net.ipv6.conf.default.disable_ipv6=0
 sysctl -qw net.ipv6.conf.all.accept_dad=0
 sysctl -qw net.ipv6.conf.default.accept_dad=0
 sysctl -qw net.ipv6.conf.all.forwarding=1
 sysctl -qw net.ipv4.ip_forward=1
-# The prefix interface.
-if ! ip link show dev dummy0 >/dev/null 2>&1; then
-  ip link add dummy0 type dummy
-fi
-# Persist the dummy device across reboots (ifupdown, Debian's default).
-cat > /etc/network/interfaces.d/personal-as-dummy0 <<'IFACE'
+
+# Interfaces, in the network stack's own files.
+net_changed=0
+if [ "$netstack" = networkd ]; then
+  put /etc/systemd/network/60-personal-as-dummy0.netdev <<'PERSONAL_AS_EOF' && net_changed=1 || true
+# personal-as: dummy0 holds the announced prefix's addresses.
+# Written by `pulumi up`, removed by `pulumi destroy`.
+[NetDev]
+Name=dummy0
+Kind=dummy
+PERSONAL_AS_EOF
+  put /etc/systemd/network/60-personal-as-dummy0.network <<'PERSONAL_AS_EOF' && net_changed=1 || true
+# personal-as: dummy0's addresses and routes.
+# Written by `pulumi up`, removed by `pulumi destroy`.
+[Match]
+Name=dummy0
+
+[Network]
+# The stack's addresses and nothing learnt: no router advertisements, no DHCP.
+IPv6AcceptRA=no
+ConfigureWithoutCarrier=yes
+
+[Address]
+Address=2a0f:85c1:362::1/128
+DuplicateAddressDetection=none
+PERSONAL_AS_EOF
+  for f in /etc/systemd/network/60-personal-as-*; do
+    [ -e "$f" ] || continue
+    case "$f" in
+      /etc/systemd/network/60-personal-as-dummy0.netdev|/etc/systemd/network/60-personal-as-dummy0.network) ;;
+      *) rm -f "$f"; net_changed=1 ;;
+    esac
+  done
+  rm -f /etc/network/interfaces.d/personal-as
+  # networkctl speaks D-Bus; a minimal host may have none: restart instead.
+  if [ "$net_changed" = 1 ]; then networkctl reload 2>/dev/null || systemctl restart systemd-networkd.service; fi
+else
+  put /etc/network/interfaces.d/personal-as <<'PERSONAL_AS_EOF' || true
+# personal-as: the stack's interfaces, brought up by ifupdown at boot.
+# Written by `pulumi up`, removed by `pulumi destroy`.
+
 auto dummy0
-iface dummy0 inet6 manual
-  pre-up ip link add dummy0 type dummy || true
-  up ip link set dummy0 up
+iface dummy0 inet manual
+  pre-up ip link add dummy0 type dummy 2>/dev/null || ip link show dev dummy0 >/dev/null
+  post-down ip link del dummy0 2>/dev/null || true
+  up ip link set dev dummy0 up
   up ip addr replace 2a0f:85c1:362::1/128 dev dummy0 nodad
-IFACE
+PERSONAL_AS_EOF
+  rm -f /etc/systemd/network/60-personal-as-*
+fi
+
+# The same, live now.
+if ! ip link show dev dummy0 >/dev/null 2>&1; then
+  ip link add dummy0 type dummy 2>/dev/null || ip link show dev dummy0 >/dev/null
+fi
 ip link set dev dummy0 up
 ip addr replace 2a0f:85c1:362::1/128 dev dummy0 nodad
-# Replace the whole table in one transaction: never a moment without rules.
-nft -f - <<'NFT'
+
+# The firewall: one file, loaded now and by a unit at every boot. The
+# listing's digest lets a drift check see a rule changed by hand.
+put /etc/personal-as/firewall.nft <<'PERSONAL_AS_EOF' || true
+# personal-as: the stack's rules on this host, in a table of their own.
+# Loaded whole with `nft -f`: the table is replaced in one transaction, so
+# there is never a moment without rules.
 table inet personal_as
 delete table inet personal_as
 table inet personal_as {
@@ -36,5 +153,9 @@ table inet personal_as {
     tcp dport { 80, 443 } accept
   }
 }
-NFT
+PERSONAL_AS_EOF
+nft -f /etc/personal-as/firewall.nft
+nft list table inet personal_as | sha256sum > "$state/firewall.sha256"
+systemctl daemon-reload
+systemctl enable --quiet personal-as-firewall.service
 echo "provisioned vps"

@@ -18,7 +18,8 @@ from components.render import (
 )
 from components.render.krill import Testbed as KrillTestbed
 from components.render.lab_bird import Route, RtrServer, Session, render_peer_conf, render_transit_conf
-from components.render.provision import render_bird_apply, render_host_network
+from components.render.host_network import render_host_network, render_host_network_check, render_host_network_undo
+from components.render.provision import render_bird_apply
 from components.render.provision import render_host_packages
 from components.stack import home_network, vps_network
 from tests.stack_files import LAB, PROD_EXAMPLE, load_stack_file
@@ -197,10 +198,28 @@ def test_prod_host_network_script_makes_a_persistent_dummy_and_opens_the_configu
     cfg = validate(PROD_RAW, PROD_SECRETS, check_files=False)
     text = render_host_network(vps_network(cfg, False, ssh_port=2222))
     assert "ip link add dummy0 type dummy" in text
-    assert "/etc/network/interfaces.d/personal-as-dummy0" in text
+    # Both of Debian's network stacks get the dummy: whichever the host runs.
+    assert "put /etc/network/interfaces.d/personal-as <<" in text
+    assert "put /etc/systemd/network/60-personal-as-dummy0.netdev <<" in text
     assert "saddr 198.51.100.1 tcp dport 179 accept" in text
     assert "tcp dport 2222 accept" in text and "tcp dport 22 " not in text
     assert subprocess.run(["bash", "-n"], input=text, capture_output=True, text=True).returncode == 0
+
+
+@pytest.mark.parametrize("script", [render_host_network_check, render_host_network_undo])
+@pytest.mark.parametrize("persistent", [False, True])
+def test_drift_check_and_undo_scripts_are_valid_shell(script, persistent):
+    cfg = validate(PROD_RAW, PROD_SECRETS, check_files=False)
+    for spec in (vps_network(cfg, not persistent), home_network(not persistent, names=[("rir.lab", "2001:db8::1")])):
+        res = subprocess.run(["sh", "-n"], input=script(spec), capture_output=True, text=True)
+        assert res.returncode == 0, res.stderr
+
+
+def test_routes_must_name_a_gateway_on_a_link_of_the_stacks():
+    spec = vps_network(lab_cfg(), False, addresses=[("eth-gw", "2001:db8:ffff:1::10/64")],
+                       routes=["default via 2001:db8:ffff:9::1"])
+    with pytest.raises(ValueError, match="no interface of the stack's is on 2001:db8:ffff:9::1's link"):
+        render_host_network(spec)
 
 
 def test_home_firewall_keeps_the_boxs_own_services_and_closes_only_krills_port():

@@ -1,6 +1,7 @@
 """`pulumi destroy --stack vmlab` removes the stack's containers from the
-real machines and the lab world from this one; the guests themselves, and
-home's own services, stay."""
+real machines, everything it wrote into their configuration, and the lab
+world from this one. The guests themselves, home's own services, and the
+user's Krill data (the CA's keys) stay."""
 
 from __future__ import annotations
 
@@ -11,11 +12,71 @@ from tests.vmlab.conftest import guest_shell
 
 pytestmark = pytest.mark.destructive
 
+# What the stack writes on a real host (apply scripts, host_file, tmpfiles).
+WRITTEN = {
+    "vps": ["/etc/sysctl.d/60-personal-as.conf", "/etc/systemd/system/personal-as-firewall.service",
+            "/etc/personal-as", "/var/lib/personal-as", "/etc/systemd/network/60-personal-as-dummy0.netdev",
+            "/etc/systemd/network/60-personal-as-dummy0.network", "/etc/systemd/network/60-personal-as-eth-gw.network",
+            "/etc/tmpfiles.d/personal-as-bird.conf", "/etc/tmpfiles.d/personal-as-nginx.conf",
+            "/etc/nginx/personal-as", "/srv/route0", "/run/bird", "/etc/bird/bird.conf"],
+    "home": ["/etc/sysctl.d/60-personal-as.conf", "/etc/systemd/system/personal-as-firewall.service",
+             "/etc/personal-as", "/var/lib/personal-as", "/etc/network/interfaces.d/personal-as",
+             "/etc/tmpfiles.d/personal-as-nginx.conf", "/etc/nginx/personal-as", "/etc/nginx/tls", "/etc/krill"],
+}
+# Installed by the stack on these pristine guests (home's Apache was there before).
+INSTALLED = {"vps": ["bird2", "nginx-light", "docker.io"], "home": ["nginx-light", "docker.io"]}
 
-def test_destroy_removes_the_stacks_containers_from_the_guests(lab_is_up):
+
+@pytest.fixture(scope="module")
+def before(lab_is_up):
+    """The guests' state the test compares against, read before destroy."""
+    return {
+        "vps_forwarding_orig": guest_shell("vps", "grep '^net.ipv6.conf.all.forwarding=' /var/lib/personal-as/sysctl.orig")
+        .stdout.strip().split("=", 1)[1],
+        "krill_keys": guest_shell("home", "find /var/lib/krill -type f | wc -l").stdout.strip(),
+        "masked": {g: guest_shell(g, "cat /var/lib/personal-as/units.masked").stdout.split() for g in ("vps", "home")},
+    }
+
+
+@pytest.fixture(scope="module")
+def destroyed(before):
     pulumi("destroy", "--yes", "--skip-preview")
+    return before
+
+
+def test_destroy_removes_the_stacks_containers_from_the_guests(destroyed):
     assert docker_lines("ps", "-aq", "--filter", "label=personal-as.stack=vmlab") == []
     for guest in ("vps", "home"):
-        left = guest_shell(guest, "docker ps -aq --filter label=personal-as.stack=vmlab").stdout.split()
+        left = guest_shell(guest, "command -v docker >/dev/null && docker ps -aq || true").stdout.split()
         assert left == [], f"{guest} still has {left}"
+
+
+@pytest.mark.parametrize("guest", ["vps", "home"])
+def test_destroy_removes_what_the_stack_wrote_into_the_hosts_configuration(destroyed, guest):
+    left = guest_shell(guest, "ls -d " + " ".join(WRITTEN[guest]) + " 2>/dev/null || true").stdout.split()
+    assert left == [], f"{guest} still has {left}"
+    assert guest_shell(guest, "nft list table inet personal_as", check=False).returncode != 0
+    assert "personal-as" not in guest_shell(guest, "cat /etc/hosts").stdout
+
+
+@pytest.mark.parametrize("guest", ["vps", "home"])
+def test_destroy_purges_the_packages_it_installed_and_unmasks_their_units(destroyed, guest):
+    for package in INSTALLED[guest]:
+        status = guest_shell(guest, f"dpkg-query -W -f='${{Status}}' {package} 2>/dev/null || true").stdout
+        assert "installed" not in status.split(), f"{package} on {guest}: {status}"
+    masked = destroyed["masked"][guest]
+    assert masked, f"the stack masked nothing on {guest}?"
+    for unit in masked:
+        state = guest_shell(guest, f"systemctl is-enabled {unit}.service 2>/dev/null || true").stdout.strip()
+        assert state != "masked", f"{unit}.service on {guest} is still masked"
+
+
+def test_destroy_takes_the_prefix_off_vps_and_puts_its_sysctls_back(destroyed):
+    assert guest_shell("vps", "ip link show dev dummy0", check=False).returncode != 0
+    assert guest_shell("vps", "sysctl -n net.ipv6.conf.all.forwarding").stdout.strip() == destroyed["vps_forwarding_orig"]
+
+
+def test_destroy_leaves_homes_own_services_and_the_users_ca_keys(destroyed):
     assert "home's own page" in guest_shell("home", "curl -fsS -m 5 http://127.0.0.1/").stdout
+    assert guest_shell("home", "find /var/lib/krill -type f | wc -l").stdout.strip() == destroyed["krill_keys"]
+    assert guest_shell("home", "id -u krill", check=False).returncode == 0, "krill's data would lose its owner"

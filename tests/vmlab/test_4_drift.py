@@ -1,0 +1,53 @@
+"""Changes made by hand on the real machines show up as a diff at
+`pulumi preview` (each provider's diff probes its host), and `pulumi up`
+puts every one of them back."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.lab.conftest import changed_resources, pulumi
+from tests.vmlab.conftest import guest_shell
+
+pytestmark = pytest.mark.destructive
+
+NGINX_CONF = "/etc/nginx/personal-as/nginx.conf"
+KRILL_KEY = "/etc/nginx/tls/krill.key"
+SYSCTL = "net.ipv6.conf.all.forwarding"
+
+
+def on(guest: str, command: str) -> str:
+    return guest_shell(guest, command).stdout.strip()
+
+
+@pytest.fixture
+def drifted(lab_is_up, cfg):
+    """A prefix address gone, a firewall rule added, a sysctl turned off, a
+    config file edited (vps), a private key made world-readable (home)."""
+    route0 = cfg.route0_address
+    on("vps", f"ip addr del {route0}/128 dev dummy0")
+    on("vps", "nft add rule inet personal_as input tcp dport 8080 accept")
+    on("vps", f"sysctl -qw {SYSCTL}=0")
+    on("vps", f"echo '# edited by hand' >> {NGINX_CONF}")
+    on("home", f"chmod 0644 {KRILL_KEY}")
+    return route0
+
+
+def test_preview_shows_each_hand_change_and_up_puts_it_back(drifted, cfg):
+    start = time.monotonic()
+    changed = changed_resources(pulumi("preview", "--json").stdout)
+    print(f"preview with drift took {time.monotonic() - start:.1f}s: {sorted(changed)}")
+    assert {"vps-network-provision", "route0-config", "home-krill-tls-key"} <= changed
+    # Nothing else: drift on one file is not a reason to touch the rest.
+    assert changed <= {"vps-network-provision", "route0-config", "home-krill-tls-key"}, changed
+
+    pulumi("up", "--yes", "--skip-preview")
+    assert f" {drifted}/128 " in on("vps", "ip -o addr show dev dummy0")
+    assert "8080" not in on("vps", "nft list table inet personal_as")
+    assert on("vps", f"sysctl -n {SYSCTL}") == "1"
+    assert "edited by hand" not in on("vps", f"cat {NGINX_CONF}")
+    assert on("home", f"stat -c %a {KRILL_KEY}") == "600"
+    assert on("vps", f"curl -fsS -m 5 'http://[{drifted}]/healthz' -o /dev/null -w '%{{http_code}}'") == "200"
+    pulumi("preview", "--expect-no-changes")
