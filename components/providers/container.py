@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
 
-from .docker_engine import engine
+from .docker_engine import container_status, engine
 
 PROJECT_LABEL = "personal-as.project"
 
@@ -91,23 +91,19 @@ class _ContainerProvider(ResourceProvider):
         return CreateResult(id_=c.id, outs={**props, "container_id": c.id})
 
     def diff(self, id_, olds, news):
-        import docker
-
         keys = [k for k in news if k != "container_id" and olds.get(k) != news.get(k)]
         spec = news.get("engine")
         if spec is not None and not isinstance(spec, dict):
             # Not known yet (the host is changing too): it will be replaced.
             return DiffResult(changes=True, replaces=keys or ["engine"], delete_before_replace=True)
-        with engine(spec) as client:
-            try:
-                state = client.containers.get(id_).attrs.get("State", {})
-                # Stopped by hand (`docker stop`): unless-stopped would keep
-                # it down even across a reboot. A crash-looping daemon is
-                # "restarting": Docker is already on it.
-                if state.get("Status") not in ("running", "restarting"):
-                    keys.append("container_id")
-            except docker.errors.NotFound:
-                keys.append("container_id")  # gone behind our back: make it again
+        status = container_status(spec, id_)
+        if status is None:
+            keys.append("container_id")  # gone behind our back: make it again
+        elif status not in ("running", "restarting"):
+            # Stopped by hand (`docker stop`): unless-stopped would keep it
+            # down even across a reboot. A crash-looping daemon is
+            # "restarting": Docker is already on it.
+            keys.append("container_id")
         # Containers are immutable: any change replaces. Configs that change
         # often are not container inputs; they are deployed over SSH and reloaded.
         return DiffResult(changes=bool(keys), replaces=keys, delete_before_replace=True)

@@ -53,9 +53,9 @@ def ssh_engine(conn: dict[str, Any]) -> Iterator[Any]:
     """A DockerClient for the engine on the host behind `conn`."""
     import docker
 
-    from .ssh import as_root, connect
+    from .ssh import _pooled, as_root
 
-    ssh = connect(conn)
+    ssh, _ = _pooled(conn)  # the provider's kept connection to this host
     tmp = tempfile.mkdtemp(prefix="pas-docker-")
     path = os.path.join(tmp, "docker.sock")
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -80,8 +80,33 @@ def ssh_engine(conn: dict[str, Any]) -> Iterator[Any]:
     finally:
         client.close()
         server.close()
-        ssh.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def container_status(spec: dict[str, Any] | None, container_id: str) -> str | None:
+    """A container's state ("running", "exited", ...), None if it is gone.
+    On a real host one `docker inspect` over the kept SSH connection: this
+    runs at every preview, and each Docker API call through dial-stdio would
+    start a docker CLI on the host."""
+    if not spec:
+        import docker
+
+        client = docker.from_env()
+        try:
+            return client.containers.get(container_id).attrs.get("State", {}).get("Status")
+        except docker.errors.NotFound:
+            return None
+        finally:
+            client.close()
+    from .ssh import RemoteCommandError, run
+
+    try:
+        out, _ = run(spec, f"docker inspect -f '{{{{.State.Status}}}}' {container_id}", timeout=60)
+    except RemoteCommandError as err:
+        if "No such object" in str(err):
+            return None
+        raise
+    return out.strip()
 
 
 @contextlib.contextmanager

@@ -12,9 +12,11 @@ A non-root user works through `sudo -n`, for every command.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import shlex
+import threading
 import time
 from typing import Any
 
@@ -120,19 +122,68 @@ def as_root(conn: dict[str, Any], command: str) -> str:
     return f"sudo -n /bin/sh -c {shlex.quote(command)}"
 
 
+# One SSH connection per host for the life of the provider process (one
+# `pulumi preview` or `up`): every resource's diff probes its host, and on a
+# small machine the handshake costs more than the probe.
+_POOL: dict[tuple, Any] = {}
+_POOL_LOCKS: dict[tuple, threading.Lock] = {}
+_POOL_GUARD = threading.Lock()
+
+
+def _pool_key(conn: dict[str, Any]) -> tuple:
+    secret = hashlib.sha256((conn.get("private_key") or "").encode()).hexdigest()
+    return (conn["host"], int(conn.get("port", 22)), conn.get("user", "root"), tuple(conn.get("host_keys") or ()),
+            conn.get("key_file"), secret, conn.get("host_id"))
+
+
+def _pooled(conn: dict[str, Any]) -> tuple[Any, bool]:
+    """A live client for `conn`, and whether it was already open."""
+    key = _pool_key(conn)
+    with _POOL_GUARD:
+        lock = _POOL_LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        client = _POOL.get(key)
+        transport = client.get_transport() if client is not None else None
+        if transport is not None and transport.is_active():
+            return client, True
+        client = connect(conn)
+        client.get_transport().set_keepalive(15)
+        _POOL[key] = client
+        return client, False
+
+
+def _drop(conn: dict[str, Any], client) -> None:
+    key = _pool_key(conn)
+    with _POOL_GUARD:
+        if _POOL.get(key) is client:
+            del _POOL[key]
+    client.close()
+
+
 def run(conn: dict[str, Any], command: str, stdin: str | None = None, timeout: int = 300) -> tuple[str, str]:
     """Run `command` as root with `stdin`; raise with its output if it exits non-zero."""
-    client = connect(conn)
-    try:
-        chan_in, chan_out, chan_err = client.exec_command(as_root(conn, command), timeout=timeout)
-        if stdin:
-            chan_in.write(stdin)
-        chan_in.channel.shutdown_write()
-        out = chan_out.read().decode(errors="replace")
-        err = chan_err.read().decode(errors="replace")
-        rc = chan_out.channel.recv_exit_status()
-    finally:
-        client.close()
+    import paramiko
+
+    for attempt in (1, 2):
+        client, reused = _pooled(conn)
+        try:
+            chan_in, chan_out, chan_err = client.exec_command(as_root(conn, command), timeout=timeout)
+            break
+        except (paramiko.SSHException, EOFError, OSError) as err:
+            # The kept connection died (the host rebooted, a NAT forgot it):
+            # nothing ran; open a new one once.
+            _drop(conn, client)
+            if not reused or attempt == 2:
+                raise RemoteCommandError(
+                    f"cannot reach {conn.get('user', 'root')}@{conn['host']}:{conn.get('port', 22)} over SSH: {err}"
+                ) from None
+    if stdin:
+        chan_in.write(stdin)
+    chan_in.channel.shutdown_write()
+    out = chan_out.read().decode(errors="replace")
+    err = chan_err.read().decode(errors="replace")
+    rc = chan_out.channel.recv_exit_status()
+    chan_out.channel.close()
     if rc != 0:
         raise RemoteCommandError(f"on {conn['host']}: exit {rc}\n--- stdout\n{out[-3000:]}\n--- stderr\n{err[-3000:]}")
     return out, err

@@ -24,6 +24,7 @@ else
     "ifupdown with 'source /etc/network/interfaces.d/*'), then run pulumi up again. Nothing was changed." >&2
   exit 1
 fi
+echo "$netstack" > "$state/netstack"
 
 # Sysctls: the values this host had before the stack's first run are kept
 # for destroy to put back; the stack's own go in /etc/sysctl.d.
