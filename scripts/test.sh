@@ -56,6 +56,10 @@ if [ "$tier" = vmlab ] || [ "$tier" = all ]; then
   python -m pytest tests/vmlab/test_0_up.py -v -p no:cacheprovider
   python -m pytest tests/infra tests/vmlab/test_guests.py -v -p no:cacheprovider
   python -m pytest tests/vmlab/test_host_key.py -v -p no:cacheprovider
+  # Hand changes seen at preview, logs flooded, then a power cut and a
+  # reboot with no `pulumi up`: one process, one `up` before them.
+  python -m pytest tests/vmlab/test_4_drift.py tests/vmlab/test_logs.py tests/vmlab/test_5_reboot.py -v -s \
+    -p no:cacheprovider
   python -m pytest tests/vmlab/test_9_destroy.py -v -p no:cacheprovider
   bash scripts/guests/vmlab.sh down
   stamp "vmlab tier" $t
