@@ -53,9 +53,9 @@ def ssh_engine(conn: dict[str, Any]) -> Iterator[Any]:
     """A DockerClient for the engine on the host behind `conn`."""
     import docker
 
-    from .ssh import _pooled, as_root
+    from .ssh import pooled, as_root
 
-    ssh, _ = _pooled(conn)  # the provider's kept connection to this host
+    ssh, _ = pooled(conn)  # the provider's kept connection to this host
     tmp = tempfile.mkdtemp(prefix="pas-docker-")
     path = os.path.join(tmp, "docker.sock")
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

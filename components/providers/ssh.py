@@ -136,7 +136,7 @@ def _pool_key(conn: dict[str, Any]) -> tuple:
             conn.get("key_file"), secret, conn.get("host_id"))
 
 
-def _pooled(conn: dict[str, Any]) -> tuple[Any, bool]:
+def pooled(conn: dict[str, Any]) -> tuple[Any, bool]:
     """A live client for `conn`, and whether it was already open."""
     key = _pool_key(conn)
     with _POOL_GUARD:
@@ -165,7 +165,7 @@ def run(conn: dict[str, Any], command: str, stdin: str | None = None, timeout: i
     import paramiko
 
     for attempt in (1, 2):
-        client, reused = _pooled(conn)
+        client, reused = pooled(conn)
         try:
             chan_in, chan_out, chan_err = client.exec_command(as_root(conn, command), timeout=timeout)
             break
