@@ -42,6 +42,22 @@ def median(xs: list[float]) -> float:
     return round(statistics.median(xs), 2)
 
 
+_STARTED = time.monotonic()
+
+
+def say(message: str) -> None:
+    """Progress on stdout, as it happens: the bench runs for many minutes."""
+    print(f"[bench +{time.monotonic() - _STARTED:6.0f}s] {message}", flush=True)
+
+
+def figures(section: str, values: dict) -> dict:
+    """Print each figure of a finished measurement, and hand the values on."""
+    for key, value in values.items():
+        if not isinstance(value, (dict, list)):
+            say(f"  {section}.{key} = {value}")
+    return values
+
+
 # --- timings -----------------------------------------------------------------
 
 def cold_up(rebuild_images: bool) -> dict:
@@ -95,7 +111,11 @@ def roa_flip() -> dict:
 
 
 def timings(runs: int, rebuild: bool) -> dict:
-    cached = [cold_up(rebuild_images=False) for _ in range(runs)]
+    cached = []
+    for i in range(runs):
+        say(f"timings: cold up {i + 1}/{runs} (destroy, then up with images cached)")
+        cached.append(figures("cold_up", cold_up(rebuild_images=False)))
+    say(f"timings: {runs} no-op ups, then {runs} previews")
     out = {
         "cold_up_images_cached_s": median([r["up_s"] for r in cached]),
         "cold_up_to_established_s": median([r["established_s"] for r in cached]),
@@ -104,12 +124,17 @@ def timings(runs: int, rebuild: bool) -> dict:
         "preview_s": median([lab.pulumi("preview") for _ in range(runs)]),
         "runs": {"cold_up_images_cached": cached},
     }
+    figures("timings", out)
     if rebuild:
         # One run: it rebuilds every image from the base, which is slow by design.
-        rebuilt = cold_up(rebuild_images=True)
+        say("timings: cold up with every image rebuilt from the base")
+        rebuilt = figures("cold_up_rebuilt", cold_up(rebuild_images=True))
         out["cold_up_images_rebuilt_s"] = rebuilt["up_s"]
         out["runs"]["cold_up_images_rebuilt"] = [rebuilt]
-    flips = [roa_flip() for _ in range(runs)]
+    flips = []
+    for i in range(runs):
+        say(f"timings: ROA removed and restored {i + 1}/{runs}")
+        flips.append(figures("roa_flip", roa_flip()))
     out["roa_removed_to_dropped_s"] = median([f["removed_to_dropped_s"] for f in flips])
     out["roa_added_to_valid_s"] = median([f["added_to_valid_s"] for f in flips])
     out["runs"]["roa_flip"] = flips
@@ -187,6 +212,7 @@ def full_table(n: int) -> dict:
             transit_feeds(routes_file)
             lab.wait_for(lambda: lab.established("vps", "transit"), 120, "the session after transit's reconfigure")
             lab.reset_bird_peak("vps")
+            say(f"full_table: transit feeds vps {n} routes")
             start = time.monotonic()
             lab.birdc("transit", "enable fulltable", check=True)
             lab.wait_for(lambda: lab.routes_from("vps", "transit") >= n, 900, f"{n} routes at vps", interval=0.5)
@@ -201,6 +227,7 @@ def full_table(n: int) -> dict:
             transit_back_to_its_config()
             lab.STACK_FILE.write_bytes(committed)
             lab.pulumi("up", "--yes", "--skip-preview")
+        say(f"full_table: a bare BIRD fed the same {n} routes")
         bare = bare_bird_baseline(n, Path(tmp) / "bare")
     return {
         "routes": n,
@@ -235,12 +262,14 @@ def many_roas(n: int) -> dict:
     ours = lambda: sum(1 for v in lab.vrps() if v["prefix"] in added)  # noqa: E731
     try:
         lab.STACK_FILE.write_text(yaml.safe_dump(doc, sort_keys=False))
+        say(f"many_roas: {n} ROAs through pulumi up")
         start = time.monotonic()
         up = lab.pulumi("up", "--yes", "--skip-preview")
         lab.wait_for(lambda: ours() >= n, 900, f"{n} VRPs at the validator", interval=1)
         all_there = time.monotonic() - start
     finally:
         lab.STACK_FILE.write_bytes(committed)
+    say("many_roas: back to the committed ROA")
     start = time.monotonic()
     down = lab.pulumi("up", "--yes", "--skip-preview")
     lab.wait_for(lambda: ours() == 0 and any(v["prefix"] == PREFIX for v in lab.vrps()), 900,
@@ -272,6 +301,7 @@ def main() -> None:
     args = parser.parse_args()
 
     started = time.monotonic()
+    say("bringing the lab stack up")
     lab.recover()
     lab.pulumi("up", "--yes", "--skip-preview")
     result: dict = {
@@ -287,7 +317,8 @@ def main() -> None:
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     for name, measure in sections.items():
-        result[name] = measure()
+        say(f"{name}: measuring")
+        result[name] = figures(name, measure())
         # What is measured so far survives a later section's failure.
         (RESULTS / "partial.json.tmp").write_text(json.dumps(result, indent=2) + "\n")
     result["bench_wall_s"] = round(time.monotonic() - started, 1)
@@ -295,7 +326,7 @@ def main() -> None:
     tmp.write_text(json.dumps(result, indent=2) + "\n")
     tmp.replace(RESULTS / "latest.json")
     plot(result, RESULTS / "latest.png")
-    print(json.dumps(result, indent=2))
+    say(f"done in {result['bench_wall_s']} s: {RESULTS / 'latest.json'} and latest.png")
 
 
 if __name__ == "__main__":
