@@ -1,6 +1,7 @@
 """`make bench`: what personal-as costs, measured on the real lab.
 
-Brings the lab stack up, then measures timings (cold, no-op and preview
+Brings the lab stack up, then measures the images (each one's size, and
+each role's compressed), timings (cold, no-op and preview
 runs, time to Established and to RPKI-valid, ROA changes), memory per role,
 a full table fed by transit to vps beside a bare BIRD fed the same table, and
 1,000 ROAs through the stack. Medians of --runs runs where a run is cheap
@@ -170,6 +171,32 @@ def role_memory() -> dict:
     return out
 
 
+# --- images ------------------------------------------------------------------
+
+ROLE_SERVICES = {"vps": ("bird", "nginx"), "home": ("krill", "nginx")}
+
+
+def image_sizes() -> dict:
+    """Each image the lab's user-side services run, uncompressed, and what
+    each role's images weigh compressed (gzip of `docker save`, which holds
+    a layer the role's images share once): what a first `up` ships to it."""
+    import subprocess
+
+    out: dict = {}
+    for role, services in ROLE_SERVICES.items():
+        images = []
+        for service in services:
+            image = lab.run("docker", "inspect", "-f", "{{.Config.Image}}", f"{lab.STACK}-{role}-{service}").stdout.strip()
+            size = int(lab.run("docker", "image", "inspect", "-f", "{{.Size}}", image).stdout)
+            out[f"{role}_{service}_image_mb"] = round(size / 1e6, 1)
+            images.append(image)
+        save = subprocess.Popen(["docker", "save", *images], stdout=subprocess.PIPE)
+        gz = subprocess.run(["gzip", "-c"], stdin=save.stdout, capture_output=True, check=True)
+        save.wait()
+        out[f"{role}_images_gzip_mb"] = round(len(gz.stdout) / 1e6, 1)
+    return out
+
+
 # --- scale: a full table -----------------------------------------------------
 
 TRANSIT_BENCH_CONF = "/etc/bird/bench-fulltable.conf"
@@ -310,6 +337,7 @@ def main() -> None:
         "runs": args.runs,
     }
     sections = {
+        "images": image_sizes,
         "timings": lambda: timings(args.runs, rebuild=not args.skip_rebuild),
         "memory": role_memory,
         "full_table": lambda: full_table(args.routes),

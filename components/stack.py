@@ -34,18 +34,24 @@ from .render.host_network import Firewall, PrefixInterface
 from .render.host_network import HostNetwork as HostNetworkSpec
 from .web_server import WebServer, WebServerArgs
 
-BASE_IMAGE = "personal-as/base:bookworm"
+def versions() -> dict[str, str]:
+    """The pinned versions the bootstrap installs (scripts/versions.env)."""
+    text = (Path(__file__).resolve().parent.parent / "scripts/versions.env").read_text()
+    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#"))
+
+
+def base_image() -> str:
+    """The base image the bootstrap built (scripts/build-base-image.sh)."""
+    v = versions()
+    return f"personal-as/base:{v['DEBIAN_RELEASE']}-{v['BASE_IMAGE_VERSION']}"
 
 
 def krill_binaries() -> dict[str, str]:
     from os import environ
 
-    versions = dict(
-        line.split("=", 1) for line in (Path(__file__).resolve().parent.parent / "scripts/versions.env").read_text().splitlines()
-        if "=" in line and not line.startswith("#")
-    )
+    versions_ = versions()
     cache = Path(environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache/personal-as"))
-    bin_dir = cache / f"krill-{versions['KRILL_VERSION']}-core" / "bin"
+    bin_dir = cache / f"krill-{versions_['KRILL_VERSION']}-core" / "bin"
     return {"krill": str(bin_dir / "krill"), "krillc": str(bin_dir / "krillc")}
 
 
@@ -55,7 +61,7 @@ def build_images(stack: str) -> dict[str, ContainerImage]:
     extra = {"krill": krill, "host": {"krillc": krill["krillc"]}}
     return {
         name: ContainerImage(f"image-{name}", ContainerImageArgs(
-            image=name, base_image=BASE_IMAGE, labels=labels, extra_files=extra.get(name, {}),
+            image=name, base_image=base_image(), labels=labels, extra_files=extra.get(name, {}),
         ))
         for name in ("host", "bird", "nginx", "krill", "validator")
     }

@@ -5,8 +5,8 @@
 # cached by release, so a new clone (or a pruned engine) re-imports in seconds.
 . "$(dirname "$0")/lib.sh"
 
-IMAGE="personal-as/base:$DEBIAN_RELEASE"
-TARBALL="$CACHE/base-$DEBIAN_RELEASE.tar"
+IMAGE="personal-as/base:$DEBIAN_RELEASE-$BASE_IMAGE_VERSION"
+TARBALL="$CACHE/base-$DEBIAN_RELEASE-$BASE_IMAGE_VERSION.tar"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 if docker image inspect "$IMAGE" >/dev/null 2>&1; then
@@ -19,8 +19,31 @@ if [ ! -s "$TARBALL" ]; then
   trap 'rm -rf "$rootfs"' EXIT
   with_progress "base image: debootstrap $DEBIAN_RELEASE" "$CACHE/debootstrap.log" \
     debootstrap --variant=minbase "$DEBIAN_RELEASE" "$rootfs" "$MIRROR"
-  # Keep images small and apt quiet about missing terminals.
-  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+  # Slim: a container reads no documentation, manual pages or translations,
+  # and apt's package caches are rebuilt by every `apt-get update` anyway.
+  # dpkg's excludes keep them out of what the images install later too (the
+  # copyright files stay: they are the packages' licences).
+  cat >"$rootfs/etc/dpkg/dpkg.cfg.d/01-personal-as-slim" <<'DPKG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+path-exclude /usr/share/lintian/*
+DPKG
+  cat >"$rootfs/etc/apt/apt.conf.d/01-personal-as-slim" <<'APT'
+// No binary package caches in image layers: they are rebuilt from the lists.
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+APT::Install-Recommends "false";
+APT
+  find "$rootfs/usr/share/doc" -mindepth 1 ! -name copyright ! -type d -delete
+  find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
+  rm -rf "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* "$rootfs"/usr/share/lintian/*
+  find "$rootfs/usr/share/locale" -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +
+  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/lib/apt/lists/* \
+    "$rootfs"/var/log/apt/* "$rootfs"/var/log/dpkg.log "$rootfs"/var/log/bootstrap.log
   tar -C "$rootfs" -cf "$TARBALL.partial" .
   mv "$TARBALL.partial" "$TARBALL"
 fi
