@@ -8,7 +8,7 @@ import pytest
 
 from tests.infra.bird import session_is_established, wait_until
 from tests.infra.stack import STACK
-from tests.lab.conftest import ROOT, docker_lines, infra_passes, lab_containers, pulumi
+from tests.lab.conftest import ROOT, changed_resources, docker_lines, infra_passes, lab_containers, pulumi
 
 # Breaks the running lab (or its state) on purpose; the tests put it back.
 pytestmark = pytest.mark.destructive
@@ -20,6 +20,15 @@ def test_containers_removed_behind_pulumis_back_are_recreated(lab_is_up, vps):
     pulumi("up", "--yes", "--skip-preview")
     assert wait_until(lambda: session_is_established(vps, "transit"), 90)
     infra_passes()
+
+
+def test_a_service_stopped_by_hand_is_a_diff_and_up_starts_it_again(lab_is_up, client, cfg):
+    # `unless-stopped` would keep it down, even across a reboot.
+    subprocess.run(["docker", "stop", f"{STACK}-vps-nginx"], check=True, capture_output=True)
+    assert "route0-nginx-container" in changed_resources(pulumi("preview", "--json").stdout)
+    pulumi("up", "--yes", "--skip-preview")
+    assert wait_until(lambda: client.run(f"curl -fsS -m 3 'http://[{cfg.route0_address}]/'").rc == 0, 60)
+    pulumi("preview", "--expect-no-changes")
 
 
 def test_leftovers_of_a_lost_state_are_found_by_label_and_replaced(lab_is_up):
