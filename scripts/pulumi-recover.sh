@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes a stack usable after an interrupted `pulumi up` (SIGKILL, OOM, power
 # cut), with no manual state surgery:
+#  0. an empty checkpoint sidecar left by a kill mid-write is removed;
 #  1. a lock left by a `pulumi` process that no longer exists is cancelled
 #     (a live one is left alone: that run is still going);
 #  2. operations the engine recorded as pending (it was killed between
@@ -11,6 +12,20 @@
 set -euo pipefail
 stack="$1"
 state="${PULUMI_BACKEND_URL#file://}"
+
+# A run killed while it wrote its checkpoint can leave the file backend's
+# metadata sidecar (<stack>.json.attrs) empty, and every later command then
+# fails with "failed to load checkpoint: EOF"; the checkpoint itself is
+# written to a temp file and renamed, so it is whole. Without the sidecar the
+# backend reads the checkpoint with no metadata, which is all it holds.
+stacks_dir="$state/.pulumi/stacks"
+if [ -d "$stacks_dir" ]; then
+  while IFS= read -r attrs; do
+    echo "== $stack: a killed run left an empty $(basename "$attrs"); removing it"
+    rm -f "$attrs"
+  done < <(find "$stacks_dir" -name "$stack.json.attrs" -size 0 2>/dev/null)
+  find "$stacks_dir" -name "$stack.json.*.tmp" -delete 2>/dev/null || true
+fi
 
 # The file backend keeps one lock file per running update, holding its pid.
 locks_dir="$state/.pulumi/locks"
