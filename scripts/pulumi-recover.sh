@@ -24,7 +24,6 @@ if [ -d "$stacks_dir" ]; then
     echo "== $stack: a killed run left an empty $(basename "$attrs"); removing it"
     rm -f "$attrs"
   done < <(find "$stacks_dir" -name "$stack.json.attrs" -size 0 2>/dev/null)
-  find "$stacks_dir" -name "$stack.json.*.tmp" -delete 2>/dev/null || true
 fi
 
 # The file backend keeps one lock file per running update, holding its pid.
