@@ -192,21 +192,20 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def file_sets(net: HostNetwork) -> dict[str, list[tuple[str, str]]]:
+def file_sets(net: HostNetwork, files: PersistentFiles | None) -> dict[str, list[tuple[str, str]]]:
     """(path, sha256) of every file apply writes, per network stack ("lab"
     where nothing persists): what the drift check compares in one go."""
     rules = {FIREWALL_FILE: firewall_rules(net.firewall)} if net.firewall else {}
-    if not net.persistent:
+    if files is None:
         return {"lab": [(p, _digest(c)) for p, c in rules.items()]} if rules else {}
-    files = persistent_files(net)
     return {stack: [(p, _digest(c)) for p, c in {**rules, **files.common, **extra}.items()]
             for stack, extra in (("networkd", files.networkd), ("ifupdown", files.ifupdown))}
 
 
 def _values(net: HostNetwork) -> dict:
-    return dict(file_sets=file_sets(net),
+    files = persistent_files(net) if net.persistent else None
+    return dict(file_sets=file_sets(net, files), files=files,
         net=net, ifs=interfaces(net), routes=[parse_route(r) for r in net.routes],
-        files=persistent_files(net) if net.persistent else None,
         rules=firewall_rules(net.firewall) if net.firewall else None,
         hosts_block=render("hosts-block.j2", names=net.names) if net.names else None,
         state=STATE_DIR, firewall_file=FIREWALL_FILE, unit=FIREWALL_UNIT, sysctl_file=SYSCTL_FILE,
