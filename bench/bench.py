@@ -4,11 +4,16 @@ Brings the lab stack up, then measures the images (each one's size, and
 each role's compressed), timings (cold, no-op and preview
 runs, time to Established and to RPKI-valid, ROA changes), memory per role,
 a full table fed by transit to vps beside a bare BIRD fed the same table, and
-1,000 ROAs through the stack. Medians of --runs runs where a run is cheap
-enough to repeat. Writes bench/results/latest.json and latest.png, and
-leaves the lab up on the committed config.
+1,000 ROAs through the stack. Last, on the vmlab stack's real Debian guests
+(bench/vmlab.py): bytes shipped by a first `up` and by a one-layer change,
+and the guests' memory (vps with the seed's 512 MB, also with the full
+table; Krill on home). Medians of --runs runs where a run is cheap enough to
+repeat. Writes bench/results/latest.json and latest.png. The vmlab section
+destroys the lab first and leaves nothing up; without it (--skip-vmlab), the
+lab stays up on the committed config.
 
     python -m bench.bench [--runs 3] [--routes 220000] [--roas 1000] [--skip-rebuild]
+                          [--skip-vmlab] [--only SECTION ...]
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from bench import lab
+from bench import lab, vmlab
 from bench.fulltable import bare_bird_baseline, synthetic_as_paths, synthetic_routes, write_static_routes
 from bench.plot import plot
 
@@ -199,31 +204,6 @@ def image_sizes() -> dict:
 
 # --- scale: a full table -----------------------------------------------------
 
-TRANSIT_BENCH_CONF = "/etc/bird/bench-fulltable.conf"
-TRANSIT_ROUTES = "/etc/bird/bench-fulltable.routes"
-
-
-def transit_feeds(routes_file: Path) -> None:
-    """Transit, reconfigured (not restarted) with the synthetic table in a
-    disabled static protocol, offered to its customer like its BGP routes."""
-    lab.run("docker", "cp", str(routes_file), f"{lab.STACK}-transit:{TRANSIT_ROUTES}")
-    lab.docker_exec(
-        f"{lab.STACK}-transit",
-        f"sed 's/export where net = ::\\/0 || source = RTS_BGP;/"
-        f"export where net = ::\\/0 || source = RTS_BGP || proto = \"fulltable\";/' /etc/bird/bird.conf"
-        f" > {TRANSIT_BENCH_CONF} && grep -q 'proto = \"fulltable\"' {TRANSIT_BENCH_CONF}"
-        f" && echo 'include \"{TRANSIT_ROUTES}\";' >> {TRANSIT_BENCH_CONF} && chown bird:bird {TRANSIT_BENCH_CONF}",
-    )
-    out = lab.birdc("transit", f"'configure \"{TRANSIT_BENCH_CONF}\"'", check=True)
-    if "Reconfigured" not in out and "Reconfiguration in progress" not in out:
-        raise RuntimeError(f"transit refused the bench config: {out}")
-
-
-def transit_back_to_its_config() -> None:
-    lab.birdc("transit", "'configure \"/etc/bird/bird.conf\"'")
-    lab.docker_exec(f"{lab.STACK}-transit", f"rm -f {TRANSIT_BENCH_CONF} {TRANSIT_ROUTES}", check=False)
-
-
 def full_table(n: int) -> dict:
     """transit feeds vps n routes with `import: full`: BIRD's RSS on vps and
     the time to converge, beside a bare BIRD fed the same routes."""
@@ -236,7 +216,7 @@ def full_table(n: int) -> dict:
             lab.pulumi("up", "--yes", "--skip-preview")
             lab.wait_for(lambda: lab.established("vps", "transit"), 120, "vps Established with import full")
             kernel_before = lab.kernel_routes("vps")
-            transit_feeds(routes_file)
+            lab.transit_feeds(routes_file)
             lab.wait_for(lambda: lab.established("vps", "transit"), 120, "the session after transit's reconfigure")
             lab.reset_bird_peak("vps")
             say(f"full_table: transit feeds vps {n} routes")
@@ -251,7 +231,7 @@ def full_table(n: int) -> dict:
                 raise RuntimeError(f"vps's kernel went from {kernel_before} to {kernel_after} routes with the table")
             vps_with_table = role_memory()
         finally:
-            transit_back_to_its_config()
+            lab.transit_back_to_its_config()
             lab.STACK_FILE.write_bytes(committed)
             lab.pulumi("up", "--yes", "--skip-preview")
         say(f"full_table: a bare BIRD fed the same {n} routes")
@@ -325,13 +305,16 @@ def main() -> None:
     parser.add_argument("--routes", type=int, default=220_000, help="routes in the full table")
     parser.add_argument("--roas", type=int, default=1000, help="ROAs applied through the stack")
     parser.add_argument("--skip-rebuild", action="store_true", help="skip the cold up that rebuilds images")
+    parser.add_argument("--skip-vmlab", action="store_true", help="skip the section on the vmlab guests")
+    parser.add_argument("--only", nargs="+", metavar="SECTION", help="measure only these sections")
     args = parser.parse_args()
 
     started = time.monotonic()
-    say("bringing the lab stack up")
-    lab.recover()
-    lab.pulumi("up", "--yes", "--skip-preview")
+    latest = RESULTS / "latest.json"
+    # --only re-measures some sections and keeps the others' last figures.
+    kept = json.loads(latest.read_text()) if args.only and latest.exists() else {}
     result: dict = {
+        **kept,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),
         "runs": args.runs,
@@ -342,9 +325,19 @@ def main() -> None:
         "memory": role_memory,
         "full_table": lambda: full_table(args.routes),
         "many_roas": lambda: many_roas(args.roas),
+        # Last: it destroys the lab (the two stacks share the lab world's addresses).
+        "vmlab": lambda: vmlab.measure(args.routes),
     }
+    chosen = [n for n in sections if (not args.only or n in args.only) and not (n == "vmlab" and args.skip_vmlab)]
+    if unknown := set(args.only or ()) - set(sections):
+        parser.error(f"unknown section(s) {sorted(unknown)}; sections: {', '.join(sections)}")
+    if any(n != "vmlab" for n in chosen):
+        say("bringing the lab stack up")
+        lab.recover()
+        lab.pulumi("up", "--yes", "--skip-preview")
     RESULTS.mkdir(parents=True, exist_ok=True)
-    for name, measure in sections.items():
+    for name in chosen:
+        measure = sections[name]
         say(f"{name}: measuring")
         result[name] = figures(name, measure())
         # What is measured so far survives a later section's failure.
@@ -353,7 +346,8 @@ def main() -> None:
     tmp = RESULTS / "latest.json.tmp"
     tmp.write_text(json.dumps(result, indent=2) + "\n")
     tmp.replace(RESULTS / "latest.json")
-    plot(result, RESULTS / "latest.png")
+    if all(k in result for k in ("timings", "memory", "full_table", "many_roas")):
+        plot(result, RESULTS / "latest.png")
     say(f"done in {result['bench_wall_s']} s: {RESULTS / 'latest.json'} and latest.png")
 
 

@@ -44,12 +44,16 @@ def docker_exec(container: str, command: str, check: bool = True) -> str:
     return run("docker", "exec", container, "sh", "-c", command, check=check).stdout
 
 
-def birdc(host: str, command: str, check: bool = False) -> str:
-    return docker_exec(f"{STACK}-{host}-bird", f"birdc -s {BIRD_SOCKET} {command}", check=check)
+def birdc(host: str, command: str, check: bool = False, stack: str = STACK) -> str:
+    return docker_exec(f"{stack}-{host}-bird", f"birdc -s {BIRD_SOCKET} {command}", check=check)
+
+
+def is_established(show_protocols: str, protocol: str) -> bool:
+    return bool(re.search(rf"^{protocol}\s+BGP\s.*Established", show_protocols, re.M))
 
 
 def established(host: str, protocol: str) -> bool:
-    return bool(re.search(rf"^{protocol}\s+BGP\s.*Established", birdc(host, f"show protocols {protocol}"), re.M))
+    return is_established(birdc(host, f"show protocols {protocol}"), protocol)
 
 
 def has_route(host: str, prefix: str) -> bool:
@@ -61,12 +65,41 @@ def rpki_valid(prefix: str, asn: int) -> bool:
     return birdc("transit", f"'eval roa_check(r6, {prefix}, {asn})'").strip().endswith("(enum 35)1")
 
 
-def routes_from(host: str, protocol: str) -> int:
-    """Routes `protocol` has imported, from its own counter: cheap to poll,
+def imported(show_protocols_all: str) -> int:
+    """Routes a protocol has imported, from its own counter: cheap to poll,
     where `show route count` would walk the whole table inside the BIRD being
     timed (about 90 ms at 220,000 routes)."""
-    m = re.search(r"Routes:\s+(\d+) imported", birdc(host, f"show protocols all {protocol}"))
+    m = re.search(r"Routes:\s+(\d+) imported", show_protocols_all)
     return int(m.group(1)) if m else 0
+
+
+def routes_from(host: str, protocol: str) -> int:
+    return imported(birdc(host, f"show protocols all {protocol}"))
+
+
+TRANSIT_BENCH_CONF = "/etc/bird/bench-fulltable.conf"
+TRANSIT_ROUTES = "/etc/bird/bench-fulltable.routes"
+
+
+def transit_feeds(routes_file: Path, stack: str = STACK) -> None:
+    """Transit, reconfigured (not restarted) with the synthetic table in a
+    disabled static protocol, offered to its customer like its BGP routes."""
+    run("docker", "cp", str(routes_file), f"{stack}-transit:{TRANSIT_ROUTES}")
+    docker_exec(
+        f"{stack}-transit",
+        f"sed 's/export where net = ::\\/0 || source = RTS_BGP;/"
+        f"export where net = ::\\/0 || source = RTS_BGP || proto = \"fulltable\";/' /etc/bird/bird.conf"
+        f" > {TRANSIT_BENCH_CONF} && grep -q 'proto = \"fulltable\"' {TRANSIT_BENCH_CONF}"
+        f" && echo 'include \"{TRANSIT_ROUTES}\";' >> {TRANSIT_BENCH_CONF} && chown bird:bird {TRANSIT_BENCH_CONF}",
+    )
+    out = birdc("transit", f"'configure \"{TRANSIT_BENCH_CONF}\"'", check=True, stack=stack)
+    if "Reconfigured" not in out and "Reconfiguration in progress" not in out:
+        raise RuntimeError(f"transit refused the bench config: {out}")
+
+
+def transit_back_to_its_config(stack: str = STACK) -> None:
+    birdc("transit", "'configure \"/etc/bird/bird.conf\"'", stack=stack)
+    docker_exec(f"{stack}-transit", f"rm -f {TRANSIT_BENCH_CONF} {TRANSIT_ROUTES}", check=False)
 
 
 def kernel_routes(host: str) -> int:

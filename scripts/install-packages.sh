@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Debian packages the project needs on the machine itself: the Docker engine,
-# and bird2/nginx for checking rendered configs with the real binaries.
+# bird2/nginx for checking rendered configs with the real binaries, and
+# docker-registry, the local end images are shipped to real hosts from.
 . "$(dirname "$0")/lib.sh"
 
-PACKAGES=(docker.io bird2 nginx-light iproute2 debootstrap openssh-client nftables ca-certificates curl openssl util-linux)
+PACKAGES=(docker.io docker-registry bird2 nginx-light iproute2 debootstrap openssh-client nftables ca-certificates curl openssl util-linux)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

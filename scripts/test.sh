@@ -54,7 +54,7 @@ if [ "$tier" = vmlab ] || [ "$tier" = all ]; then
   export PERSONAL_AS_STACK=vmlab
   pulumi stack select --create vmlab --non-interactive >/dev/null
   python -m pytest tests/vmlab/test_0_up.py -v -p no:cacheprovider
-  python -m pytest tests/infra tests/vmlab/test_guests.py -v -p no:cacheprovider
+  python -m pytest tests/infra tests/vmlab/test_guests.py tests/vmlab/test_shipping.py -v -p no:cacheprovider
   python -m pytest tests/vmlab/test_host_key.py -v -p no:cacheprovider
   # Hand changes seen at preview, logs flooded, then a power cut and a
   # reboot with no `pulumi up`: one process, one `up` before them.

@@ -26,7 +26,7 @@ KEYS = ("lab_world", "asn", "router_id", "prefixes", "upstreams", "roas", "hosts
 
 
 def validate(raw: Mapping, secret_keys: set[str] | frozenset[str] = frozenset(), *,
-             check_files: bool = True) -> StackConfig:
+             check_files: bool = True, build_arch: str | None = None) -> StackConfig:
     """Validate raw config values (keys without the namespace).
 
     Args:
@@ -35,11 +35,14 @@ def validate(raw: Mapping, secret_keys: set[str] | frozenset[str] = frozenset(),
         check_files: whether files the config names (hosts.*.key_file) must
             exist on this machine. Only tests pass False, for example stacks
             whose files live on the user's machine.
+        build_arch: the architecture images are built for; default: this
+            machine's (only tests pass another).
 
     Raises:
         ConfigError: naming each bad key, its value and what would be valid.
     """
-    context = {"lab_world": faces_lab_world(raw), "secret_keys": set(secret_keys), "check_files": check_files}
+    context = {"lab_world": faces_lab_world(raw), "secret_keys": set(secret_keys), "check_files": check_files,
+               "build_arch": build_arch}
     try:
         return StackConfig.model_validate(dict(raw), context=context)
     except ValidationError as err:

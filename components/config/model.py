@@ -12,11 +12,14 @@ Validation context (built by load.validate):
 - `check_files`: whether files named by the config (hosts.*.key_file) must
   exist on this machine; default True. Only tests pass False, to validate
   example stacks whose files live on the user's machine.
+- `build_arch`: the architecture this machine builds images for (it runs
+  `pulumi`, and images are built where it runs); default: its own.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import platform
 import re
 from typing import Literal
 
@@ -45,6 +48,16 @@ def faces_lab(info: ValidationInfo) -> bool:
 def check_files(info: ValidationInfo) -> bool:
     """The `check_files` validation flag; True unless a test turned it off."""
     return bool((info.context or {}).get("check_files", True))
+
+
+# platform.machine() -> Debian's architecture name.
+MACHINE_ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
+
+
+def build_arch(info: ValidationInfo) -> str:
+    """The `build_arch` validation flag: what this machine's images run on."""
+    given = (info.context or {}).get("build_arch")
+    return given or MACHINE_ARCH.get(platform.machine().lower(), platform.machine())
 
 
 def _announced(value: str, info: ValidationInfo) -> str:
@@ -249,6 +262,20 @@ class Host(Strict):
         if v is None or info.data.get("kind") != "ssh" or not check_files(info):
             return v
         return check_key_file(v)
+
+    @field_validator("arch")
+    @classmethod
+    def _arch(cls, v: str, info: ValidationInfo) -> str:
+        here = build_arch(info)
+        if v != here:
+            # Refused here, before anything is touched: an image for another
+            # architecture would only fail at `up`, with "exec format error".
+            raise ValueError(
+                f"this machine builds {here} images (they are built where pulumi runs), and an {here} image "
+                f"does not run on an {v} host. Run pulumi for this stack on an {v} machine, which builds {v} "
+                f"images; or, if the host is {here}, set arch: {here}. Cross-building is not supported "
+                f"(README, Architectures); valid here: '{here}'")
+        return v
 
     @field_validator("lab_cable")
     @classmethod

@@ -177,6 +177,16 @@ def run(conn: dict[str, Any], command: str, stdin: str | None = None, timeout: i
                 raise RemoteCommandError(
                     f"cannot reach {conn.get('user', 'root')}@{conn['host']}:{conn.get('port', 22)} over SSH: {err}"
                 ) from None
+    return _finish(conn, chan_in, chan_out, chan_err, stdin)
+
+
+def run_on(client, conn: dict[str, Any], command: str, timeout: int = 300) -> tuple[str, str]:
+    """`run` on a client of the caller's own (one that carries a tunnel, say)."""
+    chan_in, chan_out, chan_err = client.exec_command(as_root(conn, command), timeout=timeout)
+    return _finish(conn, chan_in, chan_out, chan_err, None)
+
+
+def _finish(conn, chan_in, chan_out, chan_err, stdin: str | None) -> tuple[str, str]:
     if stdin:
         chan_in.write(stdin)
     chan_in.channel.shutdown_write()

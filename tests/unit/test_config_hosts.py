@@ -280,5 +280,21 @@ def test_lab_host_takes_no_ssh_settings(key, value, words):
 
 def test_arch_is_amd64_unless_set():
     assert valid_prod_host().arch == "amd64"
-    assert valid_prod_host(arch="arm64").arch == "arm64"
     refused(PROD_NAMED, ("hosts", "vps", "arch"), "riscv64", "personal-as:hosts.vps.arch", "'amd64' or 'arm64'")
+
+
+def test_a_host_of_another_arch_is_refused_before_anything_is_built():
+    # An amd64 image on an arm64 host would fail at `up` with "exec format
+    # error"; the config check says so first, and what to do.
+    with pytest.raises(ConfigError) as err:
+        validate(prod_host(arch="arm64"), PROD_SECRETS, check_files=False, build_arch="amd64")
+    message = str(err.value)
+    assert "personal-as:hosts.vps.arch = 'arm64'" in message, message
+    assert "this machine builds amd64 images" in message, message
+    assert "Run pulumi for this stack on an arm64 machine" in message, message
+    assert "valid here: 'amd64'" in message, message
+
+
+def test_an_arm64_host_is_accepted_where_arm64_images_are_built():
+    host = validate(prod_host(arch="arm64"), PROD_SECRETS, check_files=False, build_arch="arm64").hosts["vps"]
+    assert host.arch == "arm64"
