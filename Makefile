@@ -2,10 +2,15 @@
 # Both bootstrap everything first (idempotent, fast when warm).
 SHELL := /bin/bash
 .DEFAULT_GOAL := lab
-.PHONY: bootstrap lab vmlab test test-unit test-lab test-vmlab verify bench destroy
+.PHONY: bootstrap bootstrap-arm64 lab vmlab test test-unit test-lab test-arm64 test-vmlab verify bench destroy
 
 bootstrap:
 	bash scripts/bootstrap.sh
+
+# Once, on an amd64 machine, for hosts with `arch: arm64`: qemu-user-static
+# with binfmt_misc, the aarch64 cross linker, Krill and the base for arm64.
+bootstrap-arm64: bootstrap
+	bash scripts/bootstrap-arm64.sh
 
 # The lab stack up, then every host verified with testinfra.
 lab: bootstrap
@@ -26,6 +31,9 @@ test-unit: bootstrap
 
 test-lab: bootstrap
 	bash scripts/test.sh lab
+
+test-arm64: bootstrap
+	bash scripts/test.sh arm64
 
 test-vmlab: bootstrap
 	bash scripts/test.sh vmlab

@@ -16,10 +16,13 @@ EXIT_ERROR_SHOWN = 32
 
 try:
     config = load()
+    # build() may refuse too (a host this machine is not set up to build for),
+    # before its first resource.
+    outputs = build(config, pulumi.get_stack())
 except ConfigError as err:
     # No traceback: the message is the whole story, and nothing was touched.
     pulumi.log.error(str(err))
     sys.exit(EXIT_ERROR_SHOWN)
 
-for key, value in build(config, pulumi.get_stack()).items():
+for key, value in outputs.items():
     pulumi.export(key, value)

@@ -13,9 +13,12 @@ from .providers.docker_image import DockerImage
 IMAGES_DIR = Path(__file__).resolve().parent.parent / "images"
 
 
-def context_hash(context: Path, extra_files: dict[str, str], build_args: dict[str, str]) -> str:
+def context_hash(context: Path, extra_files: dict[str, str], build_args: dict[str, str], platform: str = "") -> str:
     """Content hash of everything that goes into a build: a pure function."""
     h = hashlib.sha256()
+    if platform:
+        # Only for a cross build: native images keep the hashes (and tags) they had.
+        h.update(f"platform={platform}\0".encode())
     for path in sorted(p for p in context.rglob("*") if p.is_file()):
         h.update(str(path.relative_to(context)).encode() + b"\0" + path.read_bytes())
     for name, src in sorted(extra_files.items()):
@@ -35,6 +38,20 @@ class ContainerImageArgs:
     labels: dict[str, str]
     # Files built outside the repo (Krill's binaries), by name in the context.
     extra_files: dict[str, str] = field(default_factory=dict)
+    # Docker's platform for a cross build ("linux/arm64"); "" builds for this machine.
+    platform: str = ""
+
+
+def image_spec(args: ContainerImageArgs) -> dict:
+    """What DockerImage builds for `args`, its tag named by the content hash."""
+    build_args = {"BASE_IMAGE": args.base_image}
+    for src in args.extra_files.values():
+        if not Path(src).is_file():
+            raise FileNotFoundError(f"image {args.image}: {src} is missing; run the bootstrap (make bootstrap)")
+    digest = context_hash(IMAGES_DIR / args.image, args.extra_files, build_args, args.platform)
+    return {"tag": f"personal-as/{args.image}:{digest[:12]}", "context": str(IMAGES_DIR / args.image),
+            "context_hash": digest, "build_args": build_args, "labels": args.labels,
+            "extra_files": args.extra_files, "platform": args.platform}
 
 
 class ContainerImage(pulumi.ComponentResource):
@@ -42,16 +59,8 @@ class ContainerImage(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: ContainerImageArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("personal-as:image:ContainerImage", name, None, opts)
-        build_args = {"BASE_IMAGE": args.base_image}
-        for src in args.extra_files.values():
-            if not Path(src).is_file():
-                raise FileNotFoundError(f"image {args.image}: {src} is missing; run the bootstrap (make bootstrap)")
-        digest = context_hash(IMAGES_DIR / args.image, args.extra_files, build_args)
-        self.tag = f"personal-as/{args.image}:{digest[:12]}"
-        self.image = DockerImage(
-            f"{name}-build", tag=self.tag, context=str(IMAGES_DIR / args.image), context_hash=digest,
-            build_args=build_args, labels=args.labels, extra_files=args.extra_files,
-            opts=pulumi.ResourceOptions(parent=self),
-        )
+        spec = image_spec(args)
+        self.tag = spec["tag"]
+        self.image = DockerImage(f"{name}-build", **spec, opts=pulumi.ResourceOptions(parent=self))
         self.image_id = self.image.image_id
         self.register_outputs({"tag": self.tag, "image_id": self.image_id})

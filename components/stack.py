@@ -14,7 +14,9 @@ import pulumi
 from . import naming
 from .bird_router import BirdRouter, BirdRouterArgs
 from .config import StackConfig
+from .config.arch import machine_arch
 from .container_image import ContainerImage, ContainerImageArgs
+from .cross_build import require_cross_build
 from .host import Host, SshHost, SshHostArgs
 from .host_network import HostNetwork
 from .krill_ca import KrillCA, KrillCAArgs
@@ -40,31 +42,67 @@ def versions() -> dict[str, str]:
     return dict(line.split("=", 1) for line in text.splitlines() if "=" in line and not line.startswith("#"))
 
 
-def base_image() -> str:
+def _arch_suffix(arch: str | None) -> str:
+    """"" for this machine's own architecture, "-<arch>" for a cross build."""
+    return "" if arch in (None, machine_arch()) else f"-{arch}"
+
+
+def base_image(arch: str | None = None) -> str:
     """The base image the bootstrap built (scripts/build-base-image.sh)."""
     v = versions()
-    return f"personal-as/base:{v['DEBIAN_RELEASE']}-{v['BASE_IMAGE_VERSION']}"
+    return f"personal-as/base:{v['DEBIAN_RELEASE']}-{v['BASE_IMAGE_VERSION']}{_arch_suffix(arch)}"
 
 
-def krill_binaries() -> dict[str, str]:
+def krill_binaries(arch: str | None = None) -> dict[str, str]:
     from os import environ
 
     versions_ = versions()
     cache = Path(environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache/personal-as"))
-    bin_dir = cache / f"krill-{versions_['KRILL_VERSION']}-core" / "bin"
+    bin_dir = cache / f"krill-{versions_['KRILL_VERSION']}-core{_arch_suffix(arch)}" / "bin"
     return {"krill": str(bin_dir / "krill"), "krillc": str(bin_dir / "krillc")}
 
 
-def build_images(stack: str) -> dict[str, ContainerImage]:
-    labels = naming.labels(stack)
-    krill = krill_binaries()
+ALL_IMAGES = ("host", "bird", "nginx", "krill", "validator")
+# What the user's own hosts run: the images a host of another architecture needs.
+HOST_IMAGES = {"vps": ("bird", "nginx"), "home": ("krill", "nginx")}
+
+
+def image_args(stack: str, name: str, arch: str | None = None) -> ContainerImageArgs:
+    """How one of the project's images is built for `arch` (None: this machine's)."""
+    krill = krill_binaries(arch)
     extra = {"krill": krill, "host": {"krillc": krill["krillc"]}}
-    return {
-        name: ContainerImage(f"image-{name}", ContainerImageArgs(
-            image=name, base_image=base_image(), labels=labels, extra_files=extra.get(name, {}),
-        ))
-        for name in ("host", "bird", "nginx", "krill", "validator")
-    }
+    return ContainerImageArgs(image=name, base_image=base_image(arch), labels=naming.labels(stack),
+                              extra_files=extra.get(name, {}), platform=f"linux/{arch}" if _arch_suffix(arch) else "")
+
+
+def build_images(stack: str, arch: str | None = None, names: tuple[str, ...] = ALL_IMAGES) -> dict[str, ContainerImage]:
+    return {name: ContainerImage(f"image-{name}{_arch_suffix(arch)}", image_args(stack, name, arch)) for name in names}
+
+
+def cross_hosts(cfg: StackConfig) -> dict[str, list[str]]:
+    """Architecture -> the user's real hosts that need images built for it."""
+    out: dict[str, list[str]] = {}
+    for h, spec in cfg.hosts.items():
+        # A lab host is a container on this machine: it runs this machine's images.
+        if spec.kind == "ssh" and spec.arch != machine_arch():
+            out.setdefault(spec.arch, []).append(h)
+    return out
+
+
+def require_cross_builds(cfg: StackConfig) -> None:
+    """Before any resource: a machine not set up for a host's architecture is
+    told so at preview, not at a failed build during `up`."""
+    for arch, hosts in sorted(cross_hosts(cfg).items()):
+        require_cross_build(arch, hosts, list(krill_binaries(arch).values()), base_image(arch))
+
+
+def user_images(stack: str, cfg: StackConfig, native: dict[str, ContainerImage]) -> dict[str, dict[str, ContainerImage]]:
+    """Per user host, its images, built for its architecture."""
+    on_host = {h: native for h in cfg.hosts}
+    for arch, hosts in sorted(cross_hosts(cfg).items()):
+        built = build_images(stack, arch, tuple(sorted({i for h in hosts for i in HOST_IMAGES[h]})))
+        on_host.update({h: built for h in hosts})
+    return on_host
 
 
 def secret_passwords(cfg: StackConfig) -> dict[str, pulumi.Output]:
@@ -149,7 +187,9 @@ def build_lab_rpki(stack: str, cfg: StackConfig, world: LabWorld, images: dict[s
 def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
     for warning in cfg.warnings:
         pulumi.log.warn(warning)
+    require_cross_builds(cfg)
     images = build_images(stack)
+    on_host = user_images(stack, cfg, images)
     passwords = secret_passwords(cfg)
     outputs: dict[str, pulumi.Input] = {}
 
@@ -181,12 +221,12 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         pulumi.Output.all(**passwords).apply(lambda pw: render_bird_conf(cfg, pw))
     )
     router = BirdRouter("vps-router", BirdRouterArgs(
-        stack=stack, host=vps, image=images["bird"], config=bird_conf,
+        stack=stack, host=vps, image=on_host["vps"]["bird"], config=bird_conf,
         verify_sessions=[u.name for u in cfg.upstreams], after=[vps_net, *router_after],
     ))
     route0 = cfg.route0_address
     WebServer("route0", WebServerArgs(
-        stack=stack, host=vps, image=images["nginx"], config=render_route0_conf(cfg),
+        stack=stack, host=vps, image=on_host["vps"]["nginx"], config=render_route0_conf(cfg),
         page=render_route0_page(cfg), health_url=f"http://[{route0}]/healthz", after=[vps_net],
     ))
 
@@ -203,7 +243,8 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
     tls_ca = LabCa("tls-ca", common_name=f"personal-as {stack} CA")
     proxy = cfg.krill.proxy
     krill = KrillCA("home-krill", KrillCAArgs(
-        stack=stack, host=home, krill_image=images["krill"], nginx_image=images["nginx"], handle=cfg.krill.handle,
+        stack=stack, host=home, krill_image=on_host["home"]["krill"], nginx_image=on_host["home"]["nginx"],
+        handle=cfg.krill.handle,
         admin_token=token, server_name=cfg.krill.public_name, tls_ca=tls_ca, listen_ip=cfg.krill.listen,
         proxy_listen=list(proxy.listen), https_port=proxy.https_port, http_port=proxy.http_port,
         # In a lab world the RIR's Krill has a certificate from the stack's CA.

@@ -3,10 +3,20 @@
 # reachable here, so `docker pull debian:bookworm-slim` fails; debootstrap a
 # minimal bookworm and `docker import` it instead. The rootfs tarball is
 # cached by release, so a new clone (or a pruned engine) re-imports in seconds.
+#   build-base-image.sh          for this machine
+#   build-base-image.sh arm64    for arm64 hosts: debootstrap runs the
+#                                target's binaries through qemu-user-static
+#                                (bootstrap-arm64.sh registers it)
 . "$(dirname "$0")/lib.sh"
 
-IMAGE="personal-as/base:$DEBIAN_RELEASE-$BASE_IMAGE_VERSION"
-TARBALL="$CACHE/base-$DEBIAN_RELEASE-$BASE_IMAGE_VERSION.tar"
+ARCH="${1:-native}"
+case "$ARCH" in
+  native) suffix=""; arch_opts=(); platform=() ;;
+  arm64) suffix="-arm64"; arch_opts=(--arch=arm64); platform=(--platform linux/arm64) ;;
+  *) die "build-base-image.sh: unknown arch '$ARCH' (native or arm64)" ;;
+esac
+IMAGE="personal-as/base:$DEBIAN_RELEASE-$BASE_IMAGE_VERSION$suffix"
+TARBALL="$CACHE/base-$DEBIAN_RELEASE-$BASE_IMAGE_VERSION$suffix.tar"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 if docker image inspect "$IMAGE" >/dev/null 2>&1; then
@@ -17,8 +27,8 @@ if [ ! -s "$TARBALL" ]; then
   command -v debootstrap >/dev/null || die "debootstrap missing; install the debootstrap package"
   rootfs="$(mktemp -d)"
   trap 'rm -rf "$rootfs"' EXIT
-  with_progress "base image: debootstrap $DEBIAN_RELEASE" "$CACHE/debootstrap.log" \
-    debootstrap --variant=minbase "$DEBIAN_RELEASE" "$rootfs" "$MIRROR"
+  with_progress "base image: debootstrap $DEBIAN_RELEASE $ARCH" "$CACHE/debootstrap$suffix.log" \
+    debootstrap "${arch_opts[@]}" --variant=minbase "$DEBIAN_RELEASE" "$rootfs" "$MIRROR"
   # Slim: a container reads no documentation, manual pages or translations,
   # and apt's package caches are rebuilt by every `apt-get update` anyway.
   # dpkg's excludes keep them out of what the images install later too (the
@@ -47,7 +57,7 @@ APT
   tar -C "$rootfs" -cf "$TARBALL.partial" .
   mv "$TARBALL.partial" "$TARBALL"
 fi
-docker import \
+docker import "${platform[@]}" \
   --change "LABEL org.opencontainers.image.title=personal-as-base" \
   --change "LABEL org.opencontainers.image.version=$DEBIAN_RELEASE" \
   --change 'CMD ["/bin/bash"]' \

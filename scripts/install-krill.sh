@@ -1,11 +1,28 @@
 #!/usr/bin/env bash
 # Builds krill and krillc, pinned, with `cargo install --locked` and caches the
-# binaries outside the clone by version. Debian has no Krill package.
+# binaries outside the clone by version and architecture. Debian has no Krill
+# package.
+#   install-krill.sh            for this machine
+#   install-krill.sh arm64      cross-built for arm64 hosts (bootstrap-arm64.sh
+#                               sets up the toolchain first)
 . "$(dirname "$0")/lib.sh"
 
-DEST="$CACHE/krill-$KRILL_VERSION-core"
+ARCH="${1:-native}"
+case "$ARCH" in
+  native) DEST="$CACHE/krill-$KRILL_VERSION-core"; target=(); features=() ;;
+  arm64)
+    DEST="$CACHE/krill-$KRILL_VERSION-core-arm64"
+    target=(--target aarch64-unknown-linux-gnu)
+    # OpenSSL built from source for the target by the openssl crate, so no
+    # arm64 libssl-dev (multiarch) is needed here; the binary links it in.
+    features=(--features openssl/vendored)
+    export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
+    export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar
+    ;;
+  *) die "install-krill.sh: unknown arch '$ARCH' (native or arm64)" ;;
+esac
 if [ -x "$DEST/bin/krill" ] && [ -x "$DEST/bin/krillc" ]; then
-  log "krill $KRILL_VERSION: cached in $DEST/bin"
+  log "krill $KRILL_VERSION ($ARCH): cached in $DEST/bin"
   exit 0
 fi
 command -v cargo >/dev/null || die "cargo is needed to build krill; install Rust (rustup) 1.88+"
@@ -16,8 +33,9 @@ rm -rf "$tmp"
 # Only the two binaries the project runs, without the default features it
 # never uses (HSM/KMIP/PKCS#11 signers, multi-user logins with OpenID Connect):
 # a smaller dependency tree, so a cold build is minutes shorter.
-with_progress "krill $KRILL_VERSION (cargo install, ~8 min cold)" "$CACHE/krill-build.log" \
-  cargo install --locked --no-default-features --bin krill --bin krillc --root "$tmp" "krill@$KRILL_VERSION"
+with_progress "krill $KRILL_VERSION $ARCH (cargo install, ~8 min cold)" "$CACHE/krill-build-$ARCH.log" \
+  cargo install --locked --no-default-features "${features[@]}" "${target[@]}" \
+    --bin krill --bin krillc --root "$tmp" "krill@$KRILL_VERSION"
 rm -rf "$DEST"; mv "$tmp" "$DEST"
-"$DEST/bin/krill" --version
-log "krill $KRILL_VERSION: installed in $DEST/bin"
+[ "$ARCH" = native ] && "$DEST/bin/krill" --version
+log "krill $KRILL_VERSION ($ARCH): installed in $DEST/bin"

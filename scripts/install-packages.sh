@@ -5,6 +5,8 @@
 . "$(dirname "$0")/lib.sh"
 
 PACKAGES=(docker.io docker-registry bird2 nginx-light iproute2 debootstrap openssh-client nftables ca-certificates curl openssl util-linux)
+# Callers may need more (bootstrap-arm64.sh: the cross toolchain).
+PACKAGES+=("$@")
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -25,7 +27,7 @@ if [ ! -e "$policy" ]; then
   printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; cleanup_policy=1
 fi
 export DEBIAN_FRONTEND=noninteractive
-{ apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } \
-  >"$CACHE/apt.log" 2>&1 || { tail -n 30 "$CACHE/apt.log" >&2; [ $cleanup_policy = 1 ] && rm -f "$policy"; die "apt-get install failed"; }
+{ apt-get -o DPkg::Lock::Timeout=300 update -qq && apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}"; } \
+  >>"$CACHE/apt.log" 2>&1 || { tail -n 30 "$CACHE/apt.log" >&2; [ $cleanup_policy = 1 ] && rm -f "$policy"; die "apt-get install failed"; }
 [ $cleanup_policy = 1 ] && rm -f "$policy"
 log "debian packages: installed"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# `make test`: the unit tier, the lab tier (real daemons, real Pulumi), then
-# the vmlab tier (the user's vps and home as real Debian machines).
-#   scripts/test.sh [unit|lab|vmlab|all]
+# `make test`: the unit tier, the lab tier (real daemons, real Pulumi), the
+# arm64 tier (an arm64 host's images, cross-built here, and their daemons run
+# under qemu-user-static), then the vmlab tier (the user's vps and home as
+# real Debian machines).
+#   scripts/test.sh [unit|lab|arm64|vmlab|all]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck disable=SC1091
@@ -17,6 +19,16 @@ if [ "$tier" = vmlab ] || [ "$tier" = all ]; then
   echo "== building the vmlab guest disks in the background (log: $guest_log)"
   bash scripts/guests/vmlab.sh build >"$guest_log" 2>&1 &
   guest_build_pid=$!
+fi
+
+arm64_pid=""
+arm64_log="${PERSONAL_AS_CACHE:-$HOME/.cache/personal-as}/bootstrap-arm64.log"
+if [ "$tier" = arm64 ] || [ "$tier" = all ]; then
+  # The cross toolchain, Krill for arm64 and the arm64 base: cached, so
+  # only a cold machine waits for them, and then behind the other tiers.
+  echo "== setting up arm64 builds in the background (log: $arm64_log)"
+  bash scripts/bootstrap-arm64.sh >"$arm64_log" 2>&1 &
+  arm64_pid=$!
 fi
 
 if [ "$tier" = unit ] || [ "$tier" = all ]; then
@@ -40,6 +52,14 @@ if [ "$tier" = lab ] || [ "$tier" = all ]; then
   python -m pytest tests/lab/test_8_interrupted_up.py -v -p no:cacheprovider
   python -m pytest tests/lab/test_8_lost_state.py tests/lab/test_9_destroy.py -v -p no:cacheprovider
   stamp "lab tier" $t
+fi
+if [ "$tier" = arm64 ] || [ "$tier" = all ]; then
+  echo "== arm64 tier"; t=$SECONDS
+  if ! wait "$arm64_pid"; then
+    tail -n 40 "$arm64_log"; echo "arm64 set-up failed; full log in $arm64_log" >&2; exit 1
+  fi
+  python -m pytest tests/arm64 -v -p no:cacheprovider
+  stamp "arm64 tier" $t
 fi
 if [ "$tier" = vmlab ] || [ "$tier" = all ]; then
   echo "== vmlab tier"; t=$SECONDS

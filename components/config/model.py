@@ -12,20 +12,20 @@ Validation context (built by load.validate):
 - `check_files`: whether files named by the config (hosts.*.key_file) must
   exist on this machine; default True. Only tests pass False, to validate
   example stacks whose files live on the user's machine.
-- `build_arch`: the architecture this machine builds images for (it runs
-  `pulumi`, and images are built where it runs); default: its own.
+- `build_arch`: the architecture of this machine, which runs `pulumi` and
+  builds the images (arch.py says for which hosts); default: its own.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import platform
 import re
 from typing import Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
 from typing import Annotated
 
+from .arch import buildable, machine_arch
 from .asn import asn_problem
 from .errors import MISSING, KeyedError
 from .names import (
@@ -50,14 +50,9 @@ def check_files(info: ValidationInfo) -> bool:
     return bool((info.context or {}).get("check_files", True))
 
 
-# platform.machine() -> Debian's architecture name.
-MACHINE_ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
-
-
 def build_arch(info: ValidationInfo) -> str:
-    """The `build_arch` validation flag: what this machine's images run on."""
-    given = (info.context or {}).get("build_arch")
-    return given or MACHINE_ARCH.get(platform.machine().lower(), platform.machine())
+    """The `build_arch` validation flag: the architecture of this machine."""
+    return (info.context or {}).get("build_arch") or machine_arch()
 
 
 def _announced(value: str, info: ValidationInfo) -> str:
@@ -267,14 +262,15 @@ class Host(Strict):
     @classmethod
     def _arch(cls, v: str, info: ValidationInfo) -> str:
         here = build_arch(info)
-        if v != here:
+        if v not in buildable(here):
             # Refused here, before anything is touched: an image for another
             # architecture would only fail at `up`, with "exec format error".
+            valid = " or ".join(repr(a) for a in buildable(here))
             raise ValueError(
-                f"this machine builds {here} images (they are built where pulumi runs), and an {here} image "
-                f"does not run on an {v} host. Run pulumi for this stack on an {v} machine, which builds {v} "
-                f"images; or, if the host is {here}, set arch: {here}. Cross-building is not supported "
-                f"(README, Architectures); valid here: '{here}'")
+                f"this machine ({here}) builds images for {valid} only (they are built where pulumi runs), "
+                f"and an {here} image does not run on an {v} host. Run pulumi for this stack on a machine that "
+                f"builds {v} images (an amd64 one, or an {v} one); or, if the host is {here}, set arch: {here}. "
+                f"Valid here: {valid}")
         return v
 
     @field_validator("lab_cable")
@@ -294,6 +290,9 @@ class Host(Strict):
                                            "machine in a lab world")):
                 if getattr(self, key) is not None:
                     raise KeyedError((key,), getattr(self, key), f"kind lab takes no {key}: {why}")
+            if "arch" in self.model_fields_set and self.arch != build_arch(info):
+                raise KeyedError(("arch",), self.arch, f"a kind lab host is a container on this machine, so it runs "
+                                                       f"this machine's architecture ({build_arch(info)}); drop arch")
             if not faces_lab(info):
                 raise KeyedError(("kind",), self.kind,
                                  "a kind lab host only exists in a lab world, and this stack does not face one "

@@ -26,7 +26,7 @@ class _ImageProvider(ResourceProvider):
             try:
                 image, _logs = client.images.build(
                     path=ctx, tag=props["tag"], buildargs=props.get("build_args") or {},
-                    network_mode="host", rm=True, forcerm=True, pull=False,
+                    network_mode="host", rm=True, forcerm=True, pull=False, platform=props.get("platform") or None,
                     labels={**(props.get("labels") or {}), "personal-as.context-hash": props["context_hash"]},
                 )
             except docker.errors.BuildError as err:
@@ -41,8 +41,9 @@ class _ImageProvider(ResourceProvider):
     def diff(self, _id, olds, news):
         import docker
 
-        keys = ("tag", "context_hash", "build_args")
-        changes = [k for k in keys if olds.get(k) != news.get(k)]
+        keys = ("tag", "context_hash", "build_args", "platform")
+        # `or None`: a state from before `platform` existed holds none, which is "".
+        changes = [k for k in keys if (olds.get(k) or None) != (news.get(k) or None)]
         try:
             present = docker.from_env().images.get(news["tag"]).id == olds.get("image_id")
         except Exception:  # noqa: BLE001 - missing or engine error: rebuild
@@ -65,11 +66,12 @@ class DockerImage(Resource, module="docker", name="Image"):
 
     def __init__(self, name: str, tag: str, context: str, context_hash: str,
                  build_args: dict[str, str] | None = None, labels: dict[str, str] | None = None,
-                 extra_files: dict[str, str] | None = None, opts: pulumi.ResourceOptions | None = None):
+                 extra_files: dict[str, str] | None = None, platform: str = "",
+                 opts: pulumi.ResourceOptions | None = None):
         super().__init__(
             _ImageProvider(), name,
             {"tag": tag, "context": context, "context_hash": context_hash,
              "build_args": build_args or {}, "labels": labels or {},
-             "extra_files": extra_files or {}, "image_id": None},
+             "extra_files": extra_files or {}, "platform": platform, "image_id": None},
             opts,
         )

@@ -32,6 +32,9 @@ REGISTRY_PORT = 5787
 REGISTRY = f"127.0.0.1:{REGISTRY_PORT}"
 
 _GUARD = threading.Lock()
+# One push at a time: images share their base, and two pushes of one new
+# layer side by side race each other's uploads; pushing is local and quick.
+_PUSH = threading.Lock()
 _users = 0
 _proc: subprocess.Popen | None = None
 
@@ -146,11 +149,12 @@ def push(tag: str, registry: str) -> None:
     client = docker.from_env()
     repo, version = tag.rsplit(":", 1)
     alias = f"{registry}/{repo}"
-    client.images.get(tag).tag(alias, version)
-    try:
-        for line in client.images.push(alias, version, stream=True, decode=True):
-            if "error" in line:
-                raise RuntimeError(f"pushing {tag} to the local registry failed: {line['error']}")
-    finally:
-        # Only the alias goes; the image and its layers stay.
-        client.images.remove(f"{alias}:{version}", noprune=True)
+    with _PUSH:
+        client.images.get(tag).tag(alias, version)
+        try:
+            for line in client.images.push(alias, version, stream=True, decode=True):
+                if "error" in line:
+                    raise RuntimeError(f"pushing {tag} to the local registry failed: {line['error']}")
+        finally:
+            # Only the alias goes; the image and its layers stay.
+            client.images.remove(f"{alias}:{version}", noprune=True)

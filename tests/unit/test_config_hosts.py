@@ -283,18 +283,22 @@ def test_arch_is_amd64_unless_set():
     refused(PROD_NAMED, ("hosts", "vps", "arch"), "riscv64", "personal-as:hosts.vps.arch", "'amd64' or 'arm64'")
 
 
-def test_a_host_of_another_arch_is_refused_before_anything_is_built():
-    # An amd64 image on an arm64 host would fail at `up` with "exec format
-    # error"; the config check says so first, and what to do.
-    with pytest.raises(ConfigError) as err:
-        validate(prod_host(arch="arm64"), PROD_SECRETS, check_files=False, build_arch="amd64")
-    message = str(err.value)
-    assert "personal-as:hosts.vps.arch = 'arm64'" in message, message
-    assert "this machine builds amd64 images" in message, message
-    assert "Run pulumi for this stack on an arm64 machine" in message, message
-    assert "valid here: 'amd64'" in message, message
+def test_a_lab_host_runs_this_machines_arch():
+    refused(LAB_RAW, ("hosts", "home", "arch"), "arm64", "personal-as:hosts.home.arch", "kind lab host is a container on this machine")
 
 
-def test_an_arm64_host_is_accepted_where_arm64_images_are_built():
-    host = validate(prod_host(arch="arm64"), PROD_SECRETS, check_files=False, build_arch="arm64").hosts["vps"]
+def test_an_amd64_machine_builds_for_arm64_hosts_too():
+    host = validate(prod_host(arch="arm64"), PROD_SECRETS, check_files=False, build_arch="amd64").hosts["vps"]
     assert host.arch == "arm64"
+
+
+def test_a_host_this_machine_cannot_build_for_is_refused_before_anything_is_built():
+    # An arm64 machine builds only arm64 images: an amd64 host would get them
+    # and fail at `up` with "exec format error". The config check says so first.
+    with pytest.raises(ConfigError) as err:
+        validate(prod_host(arch="amd64"), PROD_SECRETS, check_files=False, build_arch="arm64")
+    message = str(err.value)
+    assert "personal-as:hosts.vps.arch = 'amd64'" in message, message
+    assert "this machine (arm64) builds images for 'arm64' only" in message, message
+    assert "an arm64 image does not run on an amd64 host" in message, message
+    assert "Valid here: 'arm64'" in message, message

@@ -53,17 +53,20 @@ def fake_krill_binaries(tmp_path, monkeypatch):
     """The unit tier needs no Krill build: the image's context takes stand-ins."""
     for name in ("krill", "krillc"):
         (tmp_path / name).write_text("stand-in")
-    monkeypatch.setattr(program, "krill_binaries", lambda: {n: str(tmp_path / n) for n in ("krill", "krillc")})
+    monkeypatch.setattr(program, "krill_binaries", lambda arch=None: {n: str(tmp_path / n) for n in ("krill", "krillc")})
     MOCKS.resources.clear()
 
 
-def run_program(path):
+def run_program(path, change=None):
     """Run the program under mocks; return its outputs resolved, with secretness.
+    `change(raw)` edits the stack file's config first.
 
     pulumi.runtime.test waits for every registration before it returns, so
     MOCKS.resources is complete afterwards.
     """
     raw, secrets = load_stack_file(path, placeholder="unit-secret")
+    if change:
+        change(raw)
     resolved: dict[str, tuple[object, bool]] = {}
 
     @pulumi.runtime.test
@@ -103,6 +106,45 @@ STACKS = pytest.mark.parametrize("path", [LAB, PROD_EXAMPLE], ids=["lab", "prod-
 def test_images_for_bird_krill_and_nginx_are_built(path):
     run_program(path)
     assert {"image-bird", "image-krill", "image-nginx"} <= names_of("image:ContainerImage")
+
+
+def home_on_arm64(raw):
+    raw["hosts"]["home"]["arch"] = "arm64"
+
+
+def container_image(service_container: str) -> str:
+    return next(i["image"] for t, _, i in MOCKS.resources if t.endswith("docker:Container") and i["name"] == service_container)
+
+
+def test_an_arm64_home_gets_arm64_images_and_vps_keeps_its_own(monkeypatch):
+    checked = []
+    monkeypatch.setattr(program, "require_cross_build", lambda arch, hosts, *_: checked.append((arch, hosts)))
+    run_program(PROD_EXAMPLE, home_on_arm64)
+    assert checked == [("arm64", ["home"])]
+    cross = {n: inputs_of(f"{n}-build") for n in ("image-krill-arm64", "image-nginx-arm64")}
+    for inputs in cross.values():
+        assert inputs["platform"] == "linux/arm64"
+        assert inputs["build_args"]["BASE_IMAGE"].endswith("-arm64")
+    assert "image-bird-arm64" not in names_of("image:ContainerImage")  # vps is amd64
+    assert container_image("prod-home-krill") == cross["image-krill-arm64"]["tag"]
+    assert container_image("prod-home-nginx") == cross["image-nginx-arm64"]["tag"]
+    assert container_image("prod-vps-nginx") == inputs_of("image-nginx-build")["tag"] != container_image("prod-home-nginx")
+    assert inputs_of("image-nginx-build")["platform"] == ""
+
+
+def test_an_arm64_host_on_a_machine_not_set_up_for_it_is_refused_before_any_resource(monkeypatch, tmp_path):
+    from components import cross_build
+    from components.config import ConfigError
+
+    monkeypatch.setattr(cross_build, "BINFMT", tmp_path)  # no qemu-aarch64 registered
+    raw, secrets = load_stack_file(PROD_EXAMPLE, placeholder="unit-secret")
+    home_on_arm64(raw)
+    with pytest.raises(ConfigError) as err:
+        program.build(validate(raw, secrets, check_files=False, build_arch="amd64"), "prod")
+    message = str(err.value)
+    assert "personal-as:hosts.home.arch = 'arm64'" in message, message
+    assert "make bootstrap-arm64" in message and "qemu-aarch64 is not registered" in message, message
+    assert MOCKS.resources == []
 
 
 @STACKS
