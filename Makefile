@@ -42,8 +42,9 @@ test-vmlab: bootstrap
 verify:
 	source scripts/env.sh && python -m pytest tests/infra -v
 
-# Not part of `make test`: brings the lab up and measures it (about 20 min),
-# writing bench/results/latest.json and latest.png.
+# Not part of `make test`: brings the lab up and measures it, then the vmlab
+# guests (shipping, memory in the 512 MB vps); about 45 min. Writes
+# bench/results/latest.json and latest.png, and leaves nothing up.
 bench: bootstrap
 	source scripts/env.sh && python -m bench.bench
 

@@ -154,7 +154,8 @@ def full_table_memory(conn: dict, routes: int) -> dict:
 def measure(routes: int) -> dict:
     lab.say("vmlab: the lab stack goes (lab and vmlab share the lab world's addresses)")
     lab.run("pulumi", "destroy", "--yes", "--skip-preview", "--stack", "lab", "--non-interactive")
-    lab.say("vmlab: pristine guests, no state")
+    lab.say("vmlab: guest disks (built once, then cached), pristine guests, no state")
+    lab.run("bash", "scripts/guests/vmlab.sh", "build")
     lab.run("bash", "scripts/vmlab-reset.sh")
     lab.run("bash", "scripts/guests/vmlab.sh", "up")
     lab.run("pulumi", "stack", "select", "--create", STACK, "--non-interactive")
@@ -186,6 +187,12 @@ def measure(routes: int) -> dict:
         out["home_mem_total_mib"] = round(meminfo(home)["MemTotal"], 1)
         out["home_mem_available_mib"] = settled_available(home)
         out["home_krill_peak_rss_mib"], out["home_krill_rss_mib"] = process_mib(home, "krill")
+        out["home_nginx_peak_rss_mib"], _ = process_mib(home, "nginx")
+        out["home_docker_engine_rss_mib"] = round(sum(process_mib(home, n)[1] for n in ("dockerd", "containerd")), 1)
+        # What the stack adds to home: Krill and its proxy at their peaks,
+        # and the engine that runs them (none of it if home has Docker already).
+        out["home_stack_needs_mib"] = round(out["home_krill_peak_rss_mib"] + out["home_nginx_peak_rss_mib"]
+                                            + out["home_docker_engine_rss_mib"], 1)
         out["full_table"] = full_table_memory(vps, routes)
         return out
     finally:

@@ -29,14 +29,14 @@ def binfmt_problem(arch: str) -> str | None:
     return None
 
 
-def image_present(tag: str) -> bool:
+def image_arch(tag: str) -> str | None:
+    """The architecture an image is built for, or None if there is no such image."""
     import docker
 
     try:
-        docker.from_env().images.get(tag)
-        return True
+        return docker.from_env().images.get(tag).attrs.get("Architecture")
     except Exception:  # noqa: BLE001 - missing, or no engine: either way not usable
-        return False
+        return None
 
 
 def require_cross_build(arch: str, hosts: list[str], krill_files: list[str], base_image: str) -> None:
@@ -45,7 +45,7 @@ def require_cross_build(arch: str, hosts: list[str], krill_files: list[str], bas
     if problem := binfmt_problem(arch):
         missing.append(problem)
     missing += [f"Krill for {arch}: {f}" for f in krill_files if not Path(f).is_file()]
-    if not image_present(base_image):
+    if image_arch(base_image) != arch:
         missing.append(f"the {arch} base image {base_image}")
     if missing:
         keys = ", ".join(f"personal-as:hosts.{h}.arch" for h in hosts)

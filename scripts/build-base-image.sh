@@ -11,15 +11,17 @@
 
 ARCH="${1:-native}"
 case "$ARCH" in
-  native) suffix=""; arch_opts=(); platform=() ;;
-  arm64) suffix="-arm64"; arch_opts=(--arch=arm64); platform=(--platform linux/arm64) ;;
+  native) suffix=""; arch_opts=() ;;
+  arm64) suffix="-arm64"; arch_opts=(--arch=arm64) ;;
   *) die "build-base-image.sh: unknown arch '$ARCH' (native or arm64)" ;;
 esac
 IMAGE="personal-as/base:$DEBIAN_RELEASE-$BASE_IMAGE_VERSION$suffix"
 TARBALL="$CACHE/base-$DEBIAN_RELEASE-$BASE_IMAGE_VERSION$suffix.tar"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
-if docker image inspect "$IMAGE" >/dev/null 2>&1; then
+want_arch="$(docker version -f '{{.Server.Arch}}')"
+[ "$ARCH" = native ] || want_arch="$ARCH"
+if [ "$(docker image inspect -f '{{.Architecture}}' "$IMAGE" 2>/dev/null)" = "$want_arch" ]; then
   log "base image: $IMAGE present"
   exit 0
 fi
@@ -57,9 +59,24 @@ APT
   tar -C "$rootfs" -cf "$TARBALL.partial" .
   mv "$TARBALL.partial" "$TARBALL"
 fi
-docker import "${platform[@]}" \
-  --change "LABEL org.opencontainers.image.title=personal-as-base" \
-  --change "LABEL org.opencontainers.image.version=$DEBIAN_RELEASE" \
-  --change 'CMD ["/bin/bash"]' \
-  "$TARBALL" "$IMAGE" >/dev/null
-log "base image: imported $IMAGE"
+if [ "$ARCH" = native ]; then
+  docker import \
+    --change "LABEL org.opencontainers.image.title=personal-as-base" \
+    --change "LABEL org.opencontainers.image.version=$DEBIAN_RELEASE" \
+    --change 'CMD ["/bin/bash"]' \
+    "$TARBALL" "$IMAGE" >/dev/null
+else
+  # `docker import` labels an image with the engine's own architecture; a
+  # build from scratch takes the platform it is given.
+  ctx="$(mktemp -d)"
+  ln "$TARBALL" "$ctx/rootfs.tar" 2>/dev/null || cp "$TARBALL" "$ctx/rootfs.tar"
+  cat >"$ctx/Dockerfile" <<DOCKERFILE
+FROM scratch
+ADD rootfs.tar /
+LABEL org.opencontainers.image.title=personal-as-base org.opencontainers.image.version=$DEBIAN_RELEASE
+CMD ["/bin/bash"]
+DOCKERFILE
+  docker build -q --platform "linux/$ARCH" --network host -t "$IMAGE" "$ctx" >"$CACHE/base-build$suffix.log" 2>&1 \
+    || { tail -n 20 "$CACHE/base-build$suffix.log" >&2; die "building $IMAGE failed"; }
+  rm -rf "$ctx"
+fi

@@ -45,7 +45,9 @@ def images() -> dict[str, str]:
 
 
 def arm64(image: str, *command: str, mounts: dict[str, str] | None = None, check: bool = True):
-    args = ["docker", "run", "--rm", "--platform", "linux/arm64", "--network", "none", "--entrypoint", command[0]]
+    # No network but loopback, with IPv6 on it (Docker turns it off by default).
+    args = ["docker", "run", "--rm", "--platform", "linux/arm64", "--network", "none",
+            "--sysctl", "net.ipv6.conf.lo.disable_ipv6=0", "--entrypoint", command[0]]
     for src, dst in (mounts or {}).items():
         args += ["-v", f"{src}:{dst}:ro"]
     res = subprocess.run([*args, image, *command[1:]], capture_output=True, text=True, timeout=300)
