@@ -32,6 +32,7 @@ from pathlib import Path
 import yaml
 
 from bench import lab, vmlab
+from bench.lab import say
 from bench.fulltable import bare_bird_baseline, synthetic_as_paths, synthetic_routes, write_static_routes
 from bench.plot import plot
 
@@ -48,12 +49,6 @@ def median(xs: list[float]) -> float:
     return round(statistics.median(xs), 2)
 
 
-_STARTED = time.monotonic()
-
-
-def say(message: str) -> None:
-    """Progress on stdout, as it happens: the bench runs for many minutes."""
-    print(f"[bench +{time.monotonic() - _STARTED:6.0f}s] {message}", flush=True)
 
 
 def figures(section: str, values: dict) -> dict:

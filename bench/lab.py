@@ -15,6 +15,12 @@ ROOT = Path(__file__).resolve().parents[1]
 STACK = "lab"
 STACK_FILE = ROOT / "stacks" / f"Pulumi.{STACK}.yaml"
 BIRD_SOCKET = "/run/bird/bird.ctl"
+_STARTED = time.monotonic()
+
+
+def say(message: str) -> None:
+    """Progress on stdout, as it happens: the bench runs for many minutes."""
+    print(f"[bench +{time.monotonic() - _STARTED:6.0f}s] {message}", flush=True)
 
 
 def run(*cmd: str, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess:

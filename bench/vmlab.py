@@ -40,16 +40,11 @@ def pulumi(*args: str) -> float:
 def connections() -> dict[str, dict]:
     """The product's own SSH connection to each guest, host keys as pinned."""
     from components.config import validate
+    from tests.stack_files import load_stack_file
 
-    raw, secret = {}, set()
-    for full_key, entry in json.loads(lab.run("pulumi", "config", "--json", "--stack", STACK).stdout).items():
-        if full_key.startswith("personal-as:"):
-            key = full_key.split(":", 1)[1]
-            raw[key] = entry.get("objectValue", entry.get("value"))
-            if entry.get("secret"):
-                secret.add(key)
-    hosts = validate(raw, secret, check_files=False).hosts
-    out = json.loads(lab.run("pulumi", "stack", "output", "hosts", "--json", "--stack", STACK).stdout)
+    # Addresses, users, ports and key files: no secret is needed for those.
+    hosts = validate(*load_stack_file(STACK_FILE), check_files=False).hosts
+    out = json.loads(lab.run("pulumi", "stack", "output", "hosts", "--json", "--show-secrets", "--stack", STACK).stdout)
     return {name: {"host": spec.address, "port": spec.port, "user": spec.user, "key_file": spec.key_file,
                    "host_keys": out[name]["host_keys"]} for name, spec in hosts.items()}
 
@@ -131,7 +126,7 @@ def full_table_memory(conn: dict, routes: int) -> dict:
         write_static_routes(routes_file, synthetic_routes(routes), synthetic_as_paths(routes))
         try:
             STACK_FILE.write_text(yaml.safe_dump(doc, sort_keys=False))
-            lab.say(f"vmlab: import full on vps (pulumi up)")
+            lab.say("vmlab: import full on vps (pulumi up)")
             pulumi("up", "--yes", "--skip-preview")
             birdc = lambda cmd: on(conn, f"docker exec {STACK}-vps-bird birdc -s {lab.BIRD_SOCKET} {cmd}")  # noqa: E731
             lab.wait_for(lambda: lab.is_established(birdc("show protocols transit"), "transit"), 300,
