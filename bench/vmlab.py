@@ -79,19 +79,14 @@ def settled_available(conn: dict, samples: int = 5) -> float:
 
 def shipped_by_up() -> dict[str, dict]:
     """Per host: bytes the last `up`'s image transfers sent, and their longest time."""
-    state = json.loads(lab.run("pulumi", "stack", "export", "--stack", STACK, "--show-secrets").stdout)
+    from tests.vmlab.state import image_transfers
+
     per: dict[str, dict] = {}
-    for res in state["deployment"].get("resources", []):
-        outs = res.get("outputs") or {}
-        if "shipped_bytes" not in outs:
-            continue
-        conn = outs["connection"]
-        if "plaintext" in conn:
-            conn = json.loads(conn["plaintext"])
-        entry = per.setdefault(conn["host"], {"bytes": 0, "seconds": 0.0, "tags": []})
-        entry["bytes"] += outs["shipped_bytes"]
-        entry["seconds"] = max(entry["seconds"], outs["shipped_seconds"])
-        entry["tags"].append(outs["tag"])
+    for t in image_transfers(STACK):
+        entry = per.setdefault(t["host"], {"bytes": 0, "seconds": 0.0, "tags": []})
+        entry["bytes"] += t["bytes"]
+        entry["seconds"] = max(entry["seconds"], t["seconds"])
+        entry["tags"].append(t["tag"])
     return per
 
 
@@ -160,7 +155,8 @@ def measure(routes: int) -> dict:
         conns = connections()
         names = {c["host"]: n for n, c in conns.items()}
         out: dict = {"first_up_s": round(first_up, 1)}
-        for host, entry in shipped_by_up().items():
+        shipped = shipped_by_up()
+        for host, entry in shipped.items():
             name = names[host]
             # What `docker save` of each image (the way before this) would have sent.
             whole = sum(int(lab.run("docker", "image", "inspect", "-f", "{{.Size}}", t).stdout) for t in entry["tags"])
@@ -169,7 +165,7 @@ def measure(routes: int) -> dict:
             out[f"{name}_docker_save_whole_mb"] = round(whole / MB, 1)
             out[f"{name}_shipped_to_docker_save_ratio"] = round(entry["bytes"] / whole, 3)
             lab.say(f"  vmlab.{name}: {out[f'{name}_first_up_shipped_mb']} MB shipped in {entry['seconds']} s")
-        bird = next(t for e in shipped_by_up().values() for t in e["tags"] if t.startswith("personal-as/bird:"))
+        bird = next(t for e in shipped.values() for t in e["tags"] if t.startswith("personal-as/bird:"))
         lab.say("vmlab: a change of one image's top layer, shipped to vps")
         out["one_layer_change"] = one_layer_change(conns["vps"], bird)
         lab.say("vmlab: memory with everything running (settling 60 s)")

@@ -4,7 +4,6 @@ PERSONAL_AS_STACK=vmlab; the fixtures are the lab tier's and tests/infra's."""
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import subprocess
@@ -44,19 +43,3 @@ def connection(name: str) -> dict:
     spec = config().hosts[name]
     return {"host": spec.address, "port": spec.port, "user": spec.user, "key_file": spec.key_file,
             "host_keys": stack.outputs()["hosts"][name]["host_keys"]}
-
-
-def shipped_by_up() -> list[dict]:
-    """What each image transfer of the last `pulumi up` sent: tag, host, bytes, seconds."""
-    state = json.loads(subprocess.run(
-        ["pulumi", "stack", "export", "--stack", "vmlab", "--show-secrets"],
-        capture_output=True, text=True, check=True).stdout)
-    found = []
-    for res in state["deployment"].get("resources", []):
-        outs = res.get("outputs") or {}
-        if "shipped_bytes" in outs:
-            conn = outs["connection"]
-            conn = conn.get("plaintext") and json.loads(conn["plaintext"]) if "plaintext" in conn else conn
-            found.append({"tag": outs["tag"], "host": conn["host"], "bytes": outs["shipped_bytes"],
-                          "seconds": outs["shipped_seconds"]})
-    return found

@@ -14,7 +14,8 @@ import pytest
 from components.providers.image_transfer import image_on_host, ship
 from components.providers.registry import registry_dir
 from tests.infra.stack import config
-from tests.vmlab.conftest import connection, guest_shell, shipped_by_up
+from tests.vmlab.conftest import connection, guest_shell
+from tests.vmlab.state import image_transfers as shipped_by_up
 
 MB = 1024 * 1024
 # Manifest, config and HTTP headers of one pull: a few kB each.
