@@ -16,13 +16,12 @@ from .host import Host
 from .host_file import host_file
 from .providers.tls import LabCa, LabCertificate
 from .render.krill import render_krill_conf
-from .render.nginx import proxy_health_url, render_krill_proxy_conf
+from .render.nginx import TLS_DIR, proxy_health_url, render_krill_proxy_conf
 from .service import ServiceArgs, ServiceContainer
 from .web_server import NGINX_MOUNTS, NGINX_RUN_DIRS, nginx_config_command
 
 KRILL_CONF = "/etc/krill/krill.conf"
 KRILL_MOUNTS = ["/etc/krill", "/var/lib/krill"]
-TLS_DIR = "/etc/nginx/tls"
 # Krill reads its config only at start; the container's restart policy
 # brings it back with the new one.
 KRILL_RESTART = "pkill -x krill || true"

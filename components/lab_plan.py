@@ -12,6 +12,7 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from .config import StackConfig
+from .config.acme import LAB_ACME_NAME, LAB_ROUTE0_NAME
 
 PEER_ASN = 64497
 # The management network carries SSH from the machine to lab hosts only. It
@@ -25,6 +26,10 @@ RIR_NAME = "rir.lab"
 # home's link to rir, and client's link to peer.
 SERVICES_NET = "2001:db8:ffff:10::/64"
 CLIENT_NET = "2001:db8:ffff:4::/64"
+# The lab's ACME CA (pebble), in the peer AS as a public CA sits in someone
+# else's network: it reaches route0 across peer, transit and gw.
+ACME_NET = "2001:db8:ffff:5::/64"
+ACME_ADDRESS = "2001:db8:ffff:5::2"
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,10 @@ class LabPlan:
         return out
 
 
+def _net64(address: str) -> str:
+    return str(ipaddress.ip_network(f"{address}/64", strict=False))
+
+
 def plan(cfg: StackConfig) -> LabPlan:
     """The lab around the user's router, from upstreams[0]."""
     up = cfg.upstreams[0]
@@ -71,7 +80,7 @@ def plan(cfg: StackConfig) -> LabPlan:
     gw6 = up.gateway6 or "2001:db8:ffff:1::1"
     vps6 = up.next_hop6 or "2001:db8:ffff:1::10"
     transit4 = up.neighbor
-    hosts = ("vps", "gw", "transit", "peer", "client", "home", "rir", "validator")
+    hosts = ("vps", "gw", "transit", "peer", "client", "home", "rir", "validator", "acme")
     links = (
         Link(LinkEnd("vps", "eth-gw", (f"{vps4}/29", f"{vps6}/64")),
              LinkEnd("gw", "eth-vps", (f"{gw4}/29", f"{gw6}/64"))),
@@ -88,6 +97,8 @@ def plan(cfg: StackConfig) -> LabPlan:
              LinkEnd("rir", "eth-validator", ("2001:db8:ffff:11::1/64",))),
         Link(LinkEnd("transit", "eth-validator", ("2001:db8:ffff:12::1/64",)),
              LinkEnd("validator", "eth-transit", ("2001:db8:ffff:12::2/64",))),
+        Link(LinkEnd("peer", "eth-acme", ("2001:db8:ffff:5::1/64",)),
+             LinkEnd("acme", "eth-peer", (f"{ACME_ADDRESS}/64",))),
     )
     own = [str(n) for n in cfg.networks]
     routes = {
@@ -102,18 +113,27 @@ def plan(cfg: StackConfig) -> LabPlan:
         # The services segment is routed too, as a home uplink is: client's
         # network reaches home (and its other services) through peer,
         # transit, validator and rir, and home answers the same way back.
-        "peer": (f"{SERVICES_NET} via 2001:db8:ffff:3::1",),
+        # peer reaches the provider's customer link (vps's own address, which
+        # vps's outgoing connections come from: to the ACME CA) via transit,
+        # as the provider's aggregate would be routed on the internet.
+        "peer": (f"{SERVICES_NET} via 2001:db8:ffff:3::1", f"{_net64(vps6)} via 2001:db8:ffff:3::1"),
         "validator": (f"{SERVICES_NET} via 2001:db8:ffff:11::1", f"{CLIENT_NET} via 2001:db8:ffff:12::1"),
         "rir": (f"{CLIENT_NET} via 2001:db8:ffff:11::2",),
         "home": (f"{CLIENT_NET} via 2001:db8:ffff:10::1",),
+        "acme": ("default via 2001:db8:ffff:5::1",),
     }
     routes["transit"] += (f"{SERVICES_NET} via 2001:db8:ffff:12::2",)
     mgmt = {h: f"{MGMT_NET.network_address + 2 + i}/{MGMT_NET.prefixlen}" for i, h in enumerate(hosts)}
     # Lab names resolve through /etc/hosts entries the stack writes: each host
     # reaches rir's Krill (the RIR's CA and repository) over its own link.
+    # The ACME CA and the sites it certifies are reached by name too.
+    route0 = {LAB_ROUTE0_NAME: cfg.route0_address}
     names = {
         "home": {RIR_NAME: "2001:db8:ffff:10::1"},
         "validator": {RIR_NAME: "2001:db8:ffff:11::1"},
+        "vps": {LAB_ACME_NAME: ACME_ADDRESS},
+        "acme": route0,
+        "client": route0,
     }
     return LabPlan(hosts=hosts, links=links, mgmt_addresses=mgmt, routes=routes,
                    routers=("vps", "gw", "transit", "peer", "validator", "rir"), names=names,

@@ -14,7 +14,7 @@ from .config import StackConfig
 from .container_image import ContainerImage
 from .host import Host, LabHost, LabHostArgs
 from .host_network import HostNetwork
-from .lab_plan import MGMT_GATEWAY, MGMT_IF, PEER_ASN, LabPlan
+from .lab_plan import ACME_NET, MGMT_GATEWAY, MGMT_IF, PEER_ASN, LabPlan
 from .link import Link
 from .providers.link import MgmtBridge
 from .providers.secrets import SshKeyPair
@@ -23,13 +23,15 @@ from .render.host_network import HostNetwork as HostNetworkSpec
 
 SHARED_PATHS = {
     "vps": {"/etc/bird": "bird-etc", "/run/bird": "bird-run", "/etc/nginx/personal-as": "nginx-etc",
-            "/run/nginx": "nginx-run", "/srv/route0": "www"},
+            "/run/nginx": "nginx-run", "/srv/route0": "www", "/etc/nginx/tls": "tls",
+            "/etc/personal-as/acme": "acme-etc", "/var/lib/personal-as/acme": "acme-data", "/var/www/acme": "acme-www"},
     "transit": {"/etc/bird": "bird-etc", "/run/bird": "bird-run"},
     "peer": {"/etc/bird": "bird-etc", "/run/bird": "bird-run"},
     "home": {"/etc/krill": "krill-etc", "/var/lib/krill": "krill-data", "/etc/nginx/personal-as": "nginx-etc",
              "/run/nginx": "nginx-run", "/etc/nginx/tls": "tls"},
     "rir": {"/etc/krill": "krill-etc", "/var/lib/krill": "krill-data"},
     "validator": {"/etc/personal-as": "validator-etc", "/var/lib/rpki-client": "vrps"},
+    "acme": {"/etc/pebble": "pebble-etc"},
 }
 
 
@@ -78,7 +80,7 @@ class LabWorld(pulumi.ComponentResource):
                 host=h, router=h in plan.routers, addresses=tuple(plan.addresses_of(h)),
                 routes=plan.routes.get(h, ()), mgmt_if=MGMT_IF,
             ), links=self.links, opts=child)
-            for h in ("gw", "transit", "peer", "client", "rir", "validator")
+            for h in ("gw", "transit", "peer", "client", "rir", "validator", "acme")
         }
         up = cfg.upstreams[0]
         customer = Session(
@@ -103,7 +105,7 @@ class LabWorld(pulumi.ComponentResource):
         self.peer = BirdRouter("peer-router", BirdRouterArgs(
             stack=stack, host=self.hosts["peer"], image=args.bird_image,
             config=render_peer_conf(
-                asn=PEER_ASN, router_id="198.51.100.10", own_prefixes=["2001:db8:ffff:4::/64"],
+                asn=PEER_ASN, router_id="198.51.100.10", own_prefixes=["2001:db8:ffff:4::/64", ACME_NET],
                 upstream=Session(name="transit", asn=up.asn, local="2001:db8:ffff:3::2", neighbor="2001:db8:ffff:3::1"),
             ),
             verify_sessions=[], after=[self.networks["peer"]],

@@ -12,6 +12,8 @@ from pathlib import Path
 import pulumi
 
 from . import naming
+from .acme_ca import AcmeCa, AcmeCaArgs
+from .acme_client import NGINX_ACME_MOUNTS, AcmeClient, AcmeClientArgs, placeholder_certificate
 from .bird_router import BirdRouter, BirdRouterArgs
 from .config import StackConfig
 from .config.arch import machine_arch
@@ -23,7 +25,7 @@ from .krill_ca import KrillCA, KrillCAArgs
 from .lab_plan import MGMT_IF, RIR_NAME
 from .lab_plan import plan as lab_plan
 from .lab_world import LabWorld, LabWorldArgs
-from .providers.secrets import RandomToken
+from .providers.secrets import EcPrivateKey, RandomToken
 from .providers.tls import LabCa
 from .render.rpki import Resources
 from .rpki import (
@@ -31,7 +33,7 @@ from .rpki import (
     ValidatorArgs,
 )
 from .render import render_bird_conf, render_route0_conf, render_route0_page
-from .render.nginx import KRILL_PORT
+from .render.nginx import KRILL_PORT, route0_tls, route0_url
 from .render.host_network import Firewall, PrefixInterface
 from .render.host_network import HostNetwork as HostNetworkSpec
 from .web_server import WebServer, WebServerArgs
@@ -62,9 +64,9 @@ def krill_binaries(arch: str | None = None) -> dict[str, str]:
     return {"krill": str(bin_dir / "krill"), "krillc": str(bin_dir / "krillc")}
 
 
-ALL_IMAGES = ("host", "bird", "nginx", "krill", "validator")
+ALL_IMAGES = ("host", "bird", "nginx", "krill", "validator", "pebble", "acme")
 # What the user's own hosts run: the images a host of another architecture needs.
-HOST_IMAGES = {"vps": ("bird", "nginx"), "home": ("krill", "nginx")}
+HOST_IMAGES = {"vps": ("bird", "nginx", "acme"), "home": ("krill", "nginx")}
 
 
 def image_args(stack: str, name: str, arch: str | None = None) -> ContainerImageArgs:
@@ -118,19 +120,21 @@ def secret_passwords(cfg: StackConfig) -> dict[str, pulumi.Output]:
 # containers), each with the service of its own that must never run there,
 # and system users for daemons no package here creates.
 ROLE_PACKAGES = {
-    "vps": ({"bird2": "bird", "nginx-light": "nginx", "nftables": None}, []),
+    # openssl makes the stand-in certificate nginx starts with before ACME.
+    "vps": ({"bird2": "bird", "nginx-light": "nginx", "nftables": None, "openssl": None}, []),
     "home": ({"nginx-light": "nginx", "nftables": None}, ["krill"]),
 }
 
 
-def vps_network(cfg: StackConfig, lab_host: bool, addresses=(), routes=(), ssh_port: int = 22) -> HostNetworkSpec:
+def vps_network(cfg: StackConfig, lab_host: bool, addresses=(), routes=(), ssh_port: int = 22,
+                names=()) -> HostNetworkSpec:
     route0 = ipaddress.ip_address(cfg.route0_address)
     return HostNetworkSpec(
         host="vps", router=True, addresses=tuple(addresses), routes=tuple(routes),
         prefix_if=PrefixInterface("dummy0", (f"{route0}/{route0.max_prefixlen}",), lab=lab_host),
         firewall=Firewall(ssh_port=ssh_port, bgp_neighbors=tuple(u.neighbor for u in cfg.upstreams),
                           tcp_ports=(80, 443)),
-        mgmt_if=MGMT_IF if lab_host else None, persistent=not lab_host,
+        mgmt_if=MGMT_IF if lab_host else None, names=tuple(sorted(names)), persistent=not lab_host,
     )
 
 
@@ -216,6 +220,8 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
     vps_net = HostNetwork("vps-network", vps, vps_network(
         cfg, is_lab_host("vps"), plan.addresses_of("vps") if plan else (), plan.routes["vps"] if plan else (),
         ssh_port=vps.ssh_port,
+        # lego on vps reaches the lab's ACME CA by name.
+        names=plan.names.get("vps", {}).items() if plan else (),
     ), after=[*vps.engine_ready, *router_after], links=links)
     bird_conf = pulumi.Output.secret(
         pulumi.Output.all(**passwords).apply(lambda pw: render_bird_conf(cfg, pw))
@@ -225,10 +231,31 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         verify_sessions=[u.name for u in cfg.upstreams], after=[vps_net, *router_after],
     ))
     route0 = cfg.route0_address
-    WebServer("route0", WebServerArgs(
+    tls_ca = LabCa("tls-ca", common_name=f"personal-as {stack} CA")
+    acme_ca = None
+    if world:
+        acme_ca = AcmeCa("acme-ca", AcmeCaArgs(
+            stack=stack, host=world.hosts["acme"], image=images["pebble"], tls_ca=tls_ca,
+            clients=[world.hosts["client"]], after=[world.networks["acme"]],
+        ))
+    tls = route0_tls(cfg)
+    web_after: list[pulumi.Resource] = [vps_net]
+    if tls:
+        web_after.append(placeholder_certificate("route0-tls-placeholder", vps, tls.name, tls.cert_file, tls.key_file))
+    web = WebServer("route0", WebServerArgs(
         stack=stack, host=vps, image=on_host["vps"]["nginx"], config=render_route0_conf(cfg),
-        page=render_route0_page(cfg), health_url=f"http://[{route0}]/healthz", after=[vps_net],
+        page=render_route0_page(cfg), health_url=f"http://[{route0}]/healthz", after=web_after,
+        mounts=NGINX_ACME_MOUNTS if tls else None,
     ))
+    if tls and cfg.acme:
+        # In a lab world the CA must be up, and the path to it routed, first.
+        lab_path = [acme_ca.service, router, world.transit, world.peer] if world and acme_ca else []
+        AcmeClient("route0-acme", AcmeClientArgs(
+            stack=stack, host=vps, image=on_host["vps"]["acme"], acme=cfg.acme, domain=tls.name,
+            cert_file=tls.cert_file, key_file=tls.key_file,
+            account_key=EcPrivateKey("acme-account-key", purpose="acme-account").private_key,
+            directory_ca=tls_ca.cert_pem if world else None, after=[web.service, *lab_path],
+        ))
 
     home_net = HostNetwork("home-network", home, home_network(
         is_lab_host("home"), plan.addresses_of("home") if plan else (), plan.routes.get("home", ()) if plan else (),
@@ -240,7 +267,6 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         pulumi.Output.secret(cfg.krill.admin_token.get_secret_value()) if cfg.krill.admin_token
         else RandomToken("krill-admin-token", purpose="krill-admin-token").value
     )
-    tls_ca = LabCa("tls-ca", common_name=f"personal-as {stack} CA")
     proxy = cfg.krill.proxy
     krill = KrillCA("home-krill", KrillCAArgs(
         stack=stack, host=home, krill_image=on_host["home"]["krill"], nginx_image=on_host["home"]["nginx"],
@@ -267,7 +293,8 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
     outputs["hosts"] = {h: _host_output(stack, h, cfg.hosts.get(h), hosts[h]) for h in hosts}
     port = "" if proxy.https_port == 443 else f":{proxy.https_port}"
     outputs.update({
-        "route0_url": f"http://[{route0}]/",
+        "route0_url": route0_url(cfg),
+        "route0_address": route0,
         "asn": cfg.asn,
         "prefixes": list(cfg.prefixes),
         "bird_conf": router.rendered,

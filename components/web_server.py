@@ -39,6 +39,8 @@ class WebServerArgs:
     page: str
     health_url: str
     after: list[pulumi.Resource] | None = None
+    # Host paths beyond the config and the page (TLS certificates, the ACME webroot).
+    mounts: list[str] | None = None
 
 
 class WebServer(pulumi.ComponentResource):
@@ -52,7 +54,7 @@ class WebServer(pulumi.ComponentResource):
         self.config = nginx_config_command(f"{name}-config", args.host, args.config, self, after)
         self.service = ServiceContainer(f"{name}-nginx", ServiceArgs(
             stack=args.stack, host=args.host, service="nginx", image=args.image,
-            mounts=[*NGINX_MOUNTS, ROUTE0_ROOT], env={"NGINX_HEALTH_URL": args.health_url}, run_dirs=NGINX_RUN_DIRS,
+            mounts=[*NGINX_MOUNTS, ROUTE0_ROOT, *(args.mounts or [])], env={"NGINX_HEALTH_URL": args.health_url}, run_dirs=NGINX_RUN_DIRS,
             after=[self.config, self.page],
         ), opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({"container": self.service.container_name})

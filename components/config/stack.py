@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from .acme import Acme
 from .errors import MISSING, KeyedError
 from .model import AnnouncedPrefix, Host, Krill, Roa, Strict, Upstream, _check_asn, faces_lab
 from .prefixes import IPNetwork, parse_ip, usable_address
@@ -35,6 +36,8 @@ class StackConfig(Strict):
     krill: Krill = Field(default_factory=dict, validate_default=True)  # type: ignore[arg-type]
     # The route0 web server's address, inside one of the prefixes.
     route0: str | None = None
+    # Certificates for route0's site by ACME; None: route0 serves plain HTTP.
+    acme: Acme | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -59,3 +59,30 @@ class RandomToken(Resource, module="random", name="Token"):
     def __init__(self, name: str, purpose: str, nbytes: int = 24, opts: pulumi.ResourceOptions | None = None):
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["value"]))
         super().__init__(_TokenProvider(), name, {"purpose": purpose, "bytes": nbytes, "value": None}, opts)
+
+
+class _EcKeyProvider(ResourceProvider):
+    def create(self, props):
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        # SEC1 ("EC PRIVATE KEY"): the PEM form ACME clients (lego) load.
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.NoEncryption()).decode()
+        return CreateResult(id_=props["purpose"], outs={**props, "private_key": pem})
+
+    def diff(self, _id, olds, news):
+        changed = olds.get("purpose") != news.get("purpose")
+        return DiffResult(changes=changed, replaces=["purpose"] if changed else [])
+
+
+class EcPrivateKey(Resource, module="tls", name="EcPrivateKey"):
+    """A P-256 private key made once and kept (encrypted) in the state: an
+    ACME account key."""
+
+    private_key: pulumi.Output[str]
+
+    def __init__(self, name: str, purpose: str, opts: pulumi.ResourceOptions | None = None):
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["private_key"]))
+        super().__init__(_EcKeyProvider(), name, {"purpose": purpose, "private_key": None}, opts)

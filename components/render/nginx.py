@@ -2,16 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..config import StackConfig
+from .acme import ACME_WEBROOT
 from .env import render
 
 PID_FILE = "/run/nginx/nginx.pid"
 ROUTE0_ROOT = "/srv/route0"
 KRILL_PORT = 3000
+# Certificates nginx serves, beside their keys.
+TLS_DIR = "/etc/nginx/tls"
 
 
-def render_route0_conf(cfg: StackConfig) -> str:
-    return render("nginx-route0.conf.j2", pid_file=PID_FILE, address=cfg.route0_address, web_root=ROUTE0_ROOT)
+@dataclass(frozen=True)
+class Route0Tls:
+    name: str
+    cert_file: str
+    key_file: str
+    webroot: str = ACME_WEBROOT
+
+
+def route0_tls(cfg: StackConfig, tls_dir: str = TLS_DIR) -> Route0Tls | None:
+    """route0's HTTPS, when ACME certifies its name (`acme`)."""
+    if not cfg.acme:
+        return None
+    return Route0Tls(cfg.acme.route0_name, f"{tls_dir}/route0.crt", f"{tls_dir}/route0.key")
+
+
+def render_route0_conf(cfg: StackConfig, tls_dir: str = TLS_DIR) -> str:
+    return render("nginx-route0.conf.j2", pid_file=PID_FILE, address=cfg.route0_address, web_root=ROUTE0_ROOT,
+                  tls=route0_tls(cfg, tls_dir))
+
+
+def route0_url(cfg: StackConfig) -> str:
+    """Where route0 is fetched: by name over HTTPS once ACME certifies it."""
+    return f"https://{cfg.acme.route0_name}/" if cfg.acme else f"http://[{cfg.route0_address}]/"
 
 
 def render_route0_page(cfg: StackConfig) -> str:

@@ -32,7 +32,7 @@ def test_bird_control_socket_is_local_and_only_for_root_and_bird(request, name):
     assert bird_ports <= {179}
 
 
-def test_vps_listens_beyond_loopback_only_on_ssh_http_and_bgp(vps):
+def test_vps_listens_beyond_loopback_only_on_ssh_http_and_bgp(vps, cfg):
     """What the internet can knock on. Loopback listeners (containerd's
     stream server on a real host) are not reachable from outside."""
     ports = set()
@@ -42,7 +42,8 @@ def test_vps_listens_beyond_loopback_only_on_ssh_http_and_bgp(vps):
         if ipaddress.ip_address(address.strip("[]").split("%")[0].replace("*", "0.0.0.0")).is_loopback:
             continue
         ports.add(int(port))
-    assert ports == {stack.ssh_address("vps")[1], 80, 179}
+    https = {443} if cfg.acme else set()
+    assert ports == {stack.ssh_address("vps")[1], 80, 179, *https}
 
 
 @pytest.mark.parametrize("name", ALL_HOSTS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.infra import route0
 from tests.infra.bird import as_path, has_route, session_is_established, wait_until
 from tests.infra.stack import config
 
@@ -62,24 +63,24 @@ def test_gw_reaches_vps_port_22(gw, cfg):
 
 
 def test_client_fetches_route0_across_three_ases(client, cfg):
-    out = client.check_output(f"curl -fsS -m 5 http://[{cfg.route0_address}]/")
-    assert f"route0 of AS{cfg.asn}" in out
+    res = route0.fetch(client, cfg, timeout=5)
+    assert res.rc == 0, res.stderr
+    assert f"route0 of AS{cfg.asn}" in res.stdout
 
 
 @pytest.mark.destructive
 def test_client_fetch_fails_while_the_bgp_session_is_disabled(vps, client, peer, cfg):
     """The path really runs over BGP: no session, no route, no page."""
-    url = f"http://[{cfg.route0_address}]/"
     prefix = str(cfg.v6_networks[0])
     up = cfg.upstreams[0].name
     vps.check_output(f"birdc -s /run/bird/bird.ctl disable {up}")
     try:
         assert wait_until(lambda: not has_route(peer, prefix), 30)
-        assert client.run(f"curl -fsS -m 3 {url}").rc != 0
+        assert not route0.answers(client, cfg)
     finally:
         vps.check_output(f"birdc -s /run/bird/bird.ctl enable {up}")
     assert wait_until(lambda: has_route(peer, prefix), 60)
-    assert wait_until(lambda: client.run(f"curl -fsS -m 3 {url}").rc == 0, 30)
+    assert wait_until(lambda: route0.answers(client, cfg), 30)
 
 
 def test_management_network_is_not_a_path_between_hosts(client):

@@ -65,8 +65,13 @@ def test_nginx_answers_on_route0(vps, cfg):
     request = "GET / HTTP/1.0\\r\\nHost: route0\\r\\n\\r\\n"
     out = vps.check_output(
         f"timeout 5 bash -c 'exec 3<>/dev/tcp/{cfg.route0_address}/80; printf \"{request}\" >&3; cat <&3'")
-    assert out.startswith("HTTP/1.1 200")
-    assert f"route0 of AS{cfg.asn}" in out
+    if cfg.acme:
+        # Plain HTTP sends everyone to HTTPS, by the name its certificate is for.
+        assert out.startswith("HTTP/1.1 301")
+        assert f"Location: https://{cfg.acme.route0_name}/\r\n" in out
+    else:
+        assert out.startswith("HTTP/1.1 200")
+        assert f"route0 of AS{cfg.asn}" in out
 
 
 def test_nginx_listens_only_on_route0(vps, cfg):

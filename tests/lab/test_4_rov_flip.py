@@ -9,7 +9,9 @@ import time
 
 import pytest
 
+from tests.infra import route0
 from tests.infra.bird import has_route, wait_until
+from tests.infra.stack import config
 from tests.infra.krill import krill_api, vrps
 from tests.lab.conftest import changed_resources, pulumi
 
@@ -19,11 +21,10 @@ pytestmark = pytest.mark.destructive
 BOUND_S = 60  # validator refresh 10 s + StayRTR refresh 10 s + BIRD RTR refresh 10 s, with margin
 WRONG_ORIGIN = 64511
 PREFIX = "2001:db8:100::/48"
-URL = "http://[2001:db8:100::80]/"
 
 
 def fetch_ok(client) -> bool:
-    return client.run(f"curl -fsS -m 3 {URL}").rc == 0
+    return route0.answers(client, config())
 
 
 def timed(check, bound: float = BOUND_S) -> float:

@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+from components.render.acme import account_key_path
 from tests.infra.stack import STACK
 from tests.lab.conftest import ROOT, docker_lines, pulumi
 
@@ -21,7 +22,7 @@ def pem_body_line(pem: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def secrets(lab_is_up, home, rir) -> dict[str, str]:
+def secrets(lab_is_up, home, rir, vps, cfg) -> dict[str, str]:
     config = json.loads(pulumi("config", "--json", "--show-secrets").stdout)
     upstreams = json.loads(config["personal-as:upstreams"]["value"])
     outputs = json.loads(pulumi("stack", "output", "--json", "--show-secrets").stdout)
@@ -32,6 +33,9 @@ def secrets(lab_is_up, home, rir) -> dict[str, str]:
         "ssh private key": pem_body_line(outputs["ssh_private_key"]),
         "home tls key": pem_body_line(home.check_output("cat /etc/nginx/tls/krill.key")),
         "rir tls key": pem_body_line(rir.check_output("cat /var/lib/krill/data/ssl/key.pem")),
+        "acme account key": pem_body_line(vps.check_output(
+            f"cat {account_key_path(cfg.acme.directory, cfg.acme.email)}")),
+        "route0 tls key": pem_body_line(vps.check_output("cat /etc/nginx/tls/route0.key")),
     }
     assert all(len(v) >= 16 for v in found.values()), "a secret too short to search for reliably"
     return found
@@ -93,6 +97,8 @@ def test_pulumi_up_output_holds_no_secret(secrets):
     ("home", "/etc/nginx/tls/krill.key", "root"),
     ("rir", "/etc/krill/krill.conf", "krill"),
     ("rir", "/var/lib/krill/data/ssl/key.pem", "krill"),
+    ("vps", "/etc/nginx/tls/route0.key", "root"),
+    ("vps", account_key_path("https://acme.lab:14000/dir", "hostmaster@example.net"), "root"),
 ])
 def test_secret_files_on_hosts_are_0600_and_owned_by_their_daemon(request, host, path, owner):
     f = request.getfixturevalue(host).file(path)

@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 
+from tests.infra import route0
 from tests.infra.bird import session_is_established, wait_until
 from tests.infra.stack import STACK
 from tests.lab.conftest import ROOT, changed_resources, docker_lines, infra_passes, lab_containers, pulumi
@@ -27,7 +28,7 @@ def test_a_service_stopped_by_hand_is_a_diff_and_up_starts_it_again(lab_is_up, c
     subprocess.run(["docker", "stop", f"{STACK}-vps-nginx"], check=True, capture_output=True)
     assert "route0-nginx-container" in changed_resources(pulumi("preview", "--json").stdout)
     pulumi("up", "--yes", "--skip-preview")
-    assert wait_until(lambda: client.run(f"curl -fsS -m 3 'http://[{cfg.route0_address}]/'").rc == 0, 60)
+    assert wait_until(lambda: route0.answers(client, cfg), 60)
     pulumi("preview", "--expect-no-changes")
 
 

@@ -68,7 +68,10 @@ BIRD_CASES = {
     "lab-peer.bird.conf": _peer,
 }
 NGINX_CASES = {
-    "lab-route0.nginx.conf": lambda tls: render_route0_conf(lab_cfg()),
+    "lab-route0.nginx.conf": lambda tls: render_route0_conf(lab_cfg(), tls),
+    "prod-example-route0.nginx.conf": lambda tls: render_route0_conf(
+        validate(PROD_RAW, PROD_SECRETS, check_files=False), tls),
+    "route0-plain-http.nginx.conf": lambda tls: render_route0_conf(lab_cfg(acme=None), tls),
     "lab-krill-proxy.nginx.conf": lambda tls: render_krill_proxy_conf("krill.home.lab", f"{tls}/krill.crt",
                                                                         f"{tls}/krill.key"),
 }
@@ -107,6 +110,8 @@ def tls_dir(tmp_path):
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                     "-subj", "/CN=krill.home.lab", "-days", "1", "-keyout", str(tmp_path / "krill.key"),
                     "-out", str(tmp_path / "krill.crt")], check=True, capture_output=True)
+    for ext in ("crt", "key"):
+        (tmp_path / f"route0.{ext}").write_bytes((tmp_path / f"krill.{ext}").read_bytes())
     return tmp_path
 
 

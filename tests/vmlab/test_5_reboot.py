@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import testinfra
 
-from tests.infra import stack
+from tests.infra import route0, stack
 from tests.infra.bird import has_route, session_is_established, wait_until
 from tests.lab.conftest import pulumi
 from tests.lab.test_6_restarts import ca_state, is_valid
@@ -59,7 +59,7 @@ def wait_for_new_boot(guest: str, before: str, timeout: float = 300) -> float:
 
 
 def route0_answers(client, cfg) -> bool:
-    return client.run(f"curl -fsS -m 3 'http://[{cfg.route0_address}]/'").rc == 0
+    return route0.answers(client, cfg)
 
 
 def session_established(vps, cfg) -> bool:

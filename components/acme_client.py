@@ -1,0 +1,95 @@
+"""AcmeClient: a certificate from an ACME CA for a name this host serves,
+kept renewed by Debian's lego in a container of its own.
+
+HTTP-01 goes through the stack's nginx on the host (the client writes the
+token into a webroot nginx serves on port 80). Until the first certificate
+arrives nginx serves a self-signed stand-in, so it can start at all. `up`
+waits for the CA's certificate to be the one served; renewals need no `up`,
+and since no certificate is in the state, a renewed one is not a diff.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+
+from .config.acme import Acme
+from .container_image import ContainerImage
+from .host import Host
+from .host_file import host_file
+from .providers.remote_command import RemoteCommand
+from .render.acme import (
+    ACME_CONF, ACME_DATA, ACME_ETC, ACME_WEBROOT, DIRECTORY_CA, account_json_path, account_key_path,
+    placeholder_script, render_acme_client_conf, wait_issued_script,
+)
+from .render.nginx import PID_FILE, TLS_DIR
+from .service import ServiceArgs, ServiceContainer
+
+# The client's loop re-reads its config when it starts; the container's
+# restart policy brings it back with the new one.
+CLIENT_RESTART = "pkill -x acme-client || true"
+ISSUE_TIMEOUT_S = 300
+# What nginx shares with the client: the challenge webroot and the certificates.
+NGINX_ACME_MOUNTS = [ACME_WEBROOT, TLS_DIR]
+ACME_MOUNTS = [ACME_ETC, ACME_DATA, *NGINX_ACME_MOUNTS, "/run/nginx"]
+
+
+@dataclass
+class AcmeClientArgs:
+    stack: str
+    host: Host
+    image: ContainerImage
+    acme: Acme
+    domain: str
+    cert_file: str
+    key_file: str
+    account_key: pulumi.Input[str]
+    # The CA certificate of a private directory's HTTPS (the lab's pebble).
+    directory_ca: pulumi.Input[str] | None = None
+    # nginx serving port 80 (and the stand-in certificate), and in a lab
+    # world the CA and the routed path to it.
+    after: list[pulumi.Resource] = field(default_factory=list)
+
+
+def placeholder_certificate(name: str, host: Host, domain: str, cert_file: str, key_file: str,
+                            parent: pulumi.Resource | None = None) -> RemoteCommand:
+    """The stand-in nginx starts with; made before nginx's config is checked."""
+    return RemoteCommand(
+        name, connection=host.connection, create=placeholder_script(cert_file, key_file, domain),
+        delete=f"rm -f {cert_file} {key_file}",
+        # openssl comes with the host's packages (a real host) or its image.
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=host.engine_ready),
+    )
+
+
+class AcmeClient(pulumi.ComponentResource):
+    def __init__(self, name: str, args: AcmeClientArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("personal-as:acme:AcmeClient", name, None, opts)
+        host, acme = args.host, args.acme
+        ready = pulumi.ResourceOptions(parent=self, depends_on=host.engine_ready)
+        # A new key is a new account: forget the registration of the old one.
+        key_path = account_key_path(acme.directory, acme.email)
+        self.account_key = host_file(
+            f"{name}-account-key", host, key_path, pulumi.Output.secret(args.account_key), mode="0600",
+            reload=f"rm -f {account_json_path(acme.directory, acme.email)}", opts=ready,
+        )
+        conf = render_acme_client_conf(acme, args.domain, args.cert_file, args.key_file, PID_FILE,
+                                       private_directory=args.directory_ca is not None)
+        self.config = host_file(f"{name}-config", host, ACME_CONF, conf, reload=CLIENT_RESTART,
+                                remove_dirs=(ACME_ETC,), opts=ready)
+        files = [self.config, self.account_key]
+        if args.directory_ca is not None:
+            files.append(host_file(f"{name}-directory-ca", host, DIRECTORY_CA, args.directory_ca,
+                                   reload=CLIENT_RESTART, remove_dirs=(ACME_ETC,), opts=ready))
+        self.service = ServiceContainer(f"{name}-lego", ServiceArgs(
+            stack=args.stack, host=host, service="acme", image=args.image, mounts=ACME_MOUNTS,
+            after=[*files, *args.after],
+        ), opts=pulumi.ResourceOptions(parent=self))
+        self.issued = RemoteCommand(
+            f"{name}-issued", connection=host.connection,
+            create=wait_issued_script(args.domain, args.cert_file, ISSUE_TIMEOUT_S),
+            triggers=[acme.directory, acme.email, args.domain], timeout=ISSUE_TIMEOUT_S + 30,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service]),
+        )
+        self.register_outputs({"container": self.service.container_name})

@@ -1,0 +1,92 @@
+"""The `acme` section: certificates from an ACME CA for route0's site.
+
+In a lab world the CA is the lab's own pebble (host `acme`): its directory
+is the only one allowed there, since a lab stack must never reach a real CA,
+and route0's name must be one the lab's host entries resolve.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from .errors import MISSING, KeyedError
+from .model import Strict, faces_lab
+from .names import dns_name_problem
+
+LETS_ENCRYPT = "https://acme-v02.api.letsencrypt.org/directory"
+LAB_ACME_NAME = "acme.lab"
+LAB_ACME_DIRECTORY = f"https://{LAB_ACME_NAME}:14000/dir"
+LAB_ROUTE0_NAME = "route0.lab"
+# Names the lab plan resolves on its hosts (lab_plan.py writes the entries).
+LAB_SITE_NAMES = (LAB_ROUTE0_NAME,)
+# RFC 5321's local part, restricted to what ACME CAs accept in a mailto: contact.
+EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+
+
+def parse_email(value: str) -> str:
+    local, at, domain = value.rpartition("@")
+    if not at or not local:
+        raise ValueError("is not an email address; give the contact the CA writes to about expiry, e.g. noc@example.net")
+    if len(local) > 64 or not EMAIL_LOCAL.match(local):
+        raise ValueError(f"has local part {local!r}, which is not a plain email local part (letters, digits, "
+                         "dots and !#$%&'*+/=?^_`{|}~-); e.g. noc@example.net")
+    problem = dns_name_problem(domain, min_dots=1)
+    if problem:
+        raise ValueError(f"has domain {domain!r}, which {problem}")
+    return value
+
+
+class Acme(Strict):
+    """Where route0's certificate comes from, and when it is renewed."""
+
+    # The CA's ACME directory. Default: Let's Encrypt's production one; in a
+    # lab world the lab's pebble, and nothing else.
+    directory: str | None = Field(default=None, validate_default=True)
+    email: str
+    # The DNS name route0's site answers at: its certificate is for it, and
+    # the name must point at route0's address for HTTP-01 to succeed.
+    route0_name: str | None = Field(default=None, validate_default=True)
+    # Renew when the certificate has fewer than this many days left.
+    renew_days: int = Field(default=30, ge=1, le=365)
+    # How often the client checks; 12 h, as certbot's timer does.
+    check_interval: int = Field(default=43200, ge=5, le=86400)
+
+    @field_validator("directory")
+    @classmethod
+    def _directory(cls, v: str | None, info: ValidationInfo) -> str:
+        if faces_lab(info):
+            if v not in (None, LAB_ACME_DIRECTORY):
+                raise ValueError(f"a stack facing a lab world takes its certificates from the lab's own ACME CA "
+                                 f"only ({LAB_ACME_DIRECTORY}), never a real one; drop acme.directory")
+            return LAB_ACME_DIRECTORY
+        if v is None:
+            return LETS_ENCRYPT
+        url = urlsplit(v)
+        if url.scheme != "https" or not url.hostname:
+            raise ValueError(f"must be an https:// URL of an ACME directory, e.g. {LETS_ENCRYPT}")
+        return v
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        return parse_email(v)
+
+    @field_validator("route0_name")
+    @classmethod
+    def _route0_name(cls, v: str | None, info: ValidationInfo) -> str:
+        if v is None:
+            if faces_lab(info):
+                return LAB_ROUTE0_NAME
+            raise KeyedError((), MISSING, "set the DNS name route0's site answers at, e.g. www.example.net; "
+                                          "its AAAA record must point at route0's address")
+        problem = dns_name_problem(v, min_dots=1)
+        if problem:
+            raise ValueError(problem)
+        name = v.lower()
+        if faces_lab(info) and name not in LAB_SITE_NAMES:
+            raise ValueError(f"is not a name the lab defines, so the lab's CA could not reach it; "
+                             f"valid in a lab world: {', '.join(LAB_SITE_NAMES)}")
+        return name

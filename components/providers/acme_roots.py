@@ -1,0 +1,97 @@
+"""The lab ACME CA's root, trusted by the lab's clients.
+
+pebble makes a new root each time it starts (and forgets its accounts), so
+the root cannot be an input: it would be a diff after every restart, and a
+stale one in the state. This resource holds no root at all. Each preview
+fetches the CA's current root over SSH from its management API (on the CA
+host's loopback) and asks each client host whether it trusts it; only a
+client that does not is a change, and `up` installs the root there.
+
+Clients keep the last few roots, not only the newest: a certificate issued
+before a CA restart still verifies until its client renews it.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pulumi
+from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
+
+from .ssh import HostKeyMismatch, RemoteCommandError, run
+
+ANCHORS = "/usr/local/share/ca-certificates"
+PREFIX = "personal-as-acme-"
+KEEP = 4
+
+# The root arrives on stdin; its file is named by its fingerprint.
+_FINGERPRINT = (
+    "set -eu\n"
+    "pem=$(cat)\n"
+    "fp=$(printf '%s\\n' \"$pem\" | openssl x509 -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | cut -c1-16)\n"
+    f"file={ANCHORS}/{PREFIX}$fp.crt\n"
+)
+CHECK = _FINGERPRINT + 'if [ -s "$file" ]; then exit 0; fi\necho "does not trust the CA\'s current root ($fp)"; exit 1\n'
+INSTALL = _FINGERPRINT + (
+    f"mkdir -p {ANCHORS}\n"
+    'if [ -s "$file" ]; then echo "trusted already: $fp"; exit 0; fi\n'
+    "printf '%s\\n' \"$pem\" > \"$file.new\" && mv \"$file.new\" \"$file\"\n"
+    f"ls -t {ANCHORS}/{PREFIX}*.crt | tail -n +{KEEP + 1} | xargs -r rm -f\n"
+    "update-ca-certificates --fresh >/dev/null 2>&1\n"
+    'echo "trusts $fp"\n'
+)
+REMOVE = f"rm -f {ANCHORS}/{PREFIX}*.crt\nupdate-ca-certificates --fresh >/dev/null 2>&1\n"
+
+
+def _fetch(props) -> str:
+    pem, _ = run(props["source"], props["fetch"], None, 60)
+    if "BEGIN CERTIFICATE" not in pem:
+        raise RuntimeError(f"the ACME CA's management API gave no certificate: {pem[:200]!r}")
+    return pem
+
+
+class _TrustedRootsProvider(ResourceProvider):
+    def _install(self, props) -> dict:
+        pem = _fetch(props)
+        for conn in props["targets"]:
+            run(conn, INSTALL, pem, 60)
+        return props
+
+    def create(self, props):
+        return CreateResult(id_=uuid.uuid4().hex, outs=self._install(props))
+
+    def update(self, _id, _olds, news):
+        return UpdateResult(outs=self._install(news))
+
+    def diff(self, _id, olds, news):
+        changed = [k for k in ("source", "targets", "fetch") if olds.get(k) != news.get(k)]
+        known = isinstance(news.get("source"), dict) and all(isinstance(t, dict) for t in news.get("targets") or [])
+        if not changed and known:
+            try:
+                pem = _fetch(news)
+                for conn in news["targets"]:
+                    run(conn, CHECK, pem, 60)
+            except HostKeyMismatch:
+                raise
+            except (RemoteCommandError, RuntimeError):
+                changed.append("trust")
+        return DiffResult(changes=bool(changed) or not known, replaces=[])
+
+    def delete(self, _id, props):
+        for conn in props["targets"]:
+            try:
+                run(conn, REMOVE, None, 60)
+            except HostKeyMismatch:
+                raise
+            except RemoteCommandError as err:
+                if "cannot reach" not in str(err):
+                    raise
+
+
+class TrustedRoots(Resource, module="acme", name="TrustedRoots"):
+    """Clients (`targets`) trust the root that `fetch` prints on `source`."""
+
+    def __init__(self, name: str, source: pulumi.Input[dict], fetch: str, targets: list[pulumi.Input[dict]],
+                 opts: pulumi.ResourceOptions | None = None):
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["source", "targets"]))
+        super().__init__(_TrustedRootsProvider(), name, {"source": source, "fetch": fetch, "targets": targets}, opts)

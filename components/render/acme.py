@@ -1,0 +1,106 @@
+"""ACME: the client's config on the host that serves a name, and the lab's
+pebble CA. Pure: paths and text only."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from urllib.parse import urlsplit
+
+from ..config.acme import Acme
+from .env import render
+
+ACME_ETC = "/etc/personal-as/acme"
+ACME_CONF = f"{ACME_ETC}/acme.conf"
+# The CA certificate for a private directory's HTTPS (the lab's pebble).
+DIRECTORY_CA = f"{ACME_ETC}/directory-ca.crt"
+# lego's --path: its accounts and certificates. Kept at destroy: a real CA
+# rate-limits new certificates for one name (Let's Encrypt: 5 a week).
+ACME_DATA = "/var/lib/personal-as/acme"
+ACME_STATUS = f"{ACME_DATA}/status"
+# HTTP-01 tokens, written by the client and served by nginx on port 80.
+ACME_WEBROOT = "/var/www/acme"
+
+PEBBLE_ETC = "/etc/pebble"
+PEBBLE_CONF = f"{PEBBLE_ETC}/pebble.json"
+PEBBLE_ACME_PORT = 14000
+PEBBLE_MANAGEMENT = "127.0.0.1:15000"
+# Certificates live 15 days and 90 seconds: over the 14 days an expiry
+# alert looks ahead, and a client renewing at 15 days left (the lab stack's
+# renew_days) renews each one 90 s after issuance, so renewal is watched
+# happening, not assumed.
+PEBBLE_VALIDITY_SECONDS = 15 * 86400 + 90
+
+
+def account_dir(directory: str) -> str:
+    """lego's folder for a CA's accounts: the directory's host:port, ':' as '_'."""
+    return urlsplit(directory).netloc.replace(":", "_")
+
+
+def account_key_path(directory: str, email: str) -> str:
+    """Where lego looks for the account key it registers with (the stack's)."""
+    return f"{ACME_DATA}/accounts/{account_dir(directory)}/{email}/keys/{email}.key"
+
+
+def account_json_path(directory: str, email: str) -> str:
+    return f"{ACME_DATA}/accounts/{account_dir(directory)}/{email}/account.json"
+
+
+def render_acme_client_conf(acme: Acme, domain: str, cert_file: str, key_file: str, nginx_pid: str,
+                            private_directory: bool) -> str:
+    values = {
+        "DIRECTORY": acme.directory, "EMAIL": acme.email, "DOMAIN": domain, "ACCOUNT_DIR": account_dir(acme.directory),
+        "RENEW_DAYS": str(acme.renew_days), "CHECK_SECONDS": str(acme.check_interval),
+        "CERT_FILE": cert_file, "KEY_FILE": key_file, "WEBROOT": ACME_WEBROOT, "NGINX_PID": nginx_pid,
+        "DIRECTORY_CA": DIRECTORY_CA if private_directory else "",
+    }
+    return render("acme-client.conf.j2", values={k: shlex.quote(v) for k, v in values.items()})
+
+
+def render_pebble_config(cert_file: str, key_file: str) -> str:
+    """pebble's config: ACME on every address, management on loopback only,
+    HTTP-01 validated on port 80 as a public CA does."""
+    return json.dumps({"pebble": {
+        "listenAddress": f"[::]:{PEBBLE_ACME_PORT}",
+        "managementListenAddress": PEBBLE_MANAGEMENT,
+        "certificate": cert_file, "privateKey": key_file,
+        "httpPort": 80, "tlsPort": 443,
+        "ocspResponderURL": "", "externalAccountBindingRequired": False,
+        "certificateValidityPeriod": PEBBLE_VALIDITY_SECONDS,
+    }}, indent=2) + "\n"
+
+
+def placeholder_script(cert_file: str, key_file: str, name: str) -> str:
+    """A self-signed stand-in, made once on the host, so nginx can start (and
+    serve the HTTP-01 challenge) before the CA has issued anything."""
+    c, k = shlex.quote(cert_file), shlex.quote(key_file)
+    return (
+        "set -eu\n"
+        f"mkdir -p {shlex.quote(cert_file.rsplit('/', 1)[0])}\n"
+        f"if [ -s {c} ] && [ -s {k} ]; then echo present; exit 0; fi\n"
+        "umask 077\n"
+        f"openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
+        f"-subj {shlex.quote('/CN=' + name + ' (waiting for ACME)')} -keyout {k}.new -out {c}.new 2>/dev/null\n"
+        f"chmod 0644 {c}.new && mv {k}.new {k} && mv {c}.new {c}\n"
+        "echo placeholder\n"
+    )
+
+
+def wait_issued_script(domain: str, cert_file: str, seconds: int) -> str:
+    """Wait until the CA's certificate is the one nginx serves; on timeout say
+    what the client last reported."""
+    issued = shlex.quote(f"{ACME_DATA}/certificates/{domain}.crt")
+    status = shlex.quote(ACME_STATUS)
+    return (
+        "set -u\n"
+        f"end=$(( $(date +%s) + {seconds} ))\n"
+        "while [ \"$(date +%s)\" -lt \"$end\" ]; do\n"
+        f"  if [ -s {issued} ] && cmp -s {issued} {shlex.quote(cert_file)} && grep -q '^ok ' {status} 2>/dev/null; then\n"
+        f"    echo \"issued: $(cat {status})\"; exit 0\n"
+        "  fi\n"
+        "  sleep 1\n"
+        "done\n"
+        f"echo \"no certificate for {domain} from the ACME CA within {seconds} s; the client's last status: "
+        f"$(cat {status} 2>/dev/null || echo none yet)\" >&2\n"
+        "exit 1\n"
+    )

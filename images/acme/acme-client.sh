@@ -1,0 +1,89 @@
+#!/bin/sh
+# The ACME client loop: obtain route0's certificate, then check every
+# CHECK_SECONDS and renew when fewer than RENEW_DAYS days are left. Nothing
+# here needs a `pulumi up`: a renewed certificate is installed for nginx and
+# nginx is told to reload (it shares this container's PID namespace).
+#
+# Its config is /etc/personal-as/acme/acme.conf, rendered by the stack (no
+# secrets in it). The account key is a file the stack wrote under DATA; lego
+# registers it at the CA when the CA does not know it yet (a first run, or a
+# CA that forgot its accounts: pebble does at every restart).
+set -u
+conf=${ACME_CONF:-/etc/personal-as/acme/acme.conf}
+. "$conf"
+DATA=/var/lib/personal-as/acme
+if [ -n "${DIRECTORY_CA:-}" ]; then
+  # A private CA's directory (the lab's pebble): trust its HTTPS certificate.
+  export LEGO_CA_CERTIFICATES="$DIRECTORY_CA"
+fi
+account_dir="$DATA/accounts/$ACCOUNT_DIR/$EMAIL"
+
+status() {
+  # One line an operator (and the stack's wait) can read: ok|error, when, what.
+  printf '%s %s %s\n' "$1" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$2" > "$DATA/status.new"
+  mv "$DATA/status.new" "$DATA/status"
+  echo "acme-client: $1: $2"
+}
+
+lego_() {
+  lego --server "$DIRECTORY" --email "$EMAIL" --accept-tos --domains "$DOMAIN" \
+    --http --http.webroot "$WEBROOT" --path "$DATA" "$@" > "$DATA/last.log" 2>&1
+  rc=$?
+  cat "$DATA/last.log"
+  return $rc
+}
+
+obtain_or_renew() {
+  if [ -s "$DATA/certificates/$DOMAIN.crt" ] && [ -s "$account_dir/account.json" ]; then
+    # lego's own random sleep spreads renewals across a real CA's clients; a
+    # check every few seconds (the lab) would only wait for it.
+    sleep_flag=""
+    [ "$CHECK_SECONDS" -lt 3600 ] && sleep_flag="--no-random-sleep"
+    lego_ renew --days "$RENEW_DAYS" $sleep_flag && return 0
+    if grep -q 'accountDoesNotExist' "$DATA/last.log"; then
+      # The CA forgot this account: register the same key again and get a
+      # new certificate with it.
+      echo "acme-client: the CA does not know this account; registering again"
+      rm -f "$account_dir/account.json"
+    else
+      return 1
+    fi
+  fi
+  lego_ run
+}
+
+install_certificate() {
+  # Key first, then the certificate, each by rename: nginx never reads a
+  # half-written file, and reloads only once both are in place.
+  src="$DATA/certificates/$DOMAIN"
+  if cmp -s "$src.crt" "$CERT_FILE" && cmp -s "$src.key" "$KEY_FILE"; then
+    return 1
+  fi
+  install -m 0600 "$src.key" "$KEY_FILE.new" && mv "$KEY_FILE.new" "$KEY_FILE"
+  install -m 0644 "$src.crt" "$CERT_FILE.new" && mv "$CERT_FILE.new" "$CERT_FILE"
+  return 0
+}
+
+reload_nginx() {
+  pid=$(cat "$NGINX_PID" 2>/dev/null || true)
+  if [ -n "$pid" ] && kill -HUP "$pid" 2>/dev/null; then
+    echo "acme-client: nginx (pid $pid) reloaded"
+  else
+    echo "acme-client: nginx is not running; it reads the new certificate when it starts"
+  fi
+}
+
+mkdir -p "$DATA" "$WEBROOT"
+while true; do
+  if obtain_or_renew; then
+    if install_certificate; then
+      reload_nginx
+      status ok "installed a new certificate for $DOMAIN"
+    else
+      status ok "$DOMAIN is current"
+    fi
+  else
+    status error "$DOMAIN: $(grep -v '^\s*$' "$DATA/last.log" | tail -n 1)"
+  fi
+  sleep "$CHECK_SECONDS"
+done

@@ -1,0 +1,32 @@
+"""route0 as a client sees it: fetched at the stack's route0_url (by name
+over HTTPS, verified against the trust store, once ACME certifies it)."""
+
+from __future__ import annotations
+
+import shlex
+
+from components.render.nginx import route0_url
+
+
+def fetch(client, cfg, timeout: int = 3):
+    return client.run(f"curl -fsS -m {timeout} {shlex.quote(route0_url(cfg))}")
+
+
+def answers(client, cfg) -> bool:
+    return fetch(client, cfg).rc == 0
+
+
+def served_certificate(client, name: str) -> dict[str, str]:
+    """The certificate route0 serves, and whether the client's store verifies it."""
+    out = client.check_output(
+        f"echo | timeout 10 openssl s_client -connect {name}:443 -servername {name} 2>&1 "
+        f"| tee /tmp/s_client.out | openssl x509 -noout -serial -issuer -enddate -nameopt RFC2253; "
+        f"grep -o 'Verify return code: .*' /tmp/s_client.out || true")
+    fields = {}
+    for line in out.splitlines():
+        key, _, value = line.partition("=")
+        if key in ("serial", "issuer", "notAfter"):
+            fields[key] = value
+        elif line.startswith("Verify return code:"):
+            fields["verify"] = line.split(":", 1)[1].strip()
+    return fields
