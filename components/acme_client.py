@@ -57,7 +57,7 @@ def placeholder_certificate(name: str, host: Host, domain: str, cert_file: str, 
     """The stand-in nginx starts with; made before nginx's config is checked."""
     return RemoteCommand(
         name, connection=host.connection, create=placeholder_script(cert_file, key_file, domain),
-        delete=f"rm -f {cert_file} {key_file}",
+        delete=f"rm -f {cert_file} {key_file}; rmdir {cert_file.rsplit('/', 1)[0]} 2>/dev/null || true",
         # openssl comes with the host's packages (a real host) or its image.
         opts=pulumi.ResourceOptions(parent=parent, depends_on=host.engine_ready),
     )
@@ -72,12 +72,15 @@ class AcmeClient(pulumi.ComponentResource):
         key_path = account_key_path(acme.directory, acme.email)
         self.account_key = host_file(
             f"{name}-account-key", host, key_path, pulumi.Output.secret(args.account_key), mode="0600",
-            reload=f"rm -f {account_json_path(acme.directory, acme.email)}", opts=ready,
+            reload=f"rm -f {account_json_path(acme.directory, acme.email)}",
+            # Destroy takes the certificates and the registration too: the
+            # account key is the stack's, and a new `up` gets them again.
+            purge_dirs=(ACME_DATA,), opts=ready,
         )
         conf = render_acme_client_conf(acme, args.domain, args.cert_file, args.key_file, PID_FILE,
                                        private_directory=args.directory_ca is not None)
         self.config = host_file(f"{name}-config", host, ACME_CONF, conf, reload=CLIENT_RESTART,
-                                remove_dirs=(ACME_ETC,), opts=ready)
+                                remove_dirs=(ACME_ETC,), purge_dirs=(ACME_WEBROOT,), opts=ready)
         files = [self.config, self.account_key]
         if args.directory_ca is not None:
             files.append(host_file(f"{name}-directory-ca", host, DIRECTORY_CA, args.directory_ca,

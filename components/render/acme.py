@@ -14,8 +14,7 @@ ACME_ETC = "/etc/personal-as/acme"
 ACME_CONF = f"{ACME_ETC}/acme.conf"
 # The CA certificate for a private directory's HTTPS (the lab's pebble).
 DIRECTORY_CA = f"{ACME_ETC}/directory-ca.crt"
-# lego's --path: its accounts and certificates. Kept at destroy: a real CA
-# rate-limits new certificates for one name (Let's Encrypt: 5 a week).
+# lego's --path: its accounts and certificates.
 ACME_DATA = "/var/lib/personal-as/acme"
 ACME_STATUS = f"{ACME_DATA}/status"
 # HTTP-01 tokens, written by the client and served by nginx on port 80.

@@ -297,3 +297,33 @@ def test_krill_speaks_through_krillc_in_its_container_on_a_real_home():
     assert "docker exec -i -u krill" in script and "-home-krill " in script
     commands = [line for line in script.splitlines() if not line.lstrip().startswith("#")]
     assert not any("curl " in line or "python3" in line for line in commands)
+
+
+def test_lab_runs_pebble_on_acme_and_route0s_client_trusts_its_directory_by_the_lab_ca():
+    outputs = run_program(LAB)
+    assert outputs["route0_url"] == ("https://route0.lab/", False)
+    assert outputs["route0_address"] == ("2001:db8:100::80", False)
+    containers = {inputs["name"] for typ, _, inputs in MOCKS.resources if typ.endswith("docker:Container")}
+    assert {"lab-acme", "lab-acme-pebble", "lab-vps-acme"} <= containers
+    assert names_of("acme:TrustedRoots") == {"acme-ca-trusted-roots"}
+    assert "route0-acme-directory-ca" in names_of("remote:Command")
+
+
+def test_prod_gets_route0s_certificate_from_lets_encrypt_with_the_public_roots():
+    outputs = run_program(PROD_EXAMPLE)
+    assert outputs["route0_url"] == ("https://www.example.net/", False)
+    assert names_of("acme:AcmeCa") == set() and names_of("acme:TrustedRoots") == set()
+    assert "route0-acme-directory-ca" not in names_of("remote:Command")
+    assert "acme-v02.api.letsencrypt.org" in inputs_of("route0-acme-config")["stdin"]
+
+
+@STACKS
+def test_the_acme_account_key_reaches_the_host_only_as_a_secret(path):
+    run_program(path)
+    secret_value(inputs_of("route0-acme-account-key")["stdin"])
+
+
+def test_without_acme_route0_is_plain_http_and_no_client_runs():
+    outputs = run_program(LAB, change=lambda raw: raw.pop("acme"))
+    assert outputs["route0_url"] == ("http://[2001:db8:100::80]/", False)
+    assert names_of("acme:AcmeClient") == set()

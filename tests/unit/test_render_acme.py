@@ -83,3 +83,10 @@ def test_route0_url_is_https_by_name_with_acme_and_plain_without():
     assert route0_url(lab()) == "https://route0.lab/"
     assert route0_url(validate(with_change(LAB_RAW, ("acme",), None, delete=True), LAB_SECRETS)) == \
         "http://[2001:db8:100::80]/"
+
+
+def test_account_key_is_the_sec1_pem_lego_loads():
+    from components.providers.secrets import _EcKeyProvider
+
+    pem = _EcKeyProvider().create({"purpose": "acme-account"}).outs["private_key"]
+    assert pem.startswith("-----BEGIN EC PRIVATE KEY-----\n")

@@ -18,13 +18,14 @@ WRITTEN = {
             "/etc/personal-as", "/var/lib/personal-as", "/etc/systemd/network/60-personal-as-dummy0.netdev",
             "/etc/systemd/network/60-personal-as-dummy0.network", "/etc/systemd/network/60-personal-as-eth-gw.network",
             "/etc/tmpfiles.d/personal-as-bird.conf", "/etc/tmpfiles.d/personal-as-nginx.conf",
-            "/etc/nginx/personal-as", "/srv/route0", "/run/bird", "/etc/bird/bird.conf"],
+            "/etc/nginx/personal-as", "/srv/route0", "/run/bird", "/etc/bird/bird.conf",
+            "/etc/nginx/tls", "/var/www/acme"],
     "home": ["/etc/sysctl.d/60-personal-as.conf", "/etc/systemd/system/personal-as-firewall.service",
              "/etc/personal-as", "/var/lib/personal-as", "/etc/network/interfaces.d/personal-as",
              "/etc/tmpfiles.d/personal-as-nginx.conf", "/etc/nginx/personal-as", "/etc/nginx/tls", "/etc/krill"],
 }
 # Installed by the stack on these pristine guests (home's Apache was there before).
-INSTALLED = {"vps": ["bird2", "nginx-light", "docker.io"], "home": ["nginx-light", "docker.io"]}
+INSTALLED = {"vps": ["bird2", "nginx-light", "docker.io", "openssl"], "home": ["nginx-light", "docker.io"]}
 
 
 @pytest.fixture(scope="module")
