@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from bench import lab, vmlab
+from bench import acme, lab, vmlab
 from bench.lab import say
 from bench.fulltable import bare_bird_baseline, synthetic_as_paths, synthetic_routes, write_static_routes
 from bench.plot import plot
@@ -320,6 +320,7 @@ def main() -> None:
         "memory": role_memory,
         "full_table": lambda: full_table(args.routes),
         "many_roas": lambda: many_roas(args.roas),
+        "acme": lambda: acme.measure(args.runs),
         # Last: it destroys the lab (the two stacks share the lab world's addresses).
         "vmlab": lambda: vmlab.measure(args.routes),
     }

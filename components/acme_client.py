@@ -36,17 +36,24 @@ ACME_MOUNTS = [ACME_ETC, ACME_DATA, *NGINX_ACME_MOUNTS, "/run/nginx"]
 
 
 @dataclass
+class AcmeAccount:
+    """What every ACME client of the stack shares: the CA, the contact, the
+    account key, and for a private CA the certificate of its HTTPS."""
+
+    acme: Acme
+    account_key: pulumi.Input[str]
+    directory_ca: pulumi.Input[str] | None = None
+
+
+@dataclass
 class AcmeClientArgs:
     stack: str
     host: Host
     image: ContainerImage
-    acme: Acme
+    account: AcmeAccount
     domain: str
     cert_file: str
     key_file: str
-    account_key: pulumi.Input[str]
-    # The CA certificate of a private directory's HTTPS (the lab's pebble).
-    directory_ca: pulumi.Input[str] | None = None
     # nginx serving port 80 (and the stand-in certificate), and in a lab
     # world the CA and the routed path to it.
     after: list[pulumi.Resource] = field(default_factory=list)
@@ -66,24 +73,24 @@ def placeholder_certificate(name: str, host: Host, domain: str, cert_file: str, 
 class AcmeClient(pulumi.ComponentResource):
     def __init__(self, name: str, args: AcmeClientArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("personal-as:acme:AcmeClient", name, None, opts)
-        host, acme = args.host, args.acme
+        host, acme, account = args.host, args.account.acme, args.account
         ready = pulumi.ResourceOptions(parent=self, depends_on=host.engine_ready)
         # A new key is a new account: forget the registration of the old one.
         key_path = account_key_path(acme.directory, acme.email)
         self.account_key = host_file(
-            f"{name}-account-key", host, key_path, pulumi.Output.secret(args.account_key), mode="0600",
+            f"{name}-account-key", host, key_path, pulumi.Output.secret(account.account_key), mode="0600",
             reload=f"rm -f {account_json_path(acme.directory, acme.email)}",
             # Destroy takes the certificates and the registration too: the
             # account key is the stack's, and a new `up` gets them again.
             purge_dirs=(ACME_DATA,), opts=ready,
         )
         conf = render_acme_client_conf(acme, args.domain, args.cert_file, args.key_file, PID_FILE,
-                                       private_directory=args.directory_ca is not None)
+                                       private_directory=account.directory_ca is not None)
         self.config = host_file(f"{name}-config", host, ACME_CONF, conf, reload=CLIENT_RESTART,
                                 remove_dirs=(ACME_ETC,), purge_dirs=(ACME_WEBROOT,), opts=ready)
         files = [self.config, self.account_key]
-        if args.directory_ca is not None:
-            files.append(host_file(f"{name}-directory-ca", host, DIRECTORY_CA, args.directory_ca,
+        if account.directory_ca is not None:
+            files.append(host_file(f"{name}-directory-ca", host, DIRECTORY_CA, account.directory_ca,
                                    reload=CLIENT_RESTART, remove_dirs=(ACME_ETC,), opts=ready))
         self.service = ServiceContainer(f"{name}-lego", ServiceArgs(
             stack=args.stack, host=host, service="acme", image=args.image, mounts=ACME_MOUNTS,

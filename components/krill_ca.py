@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 
+from .acme_client import NGINX_ACME_MOUNTS, AcmeAccount, AcmeClient, AcmeClientArgs, placeholder_certificate
 from .container_image import ContainerImage
 from .host import Host
 from .host_file import host_file
@@ -45,6 +46,12 @@ class KrillCAArgs:
     http_port: int | None = 80  # None: no redirect listener (the box's :80 is someone else's)
     # A root Krill must trust for its parent's and repository's HTTPS.
     parent_root_ca: pulumi.Input[str] | None = None
+    # The proxy's certificate by ACME (config.krill_by_acme), with the client
+    # image for this host and what must be up before the CA is asked (in a
+    # lab world: the CA and the routed path to home).
+    acme: AcmeAccount | None = None
+    acme_image: ContainerImage | None = None
+    acme_after: list[pulumi.Resource] = field(default_factory=list)
 
 
 class KrillCA(pulumi.ComponentResource):
@@ -74,21 +81,35 @@ class KrillCA(pulumi.ComponentResource):
             mounts=KRILL_MOUNTS, after=krill_after, env=krill_env,
         ), opts=pulumi.ResourceOptions(parent=self))
 
-        self.cert = LabCertificate(f"{name}-cert", args.tls_ca, [args.server_name], opts=pulumi.ResourceOptions(parent=self))
+        cert_file, key_file = f"{TLS_DIR}/krill.crt", f"{TLS_DIR}/krill.key"
         tls = {"remove_dirs": (TLS_DIR,), "opts": ready}
-        self.tls_key = host_file(f"{name}-tls-key", host, f"{TLS_DIR}/krill.key",
-                                 pulumi.Output.secret(self.cert.key_pem), mode="0600", **tls)
-        self.tls_cert = host_file(f"{name}-tls-cert", host, f"{TLS_DIR}/krill.crt", self.cert.cert_pem, **tls)
-        # The CA certificate beside the key, so clients on the host can verify.
+        if args.acme:
+            # A stand-in until the ACME CA's certificate arrives (acme_client.py).
+            proxy_tls = [placeholder_certificate(f"{name}-tls-placeholder", host, args.server_name, cert_file,
+                                                 key_file, parent=self)]
+        else:
+            self.cert = LabCertificate(f"{name}-cert", args.tls_ca, [args.server_name],
+                                       opts=pulumi.ResourceOptions(parent=self))
+            proxy_tls = [
+                host_file(f"{name}-tls-key", host, key_file, pulumi.Output.secret(self.cert.key_pem), mode="0600",
+                          **tls),
+                host_file(f"{name}-tls-cert", host, cert_file, self.cert.cert_pem, **tls),
+            ]
+        # The stack CA's certificate beside the key, so clients on the host can verify.
         self.tls_ca_cert = host_file(f"{name}-tls-ca", host, f"{TLS_DIR}/ca.crt", args.tls_ca.cert_pem, **tls)
-        proxy_conf = render_krill_proxy_conf(args.server_name, f"{TLS_DIR}/krill.crt", f"{TLS_DIR}/krill.key",
-                                             args.proxy_listen, args.https_port, args.http_port)
+        proxy_conf = render_krill_proxy_conf(args.server_name, cert_file, key_file, args.proxy_listen,
+                                             args.https_port, args.http_port, acme=args.acme is not None)
         health = proxy_health_url(args.proxy_listen[0], args.https_port)
-        self.proxy_config = nginx_config_command(f"{name}-proxy-config", host, proxy_conf, self,
-                                                 [self.tls_key, self.tls_cert])
+        self.proxy_config = nginx_config_command(f"{name}-proxy-config", host, proxy_conf, self, proxy_tls)
         self.proxy = ServiceContainer(f"{name}-nginx", ServiceArgs(
             stack=args.stack, host=host, service="nginx", image=args.nginx_image,
-            mounts=[*NGINX_MOUNTS, TLS_DIR], env={"NGINX_HEALTH_URL": health}, run_dirs=NGINX_RUN_DIRS,
-            after=[self.proxy_config],
+            mounts=[*NGINX_MOUNTS, *NGINX_ACME_MOUNTS] if args.acme else [*NGINX_MOUNTS, TLS_DIR],
+            env={"NGINX_HEALTH_URL": health}, run_dirs=NGINX_RUN_DIRS, after=[self.proxy_config],
         ), opts=pulumi.ResourceOptions(parent=self))
+        if args.acme:
+            assert args.acme_image is not None, "an ACME client needs its image"
+            self.acme = AcmeClient(f"{name}-acme", AcmeClientArgs(
+                stack=args.stack, host=host, image=args.acme_image, account=args.acme, domain=args.server_name,
+                cert_file=cert_file, key_file=key_file, after=[self.proxy, *args.acme_after],
+            ), opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({"krill": self.krill.container_name, "proxy": self.proxy.container_name})

@@ -30,6 +30,7 @@ CLIENT_NET = "2001:db8:ffff:4::/64"
 # else's network: it reaches route0 across peer, transit and gw.
 ACME_NET = "2001:db8:ffff:5::/64"
 ACME_ADDRESS = "2001:db8:ffff:5::2"
+HOME_SERVICES_ADDRESS = "2001:db8:ffff:10::2"
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def plan(cfg: StackConfig) -> LabPlan:
         Link(LinkEnd("peer", "eth-client", ("198.51.100.17/30", "2001:db8:ffff:4::1/64")),
              LinkEnd("client", "eth-peer", ("198.51.100.18/30", "2001:db8:ffff:4::2/64"))),
         # The services segment: RPKI exchanges, repository fetches and RTR.
-        Link(LinkEnd("home", "eth-rir", ("2001:db8:ffff:10::2/64",)),
+        Link(LinkEnd("home", "eth-rir", (f"{HOME_SERVICES_ADDRESS}/64",)),
              LinkEnd("rir", "eth-home", ("2001:db8:ffff:10::1/64",))),
         Link(LinkEnd("validator", "eth-rir", ("2001:db8:ffff:11::2/64",)),
              LinkEnd("rir", "eth-validator", ("2001:db8:ffff:11::1/64",))),
@@ -117,9 +118,10 @@ def plan(cfg: StackConfig) -> LabPlan:
         # vps's outgoing connections come from: to the ACME CA) via transit,
         # as the provider's aggregate would be routed on the internet.
         "peer": (f"{SERVICES_NET} via 2001:db8:ffff:3::1", f"{_net64(vps6)} via 2001:db8:ffff:3::1"),
-        "validator": (f"{SERVICES_NET} via 2001:db8:ffff:11::1", f"{CLIENT_NET} via 2001:db8:ffff:12::1"),
-        "rir": (f"{CLIENT_NET} via 2001:db8:ffff:11::2",),
-        "home": (f"{CLIENT_NET} via 2001:db8:ffff:10::1",),
+        "validator": (f"{SERVICES_NET} via 2001:db8:ffff:11::1", f"{CLIENT_NET} via 2001:db8:ffff:12::1",
+                      f"{ACME_NET} via 2001:db8:ffff:12::1"),
+        "rir": (f"{CLIENT_NET} via 2001:db8:ffff:11::2", f"{ACME_NET} via 2001:db8:ffff:11::2"),
+        "home": (f"{CLIENT_NET} via 2001:db8:ffff:10::1", f"{ACME_NET} via 2001:db8:ffff:10::1"),
         "acme": ("default via 2001:db8:ffff:5::1",),
     }
     routes["transit"] += (f"{SERVICES_NET} via 2001:db8:ffff:12::2",)
@@ -129,10 +131,11 @@ def plan(cfg: StackConfig) -> LabPlan:
     # The ACME CA and the sites it certifies are reached by name too.
     route0 = {LAB_ROUTE0_NAME: cfg.route0_address}
     names = {
-        "home": {RIR_NAME: "2001:db8:ffff:10::1"},
+        "home": {RIR_NAME: "2001:db8:ffff:10::1", LAB_ACME_NAME: ACME_ADDRESS},
         "validator": {RIR_NAME: "2001:db8:ffff:11::1"},
         "vps": {LAB_ACME_NAME: ACME_ADDRESS},
-        "acme": route0,
+        # The CA reaches home's Krill proxy on home's services address.
+        "acme": {**route0, cfg.krill.public_name: HOME_SERVICES_ADDRESS},
         "client": route0,
     }
     return LabPlan(hosts=hosts, links=links, mgmt_addresses=mgmt, routes=routes,

@@ -13,7 +13,7 @@ import pulumi
 
 from . import naming
 from .acme_ca import AcmeCa, AcmeCaArgs
-from .acme_client import NGINX_ACME_MOUNTS, AcmeClient, AcmeClientArgs, placeholder_certificate
+from .acme_client import NGINX_ACME_MOUNTS, AcmeAccount, AcmeClient, AcmeClientArgs, placeholder_certificate
 from .bird_router import BirdRouter, BirdRouterArgs
 from .config import StackConfig
 from .config.arch import machine_arch
@@ -66,7 +66,7 @@ def krill_binaries(arch: str | None = None) -> dict[str, str]:
 
 ALL_IMAGES = ("host", "bird", "nginx", "krill", "validator", "pebble", "acme")
 # What the user's own hosts run: the images a host of another architecture needs.
-HOST_IMAGES = {"vps": ("bird", "nginx", "acme"), "home": ("krill", "nginx")}
+HOST_IMAGES = {"vps": ("bird", "nginx", "acme"), "home": ("krill", "nginx", "acme")}
 
 
 def image_args(stack: str, name: str, arch: str | None = None) -> ContainerImageArgs:
@@ -147,8 +147,10 @@ def home_network(lab_host: bool, addresses=(), routes=(), names=()) -> HostNetwo
                            persistent=not lab_host)
 
 
-def ssh_host(name: str, spec) -> SshHost:
+def ssh_host(name: str, spec, cfg: StackConfig) -> SshHost:
     packages, users = ROLE_PACKAGES.get(name, ({}, []))
+    if name == "home" and cfg.krill_by_acme:
+        packages = {**packages, "openssl": None}  # the stand-in certificate before ACME
     return SshHost(name, SshHostArgs(
         host=name, address=spec.address, user=spec.user, port=spec.port, key_file=spec.key_file,
         known_hosts=list(spec.known_hosts) if spec.known_hosts else None, packages=packages, users=users,
@@ -199,7 +201,7 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
 
     # The user's real machines: the same code for prod and for the guests
     # of a lab world.
-    real = {h: ssh_host(h, spec) for h, spec in cfg.hosts.items() if spec.kind == "ssh"}
+    real = {h: ssh_host(h, spec, cfg) for h, spec in cfg.hosts.items() if spec.kind == "ssh"}
     hosts: dict[str, Host] = dict(real)
     world = plan = None
     if cfg.faces_lab:
@@ -236,8 +238,16 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
     if world:
         acme_ca = AcmeCa("acme-ca", AcmeCaArgs(
             stack=stack, host=world.hosts["acme"], image=images["pebble"], tls_ca=tls_ca,
-            clients=[world.hosts["client"]], after=[world.networks["acme"]],
+            # home too: its own tools check the Krill proxy's certificate.
+            clients=[world.hosts["client"], *([hosts["home"]] if cfg.krill_by_acme else [])],
+            after=[world.networks["acme"]],
         ))
+    # One ACME account for the stack: its key is made once and kept, secret.
+    account = AcmeAccount(
+        acme=cfg.acme, account_key=EcPrivateKey("acme-account-key", purpose="acme-account").private_key,
+        # The lab's CA serves ACME with a certificate from the lab CA.
+        directory_ca=tls_ca.cert_pem if world else None,
+    ) if cfg.acme else None
     tls = route0_tls(cfg)
     web_after: list[pulumi.Resource] = [vps_net]
     if tls:
@@ -247,14 +257,12 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         page=render_route0_page(cfg), health_url=f"http://[{route0}]/healthz", after=web_after,
         mounts=NGINX_ACME_MOUNTS if tls else None,
     ))
-    if tls and cfg.acme:
-        # In a lab world the CA must be up, and the path to it routed, first.
-        lab_path = [acme_ca.service, router, world.transit, world.peer] if world and acme_ca else []
+    # In a lab world the CA must be up, and the path to it routed, first.
+    lab_path = [acme_ca.service, router, world.transit, world.peer] if world and acme_ca else []
+    if tls and account:
         AcmeClient("route0-acme", AcmeClientArgs(
-            stack=stack, host=vps, image=on_host["vps"]["acme"], acme=cfg.acme, domain=tls.name,
-            cert_file=tls.cert_file, key_file=tls.key_file,
-            account_key=EcPrivateKey("acme-account-key", purpose="acme-account").private_key,
-            directory_ca=tls_ca.cert_pem if world else None, after=[web.service, *lab_path],
+            stack=stack, host=vps, image=on_host["vps"]["acme"], account=account, domain=tls.name,
+            cert_file=tls.cert_file, key_file=tls.key_file, after=[web.service, *lab_path],
         ))
 
     home_net = HostNetwork("home-network", home, home_network(
@@ -275,6 +283,8 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         proxy_listen=list(proxy.listen), https_port=proxy.https_port, http_port=proxy.http_port,
         # In a lab world the RIR's Krill has a certificate from the stack's CA.
         parent_root_ca=tls_ca.cert_pem if world else None,
+        acme=account if cfg.krill_by_acme else None, acme_image=on_host["home"]["acme"],
+        acme_after=[home_net, *lab_path, *([world.networks["rir"], world.networks["validator"]] if world else [])],
     ), opts=pulumi.ResourceOptions(depends_on=[home_net]))
     if world:
         build_lab_rpki(stack, cfg, world, images, tls_ca, krill, home_net)

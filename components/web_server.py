@@ -17,7 +17,10 @@ NGINX_CONF_DIR = "/etc/nginx/personal-as"
 NGINX_CONF = f"{NGINX_CONF_DIR}/nginx.conf"
 NGINX_MOUNTS = ["/etc/nginx/personal-as", "/run/nginx"]
 NGINX_RUN_DIRS = {"/run/nginx": "0755 root root"}
-RELOAD = f"if [ -s /run/nginx/nginx.pid ]; then nginx -s reload -c {NGINX_CONF}; fi"
+# Only a running nginx is told: a pid file can outlive its process (a lab
+# host recreated around its volumes), and the next start reads the new config.
+RELOAD = (f"if [ -s /run/nginx/nginx.pid ] && kill -0 \"$(cat /run/nginx/nginx.pid)\" 2>/dev/null; "
+          f"then nginx -s reload -c {NGINX_CONF}; fi")
 
 
 def nginx_config_command(name: str, host: Host, text: pulumi.Input[str], parent: pulumi.Resource,

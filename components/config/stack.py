@@ -9,7 +9,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .acme import Acme
 from .errors import MISSING, KeyedError
-from .model import AnnouncedPrefix, Host, Krill, Roa, Strict, Upstream, _check_asn, faces_lab
+from .model import LAB_KRILL_PUBLIC_NAME, AnnouncedPrefix, Host, Krill, Roa, Strict, Upstream, _check_asn, faces_lab
 from .prefixes import IPNetwork, parse_ip, usable_address
 from .world import faces_lab_world, is_lab
 
@@ -123,6 +123,10 @@ class StackConfig(Strict):
                 raise KeyedError(("route0",), self.route0, f"not inside any of prefixes {self.prefixes}")
         elif not self.v6_networks:
             raise KeyedError(("route0",), MISSING, "must be set when no IPv6 prefix is configured")
+        if self.faces_lab and self.krill_by_acme and self.krill.public_name != LAB_KRILL_PUBLIC_NAME:
+            raise KeyedError(("krill", "public_name"), self.krill.public_name,
+                             f"the Krill proxy gets its certificate from the lab's ACME CA, which reaches only "
+                             f"names the lab defines; valid in a lab world: {LAB_KRILL_PUBLIC_NAME}")
         return self
 
     # Derived values: computed here, never typed by the user.
@@ -142,6 +146,17 @@ class StackConfig(Strict):
     def is_lab(self) -> bool:
         """Every host is a lab container (the `lab` stack)."""
         return all(h.kind == "lab" for h in self.hosts.values())
+
+    @property
+    def krill_by_acme(self) -> bool:
+        """The Krill proxy's certificate comes by ACME where the stack owns
+        home's port 80 and the CA can reach it there: `acme` is set, the
+        proxy holds port 80, and it listens beyond loopback. Otherwise (a
+        home whose :80 is another server's, or a proxy on loopback only) it
+        stays with the stack's own CA."""
+        proxy = self.krill.proxy
+        return (self.acme is not None and proxy.http_port == 80
+                and any(not ipaddress.ip_address(a).is_loopback for a in proxy.listen))
 
     @property
     def faces_lab(self) -> bool:

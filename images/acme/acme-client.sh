@@ -84,6 +84,9 @@ while true; do
     fi
   else
     status error "$DOMAIN: $(grep -v '^\s*$' "$DATA/last.log" | tail -n 1)"
+    # Retry sooner than the next check, but at most 4 times an hour: Let's
+    # Encrypt allows 5 failed validations per name and account an hour.
+    if [ "$CHECK_SECONDS" -gt 900 ]; then sleep 900; continue; fi
   fi
   sleep "$CHECK_SECONDS"
 done

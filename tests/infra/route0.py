@@ -16,10 +16,12 @@ def answers(client, cfg) -> bool:
     return fetch(client, cfg).rc == 0
 
 
-def served_certificate(client, name: str) -> dict[str, str]:
-    """The certificate route0 serves, and whether the client's store verifies it."""
+def served_certificate(client, name: str, connect: str | None = None) -> dict[str, str]:
+    """The certificate served for `name` (at `connect`, default name:443),
+    and whether the client's trust store verifies it for that name."""
     out = client.check_output(
-        f"echo | timeout 10 openssl s_client -connect {name}:443 -servername {name} 2>&1 "
+        f"echo | timeout 10 openssl s_client -connect {connect or name + ':443'} -servername {name} "
+        f"-verify_hostname {name} 2>&1 "
         f"| tee /tmp/s_client.out | openssl x509 -noout -serial -issuer -enddate -nameopt RFC2253; "
         f"grep -o 'Verify return code: .*' /tmp/s_client.out || true")
     fields = {}

@@ -7,7 +7,7 @@ import pytest
 
 from components.lab_plan import ACME_ADDRESS
 from components.render.acme import ACME_STATUS
-from tests.infra import route0
+from tests.infra import route0, stack
 
 
 @pytest.fixture(autouse=True)
@@ -51,3 +51,14 @@ def test_acme_ca_management_api_answers_on_its_own_loopback_only(acme, client):
     assert acme.run("curl -fsS -m 5 --cacert /etc/pebble/lab-ca.crt https://127.0.0.1:15000/roots/0").rc == 0
     res = client.run(f"curl -sS -m 5 -k https://[{ACME_ADDRESS}]:15000/roots/0")
     assert res.rc == 7, (res.rc, res.stderr)  # connection refused: nothing listens there
+
+
+def test_krill_proxys_certificate_comes_from_the_acme_ca_where_the_stack_owns_homes_port_80(home, cfg):
+    cert = route0.served_certificate(home, cfg.krill.public_name, connect=f"127.0.0.1:{cfg.krill.proxy.https_port}")
+    if cfg.krill_by_acme:
+        assert cert["issuer"].startswith("CN=Pebble Intermediate CA"), cert
+        assert cert["verify"] == "0 (ok)", cert
+    else:
+        # Another server holds home's :80 (or the proxy is on loopback only):
+        # the stack's own CA stays.
+        assert cert["issuer"] == f"CN=personal-as {stack.STACK} CA", cert

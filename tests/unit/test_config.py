@@ -342,10 +342,26 @@ def test_link_local_gateway6_is_accepted():
 
 
 def test_krill_defaults_in_a_lab_world():
-    krill = validate(LAB_RAW, LAB_SECRETS).krill
+    raw = {**LAB_RAW, "krill": {"handle": "personal"}}
+    krill = validate(raw, LAB_SECRETS).krill
     assert krill.public_name == "krill.home.lab"
     assert krill.listen == "127.0.0.1"
     assert (krill.proxy.listen, krill.proxy.https_port, krill.proxy.http_port) == (["127.0.0.1", "::1"], 443, 80)
+
+
+def test_krills_certificate_comes_by_acme_only_where_the_ca_can_reach_the_proxys_port_80():
+    assert validate(LAB_RAW, LAB_SECRETS).krill_by_acme  # the lab stack: home's link address, port 80
+    loopback_only = {**LAB_RAW, "krill": {"handle": "personal"}}
+    assert not validate(loopback_only, LAB_SECRETS).krill_by_acme
+    assert not validate(VMLAB_RAW | {"krill": {"public_name": "krill.home.lab", "proxy": {
+        "listen": ["2001:db8:ffff:10::2"], "https_port": 8443, "http_port": None}}}, LAB_SECRETS).krill_by_acme
+    assert not validate(PROD_RAW, PROD_SECRETS, check_files=False).krill_by_acme  # loopback by default
+
+
+def test_lab_krill_by_acme_needs_the_name_the_lab_defines():
+    raw = with_change(LAB_RAW, ("krill", "public_name"), "krill.example.net")
+    assert_refused(raw, ("krill", "public_name"), "krill.example.net", "personal-as:krill.public_name",
+                   "valid in a lab world: krill.home.lab")
 
 
 def test_krill_section_may_be_left_out_in_a_lab_world():

@@ -74,6 +74,9 @@ NGINX_CASES = {
     "route0-plain-http.nginx.conf": lambda tls: render_route0_conf(lab_cfg(acme=None), tls),
     "lab-krill-proxy.nginx.conf": lambda tls: render_krill_proxy_conf("krill.home.lab", f"{tls}/krill.crt",
                                                                         f"{tls}/krill.key"),
+    "lab-krill-proxy-acme.nginx.conf": lambda tls: render_krill_proxy_conf(
+        "krill.home.lab", f"{tls}/krill.crt", f"{tls}/krill.key", ["127.0.0.1", "::1", "2001:db8:ffff:10::2"],
+        acme=True),
 }
 TEXT_CASES = {
     "lab-home.krill.conf": lambda: render_krill_conf("golden-token-0123456789", "https://krill.home.lab/"),
