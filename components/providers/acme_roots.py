@@ -65,7 +65,10 @@ class _TrustedRootsProvider(ResourceProvider):
 
     def diff(self, _id, olds, news):
         changed = [k for k in ("source", "targets", "fetch") if olds.get(k) != news.get(k)]
-        known = isinstance(news.get("source"), dict) and all(isinstance(t, dict) for t in news.get("targets") or [])
+        # A host being (re)created is not known yet: its trust is set up anew.
+        targets = news.get("targets")
+        known = (isinstance(news.get("source"), dict) and isinstance(targets, list)
+                 and all(isinstance(t, dict) for t in targets))
         if not changed and known:
             try:
                 pem = _fetch(news)

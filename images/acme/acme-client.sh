@@ -11,7 +11,7 @@
 set -u
 conf=${ACME_CONF:-/etc/personal-as/acme/acme.conf}
 . "$conf"
-DATA=/var/lib/personal-as/acme
+DATA=${ACME_DATA:-/var/lib/personal-as/acme}  # settable for the unit test only
 if [ -n "${DIRECTORY_CA:-}" ]; then
   # A private CA's directory (the lab's pebble): trust its HTTPS certificate.
   export LEGO_CA_CERTIFICATES="$DIRECTORY_CA"
@@ -74,6 +74,9 @@ reload_nginx() {
 }
 
 mkdir -p "$DATA" "$WEBROOT"
+retry=60
+cap=900
+[ "$CHECK_SECONDS" -lt "$cap" ] && cap=$CHECK_SECONDS
 while true; do
   if obtain_or_renew; then
     if install_certificate; then
@@ -84,9 +87,15 @@ while true; do
     fi
   else
     status error "$DOMAIN: $(grep -v '^\s*$' "$DATA/last.log" | tail -n 1)"
-    # Retry sooner than the next check, but at most 4 times an hour: Let's
-    # Encrypt allows 5 failed validations per name and account an hour.
-    if [ "$CHECK_SECONDS" -gt 900 ]; then sleep 900; continue; fi
+    # Retry sooner than the next check (a route still propagating, a name
+    # just pointed here), backing off from 60 s to 15 min: Let's Encrypt
+    # allows 5 failed validations per name and account an hour.
+    pause=$retry
+    [ "$pause" -gt "$cap" ] && pause=$cap
+    retry=$((retry * 2))
+    sleep "$pause"
+    continue
   fi
+  retry=60
   sleep "$CHECK_SECONDS"
 done

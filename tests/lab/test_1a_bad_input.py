@@ -12,13 +12,14 @@ import yaml
 
 from tests.lab.conftest import ROOT, STACK_FILE
 from tests.unit.test_config import BAD, LAB_RAW
+from tests.unit.test_config_acme import BAD as ACME_BAD
 
 BAD_STACK = "badinput"
 BAD_FILE = ROOT / "stacks" / f"Pulumi.{BAD_STACK}.yaml"
 # Pulumi keeps every top-level value as a string, and the program reads them
 # as JSON, so "65536" and 65536 are the same config there: that case is the
 # model's alone (tests/unit).
-LAB_CASES = [c for c in BAD if c[1] is LAB_RAW and "password" not in c[2] and c[0] != "asn-text"]
+LAB_CASES = [c for c in BAD + ACME_BAD if c[1] is LAB_RAW and "password" not in c[2] and c[0] != "asn-text"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

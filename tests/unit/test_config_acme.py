@@ -30,6 +30,10 @@ BAD = [
     ("vmlab-real-ca", VMLAB_RAW, ("acme", "directory"), LETS_ENCRYPT, "personal-as:acme.directory",
      "lab's own ACME CA"),
     ("renew-days-zero", PROD_RAW, ("acme", "renew_days"), 0, "personal-as:acme.renew_days", "greater than or equal"),
+    ("lab-contact-not-an-email", LAB_RAW, ("acme", "email"), "hostmaster.example.net", "personal-as:acme.email",
+     "is not an email address"),
+    ("lab-name-not-dns", LAB_RAW, ("acme", "route0_name"), "route0_lab", "personal-as:acme.route0_name",
+     "DNS host name"),
 ]
 
 

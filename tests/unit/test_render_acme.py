@@ -90,3 +90,14 @@ def test_account_key_is_the_sec1_pem_lego_loads():
 
     pem = _EcKeyProvider().create({"purpose": "acme-account"}).outs["private_key"]
     assert pem.startswith("-----BEGIN EC PRIVATE KEY-----\n")
+
+
+def test_trusted_roots_diff_with_a_host_not_known_yet_is_a_change_not_an_error():
+    from components.providers.acme_roots import _TrustedRootsProvider
+
+    class Unknown:  # what the engine hands a provider for a value not known yet
+        pass
+
+    olds = {"source": {"host": "a"}, "targets": [{"host": "b"}], "fetch": "x"}
+    for news in ({**olds, "targets": Unknown()}, {**olds, "source": Unknown()}, {**olds, "targets": [Unknown()]}):
+        assert _TrustedRootsProvider().diff("id", olds, news).changes is True
