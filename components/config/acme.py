@@ -49,7 +49,8 @@ class Acme(Strict):
     # The DNS name route0's site answers at: its certificate is for it, and
     # the name must point at route0's address for HTTP-01 to succeed.
     route0_name: str | None = Field(default=None, validate_default=True)
-    # Renew when the certificate has fewer than this many days left.
+    # Renew once no more than this many whole days are left (lego counts
+    # whole days: 30 renews a 90-day certificate when under 31 days remain).
     renew_days: int = Field(default=30, ge=1, le=365)
     # How often the client checks; 12 h, as certbot's timer does.
     check_interval: int = Field(default=43200, ge=5, le=86400)

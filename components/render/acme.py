@@ -25,8 +25,9 @@ PEBBLE_CONF = f"{PEBBLE_ETC}/pebble.json"
 PEBBLE_ACME_PORT = 14000
 PEBBLE_MANAGEMENT = "127.0.0.1:15000"
 # Certificates live 15 days and 90 seconds: over the 14 days an expiry
-# alert looks ahead, and a client renewing at 15 days left (the lab stack's
-# renew_days) renews each one 90 s after issuance, so renewal is watched
+# alert looks ahead. lego renews once no more than renew_days whole days
+# are left, so the lab stack's renew_days 14 renews each certificate 90 s
+# after issuance (15 whole days left until then): renewal is watched
 # happening, not assumed.
 PEBBLE_VALIDITY_SECONDS = 15 * 86400 + 90
 
