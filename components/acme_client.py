@@ -30,6 +30,9 @@ from .service import ServiceArgs, ServiceContainer
 # restart policy brings it back with the new one.
 CLIENT_RESTART = "pkill -x acme-client || true"
 ISSUE_TIMEOUT_S = 300
+# Its config directory, then the stack's own /etc/personal-as if nothing
+# else is left in it (no order holds between this and the network's undo).
+ACME_ETC_DIRS = (ACME_ETC, "/etc/personal-as")
 # What nginx shares with the client: the challenge webroot and the certificates.
 NGINX_ACME_MOUNTS = [ACME_WEBROOT, TLS_DIR]
 ACME_MOUNTS = [ACME_ETC, ACME_DATA, *NGINX_ACME_MOUNTS, "/run/nginx"]
@@ -87,11 +90,11 @@ class AcmeClient(pulumi.ComponentResource):
         conf = render_acme_client_conf(acme, args.domain, args.cert_file, args.key_file, PID_FILE,
                                        private_directory=account.directory_ca is not None)
         self.config = host_file(f"{name}-config", host, ACME_CONF, conf, reload=CLIENT_RESTART,
-                                remove_dirs=(ACME_ETC,), purge_dirs=(ACME_WEBROOT,), opts=ready)
+                                remove_dirs=ACME_ETC_DIRS, purge_dirs=(ACME_WEBROOT,), opts=ready)
         files = [self.config, self.account_key]
         if account.directory_ca is not None:
             files.append(host_file(f"{name}-directory-ca", host, DIRECTORY_CA, account.directory_ca,
-                                   reload=CLIENT_RESTART, remove_dirs=(ACME_ETC,), opts=ready))
+                                   reload=CLIENT_RESTART, remove_dirs=ACME_ETC_DIRS, opts=ready))
         self.service = ServiceContainer(f"{name}-lego", ServiceArgs(
             stack=args.stack, host=host, service="acme", image=args.image, mounts=ACME_MOUNTS,
             after=[*files, *args.after],

@@ -25,11 +25,14 @@ status() {
   echo "acme-client: $1: $2"
 }
 
+# lego's output goes to the container's log (Docker rotates it); the last
+# run's is kept in $last for the status line, never in a file of its own.
+last=""
 lego_() {
-  lego --server "$DIRECTORY" --email "$EMAIL" --accept-tos --domains "$DOMAIN" \
-    --http --http.webroot "$WEBROOT" --path "$DATA" "$@" > "$DATA/last.log" 2>&1
+  last=$(lego --server "$DIRECTORY" --email "$EMAIL" --accept-tos --domains "$DOMAIN" \
+    --http --http.webroot "$WEBROOT" --path "$DATA" "$@" 2>&1)
   rc=$?
-  cat "$DATA/last.log"
+  printf '%s\n' "$last"
   return $rc
 }
 
@@ -40,7 +43,7 @@ obtain_or_renew() {
     sleep_flag=""
     [ "$CHECK_SECONDS" -lt 3600 ] && sleep_flag="--no-random-sleep"
     lego_ renew --days "$RENEW_DAYS" $sleep_flag && return 0
-    if grep -q 'accountDoesNotExist' "$DATA/last.log"; then
+    if printf '%s\n' "$last" | grep -q 'accountDoesNotExist'; then
       # The CA forgot this account: register the same key again and get a
       # new certificate with it.
       echo "acme-client: the CA does not know this account; registering again"
@@ -86,7 +89,7 @@ while true; do
       status ok "$DOMAIN is current"
     fi
   else
-    status error "$DOMAIN: $(grep -v '^\s*$' "$DATA/last.log" | tail -n 1)"
+    status error "$DOMAIN: $(printf '%s\n' "$last" | grep -v '^\s*$' | tail -n 1)"
     # Retry sooner than the next check (a route still propagating, a name
     # just pointed here), backing off from 60 s to 15 min: Let's Encrypt
     # allows 5 failed validations per name and account an hour.

@@ -11,7 +11,7 @@ import pytest
 from tests.infra.bird import wait_until
 from tests.vmlab.conftest import guest_shell
 
-SERVICES = {"vps": ("bird", "nginx"), "home": ("krill", "nginx")}
+SERVICES = {"vps": ("bird", "nginx", "acme"), "home": ("krill", "nginx")}
 MAX_FILES, MAX_BYTES = 3, 10 * 1024 * 1024
 
 
