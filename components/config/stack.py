@@ -143,19 +143,19 @@ class StackConfig(Strict):
         if set_asn and set_asn != f"AS{self.asn}":
             raise KeyedError(("irr", "as_set"), self.irr.as_set,
                              f"a hierarchical as-set is named after its owner: AS{self.asn}:{self.irr.as_set.split(':')[1]}")
-        for prefix in self.networks:
-            covering = [r for r in self.roas if r.net.version == prefix.version and prefix.subnet_of(r.net)
-                        and r.effective_max_length >= prefix.prefixlen]
-            if not any(self.roa_origin(r) == self.asn for r in covering):
-                raise KeyedError(("prefixes",), str(prefix),
-                                 f"its route object says origin AS{self.asn}, but no ROA authorises AS{self.asn} for "
-                                 f"{prefix}; add roas: [{{prefix: {prefix}}}] so RPKI and the registry agree")
         # (A ROA outside every announced prefix is refused for any stack.)
         for i, roa in enumerate(self.roas):
             if self.roa_origin(roa) != self.asn:
                 raise KeyedError(("roas", i, "origin"), roa.origin,
                                  f"authorises AS{roa.origin} for {roa.prefix}, but the route objects the stack "
                                  f"registers say AS{self.asn}; a transit filtering by both would drop the route")
+        for n, prefix in enumerate(self.networks):
+            covering = [r for r in self.roas if r.net.version == prefix.version and prefix.subnet_of(r.net)
+                        and r.effective_max_length >= prefix.prefixlen]
+            if not any(self.roa_origin(r) == self.asn for r in covering):
+                raise KeyedError(("prefixes", n), str(prefix),
+                                 f"its route object says origin AS{self.asn}, but no ROA authorises AS{self.asn} for "
+                                 f"{prefix}; add roas: [{{prefix: {prefix}}}] so RPKI and the registry agree")
 
     # Derived values: computed here, never typed by the user.
     @property

@@ -30,6 +30,10 @@ LAB_RAW, LAB_SECRETS = load_stack_file(LAB, placeholder="golden-password")
 PROD_RAW, PROD_SECRETS = load_stack_file(PROD_EXAMPLE, placeholder="golden-password")
 
 
+# Both prefixes with a ROA: the stack's route objects and ROAs must agree.
+DUAL_STACK_ROAS = [{"prefix": "2001:db8:100::/48", "max_length": 48}, {"prefix": "203.0.113.0/24"}]
+
+
 def lab_cfg(**changes):
     raw = LAB_RAW
     for path, value in changes.items():
@@ -61,7 +65,7 @@ def _peer():
 BIRD_CASES = {
     "lab-vps.bird.conf": lambda: bird_conf(lab_cfg()),
     "prod-example-vps.bird.conf": lambda: bird_conf(validate(PROD_RAW, PROD_SECRETS, check_files=False)),
-    "lab-vps-dual-stack.bird.conf": lambda: bird_conf(lab_cfg(prefixes=["2001:db8:100::/48", "203.0.113.0/24"])),
+    "lab-vps-dual-stack.bird.conf": lambda: bird_conf(lab_cfg(prefixes=["2001:db8:100::/48", "203.0.113.0/24"], roas=DUAL_STACK_ROAS)),
     "lab-vps-import-default.bird.conf": lambda: bird_conf(lab_cfg(upstreams__0__import="default")),
     "lab-vps-import-full.bird.conf": lambda: bird_conf(lab_cfg(upstreams__0__import="full")),
     "lab-transit.bird.conf": _transit,
@@ -179,7 +183,7 @@ def test_seed_parameters_render_everything_the_seed_had(pattern):
 
 
 def test_export_filter_admits_exactly_the_users_prefixes():
-    text = bird_conf(lab_cfg(prefixes=["2001:db8:100::/48", "203.0.113.0/24"]))
+    text = bird_conf(lab_cfg(prefixes=["2001:db8:100::/48", "203.0.113.0/24"], roas=DUAL_STACK_ROAS))
     assert "define OWN_PREFIXES_V6 = [ 2001:db8:100::/48 ];" in text
     assert "define OWN_PREFIXES_V4 = [ 203.0.113.0/24 ];" in text
     for version in (4, 6):
@@ -189,7 +193,7 @@ def test_export_filter_admits_exactly_the_users_prefixes():
 
 def test_ipv4_channel_appears_only_with_an_ipv4_prefix():
     assert "ipv4 {" not in bird_conf(lab_cfg())
-    assert "ipv4 {" in bird_conf(lab_cfg(prefixes=["2001:db8:100::/48", "203.0.113.0/24"]))
+    assert "ipv4 {" in bird_conf(lab_cfg(prefixes=["2001:db8:100::/48", "203.0.113.0/24"], roas=DUAL_STACK_ROAS))
 
 
 def test_one_bgp_protocol_per_upstream():
