@@ -33,6 +33,8 @@ fi
 
 if [ "$tier" = unit ] || [ "$tier" = all ]; then
   echo "== unit tier"; t=$SECONDS
+  # IRRd's own venv: its RPSL parser checks the rendered registry objects.
+  bash scripts/install-irrd-venv.sh
   python -m pytest tests/unit -q -p no:cacheprovider
   stamp "unit tier" $t
 fi
