@@ -25,6 +25,7 @@ from .krill_ca import KrillCA, KrillCAArgs
 from .lab_plan import MGMT_IF, RIR_NAME
 from .lab_plan import plan as lab_plan
 from .lab_world import LabWorld, LabWorldArgs
+from .providers.password_hash import PasswordHash
 from .providers.secrets import EcPrivateKey, RandomToken
 from .providers.tls import LabCa
 from .render.rpki import Resources
@@ -33,6 +34,7 @@ from .rpki import (
     ValidatorArgs,
 )
 from .render import render_bird_conf, render_route0_conf, render_route0_page
+from .render.irr import render_irr_objects
 from .render.nginx import KRILL_PORT, route0_tls, route0_url
 from .render.host_network import Firewall, PrefixInterface
 from .render.host_network import HostNetwork as HostNetworkSpec
@@ -300,6 +302,11 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         outputs["krill_child_request_xml"] = onboarding.child_request.stdout
         outputs["krill_publisher_request_xml"] = onboarding.publisher_request.stdout
 
+    if cfg.irr:
+        # What a user pastes into the RIPE web UI; secret, for the hash in it.
+        mntner = PasswordHash("irr-maintainer-password-hash", cfg.irr.maintainer.password.get_secret_value())
+        outputs["irr_objects"] = pulumi.Output.secret(
+            mntner.hash.apply(lambda h: render_irr_objects(cfg, f"BCRYPT-PW {h}")))
     outputs["hosts"] = {h: _host_output(stack, h, cfg.hosts.get(h), hosts[h]) for h in hosts}
     port = "" if proxy.https_port == 443 else f":{proxy.https_port}"
     outputs.update({

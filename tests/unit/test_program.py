@@ -329,3 +329,22 @@ def test_without_acme_route0_is_plain_http_and_no_client_runs():
     outputs = run_program(LAB, change=lambda raw: raw.pop("acme"))
     assert outputs["route0_url"] == ("http://[2001:db8:100::80]/", False)
     assert names_of("acme:AcmeClient") == set()
+
+
+@STACKS
+def test_irr_objects_are_a_secret_output_and_hold_the_hash_never_the_password(path):
+    outputs = run_program(path)
+    inputs = inputs_of("irr-maintainer-password-hash")
+    secret_value(inputs["password"])  # reaches the hashing resource only as a secret
+    text, secret = outputs["irr_objects"]
+    assert secret and "route6:" in text and "auth:           BCRYPT-PW " in text
+    assert "unit-secret" not in text
+
+
+def test_the_maintainer_hash_is_kept_while_the_password_is_the_same():
+    from components.providers.password_hash import _HashProvider
+
+    made = _HashProvider().create({"password": "a long password"}).outs
+    assert made["hash"].startswith("$2b$12$") and "a long password" not in made["hash"]
+    assert _HashProvider().diff("id", made, {"password": "a long password"}).changes is False
+    assert _HashProvider().diff("id", made, {"password": "another password"}).changes is True
