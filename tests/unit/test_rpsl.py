@@ -68,3 +68,20 @@ def test_irrds_parser_refuses_what_rpsl_forbids():
                         "nic-hdl:        SE1-RIPE\nmnt-by:         SETH-MNT\nsource:         RIPE\n\n"
                         "route6:         2001:db8::1/32\norigin:         AS1\nmnt-by:         X-MNT\nsource: RIPE\n")
     assert "phone" in parsed[0]["errors"][0] and "invalid prefix length" in parsed[1]["errors"][0]
+
+
+def test_the_lab_registrys_irrd_config_passes_irrds_own_validation(tmp_path, update_golden):
+    from components.render.irrd import render_irrd_conf
+
+    text = render_irrd_conf("LAB", "http://irr.lab:8080/", "$2b$12$" + "x" * 53)
+    check_golden("lab-irrd.yaml", text, update_golden)
+    conf = tmp_path / "irrd.yaml"
+    conf.write_text(text)
+    res = subprocess.run([str(IRRD_PYTHON), str(PARSE.with_name("irrd_check_config.py")), str(conf)],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0 and res.stdout.strip().endswith("ok"), res.stderr[-2000:]
+    # And it refuses a broken one (no HTTP url): the check can fail.
+    conf.write_text(text.replace("url: 'http://irr.lab:8080/'", ""))
+    bad = subprocess.run([str(IRRD_PYTHON), str(PARSE.with_name("irrd_check_config.py")), str(conf)],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "server.http.url" in bad.stderr
