@@ -33,6 +33,7 @@ SHARED_PATHS = {
     "rir": {"/etc/krill": "krill-etc", "/var/lib/krill": "krill-data"},
     "validator": {"/etc/personal-as": "validator-etc", "/var/lib/rpki-client": "vrps"},
     "acme": {"/etc/pebble": "pebble-etc"},
+    "irr": {"/etc/irrd": "irrd-etc", "/var/lib/postgresql": "postgres-data", "/run/irrd": "irrd-run"},
 }
 
 
@@ -81,7 +82,7 @@ class LabWorld(pulumi.ComponentResource):
                 host=h, router=h in plan.routers, addresses=tuple(plan.addresses_of(h)),
                 routes=plan.routes.get(h, ()), mgmt_if=MGMT_IF,
             ), links=self.links, opts=child)
-            for h in ("gw", "transit", "peer", "client", "rir", "validator", "acme")
+            for h in ("gw", "transit", "peer", "client", "rir", "validator", "acme", "irr")
         }
         up = cfg.upstreams[0]
         customer = Session(

@@ -66,7 +66,7 @@ def krill_binaries(arch: str | None = None) -> dict[str, str]:
     return {"krill": str(bin_dir / "krill"), "krillc": str(bin_dir / "krillc")}
 
 
-ALL_IMAGES = ("host", "bird", "nginx", "krill", "validator", "pebble", "acme")
+ALL_IMAGES = ("host", "bird", "nginx", "krill", "validator", "pebble", "acme", "irrd", "postgres", "redis")
 # What the user's own hosts run: the images a host of another architecture needs.
 HOST_IMAGES = {"vps": ("bird", "nginx", "acme"), "home": ("krill", "nginx", "acme")}
 
@@ -74,7 +74,8 @@ HOST_IMAGES = {"vps": ("bird", "nginx", "acme"), "home": ("krill", "nginx", "acm
 def image_args(stack: str, name: str, arch: str | None = None) -> ContainerImageArgs:
     """How one of the project's images is built for `arch` (None: this machine's)."""
     krill = krill_binaries(arch)
-    extra = {"krill": krill, "host": {"krillc": krill["krillc"]}}
+    irrd_lock = str(Path(__file__).resolve().parent.parent / "scripts/irrd-requirements.lock")
+    extra = {"krill": krill, "host": {"krillc": krill["krillc"]}, "irrd": {"irrd-requirements.lock": irrd_lock}}
     return ContainerImageArgs(image=name, base_image=base_image(arch), labels=naming.labels(stack),
                               extra_files=extra.get(name, {}), platform=f"linux/{arch}" if _arch_suffix(arch) else "")
 

@@ -155,7 +155,7 @@ def test_vps_and_home_hosts_exist(path):
 
 def test_lab_has_the_whole_world_around_the_user():
     run_program(LAB)
-    assert names_of("host:LabHost") == {"vps", "gw", "transit", "peer", "client", "home", "rir", "validator", "acme"}
+    assert names_of("host:LabHost") == {"vps", "gw", "transit", "peer", "client", "home", "rir", "validator", "acme", "irr"}
     containers = {inputs["name"] for typ, _, inputs in MOCKS.resources if typ.endswith("docker:Container")}
     assert {"lab-vps", "lab-vps-bird", "lab-vps-nginx", "lab-transit-bird", "lab-peer-bird",
             "lab-home-krill", "lab-home-nginx"} <= containers
@@ -269,7 +269,7 @@ def test_vmlab_points_kind_ssh_at_real_machines_inside_the_lab_world():
     # vps and home are the user's machines, reached over SSH with pinned keys;
     # everything around them is the lab world, as in `lab`.
     assert names_of("host:SshHost") == {"vps", "home"}
-    assert names_of("host:LabHost") == {"gw", "transit", "peer", "client", "rir", "validator", "acme"}
+    assert names_of("host:LabHost") == {"gw", "transit", "peer", "client", "rir", "validator", "acme", "irr"}
     assert names_of("ssh:HostKey") == {"vps-host-key", "home-host-key"}
     cables = {inputs["inner_if"]: inputs["bridge"] for typ, _, inputs in MOCKS.resources if typ.endswith("GuestCable")}
     assert cables == {"eth-vps": "pl-vmlab-vps", "eth-home": "pl-vmlab-home"}
