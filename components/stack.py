@@ -21,6 +21,7 @@ from .container_image import ContainerImage, ContainerImageArgs
 from .cross_build import require_cross_build
 from .host import Host, SshHost, SshHostArgs
 from .host_network import HostNetwork
+from .irr_registry import IrrRegistry, IrrRegistryArgs
 from .krill_ca import KrillCA, KrillCAArgs
 from .lab_plan import MGMT_IF, RIR_NAME
 from .lab_plan import plan as lab_plan
@@ -291,6 +292,10 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
     ), opts=pulumi.ResourceOptions(depends_on=[home_net]))
     if world:
         build_lab_rpki(stack, cfg, world, images, tls_ca, krill, home_net)
+        IrrRegistry("irr", IrrRegistryArgs(
+            stack=stack, host=world.hosts["irr"], irrd_image=images["irrd"], postgres_image=images["postgres"],
+            redis_image=images["redis"], source=cfg.irr.source if cfg.irr else "LAB", after=[world.networks["irr"]],
+        ))
     else:
         onboarding = PortalOnboarding("user-ca", PortalOnboardingArgs(
             home=home, handle=cfg.krill.handle,
