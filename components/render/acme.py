@@ -94,8 +94,8 @@ def wait_issued_script(domain: str, cert_file: str, seconds: int) -> str:
     return (
         "set -u\n"
         # A client waiting out a failure (a name not yet pointed at route0)
-        # tries again now: its container restarts it.
-        f"if grep -q '^error ' {status} 2>/dev/null; then pkill -x acme-client || true; fi\n"
+        # tries again now (USR1 ends its nap; nothing restarts).
+        f"if grep -q '^error ' {status} 2>/dev/null; then pkill -USR1 -x acme-client || true; fi\n"
         f"end=$(( $(date +%s) + {seconds} ))\n"
         "while [ \"$(date +%s)\" -lt \"$end\" ]; do\n"
         f"  if [ -s {issued} ] && cmp -s {issued} {shlex.quote(cert_file)} && grep -q '^ok ' {status} 2>/dev/null; then\n"

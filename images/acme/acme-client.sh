@@ -76,6 +76,14 @@ reload_nginx() {
   fi
 }
 
+# Sleep so that a USR1 (the stack's `up`, waiting for a first certificate)
+# ends the nap and the client tries at once, without restarting anything.
+trap 'echo "acme-client: asked to try now"' USR1
+nap() {
+  sleep "$1" &
+  wait $! || kill $! 2>/dev/null
+}
+
 mkdir -p "$DATA" "$WEBROOT"
 retry=60
 cap=900
@@ -96,9 +104,9 @@ while true; do
     pause=$retry
     [ "$pause" -gt "$cap" ] && pause=$cap
     retry=$((retry * 2))
-    sleep "$pause"
+    nap "$pause"
     continue
   fi
   retry=60
-  sleep "$CHECK_SECONDS"
+  nap "$CHECK_SECONDS"
 done
