@@ -76,18 +76,25 @@ def test_wait_asks_for_a_fresh_certificate_and_names_the_clients_last_status_on_
     script = script.replace("/var/lib/personal-as/acme", str(tmp_path))
     (tmp_path / "certificates").mkdir()
     (tmp_path / "certificates/route0.lab.crt").write_text("from a CA that is gone\n")
-    # The client, woken by the wait (USR1), reports a failure.
-    bin_ = tmp_path / "bin"
-    bin_.mkdir()
-    (bin_ / "pkill").write_text(f"#!/bin/sh\necho \"$*\" >> {tmp_path}/pokes\n"
-                                f"echo 'error 2026-11-29T00:00:00Z route0.lab: connection refused' > {tmp_path}/status\n")
-    (bin_ / "pkill").chmod(0o755)
-    res = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
-                         env={**os.environ, "PATH": f"{bin_}:{os.environ['PATH']}"})
+    # A stand-in client (named acme-client, as the loop's process is) that,
+    # woken by the wait with USR1, reports a failure.
+    client = tmp_path / "acme-client"
+    client.write_text(f"#!/bin/sh\ntrap 'echo woken >> {tmp_path}/pokes; "
+                      f"echo \"error 2026-11-29T00:00:00Z route0.lab: connection refused\" > {tmp_path}/status' USR1\n"
+                      "while :; do sleep 0.1; done\n")
+    client.chmod(0o755)
+    proc = subprocess.Popen([str(client)])
+    try:
+        import time
+
+        time.sleep(0.3)
+        res = subprocess.run(["sh", "-c", script], capture_output=True, text=True)
+    finally:
+        proc.kill()
     assert res.returncode == 1
     assert "no certificate for route0.lab" in res.stderr and "connection refused" in res.stderr
     assert not (tmp_path / "certificates/route0.lab.crt").exists(), "the old CA's certificate must be obtained anew"
-    assert (tmp_path / "pokes").read_text() == "-USR1 -x acme-client\n"
+    assert (tmp_path / "pokes").read_text() == "woken\n"
 
 
 def test_route0_url_is_https_by_name_with_acme_and_plain_without():
