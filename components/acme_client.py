@@ -46,6 +46,9 @@ class AcmeAccount:
     acme: Acme
     account_key: pulumi.Input[str]
     directory_ca: pulumi.Input[str] | None = None
+    # Changes when the CA is a new one (the lab's pebble container made
+    # anew): every client then gets a fresh certificate in the same `up`.
+    ca_identity: pulumi.Input[str] | None = None
 
 
 @dataclass
@@ -102,7 +105,8 @@ class AcmeClient(pulumi.ComponentResource):
         self.issued = RemoteCommand(
             f"{name}-issued", connection=host.connection,
             create=wait_issued_script(args.domain, args.cert_file, ISSUE_TIMEOUT_S),
-            triggers=[acme.directory, acme.email, args.domain], timeout=ISSUE_TIMEOUT_S + 30,
+            triggers=[acme.directory, acme.email, args.domain, account.ca_identity],
+            timeout=ISSUE_TIMEOUT_S + 30,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.service]),
         )
         self.register_outputs({"container": self.service.container_name})

@@ -251,6 +251,7 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         acme=cfg.acme, account_key=EcPrivateKey("acme-account-key", purpose="acme-account").private_key,
         # The lab's CA serves ACME with a certificate from the lab CA.
         directory_ca=tls_ca.cert_pem if world else None,
+        ca_identity=acme_ca.service.container.container_id if acme_ca else None,
     ) if cfg.acme else None
     tls = route0_tls(cfg)
     web_after: list[pulumi.Resource] = [vps_net]

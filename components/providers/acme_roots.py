@@ -1,14 +1,15 @@
 """The lab ACME CA's root, trusted by the lab's clients.
 
 pebble makes a new root each time it starts (and forgets its accounts), so
-the root cannot be an input: it would be a diff after every restart, and a
-stale one in the state. This resource holds no root at all. Each preview
-fetches the CA's current root over SSH from its management API (on the CA
-host's loopback) and asks each client host whether it trusts it; only a
-client that does not is a change, and `up` installs the root there.
+the root cannot be an input: it would be a diff after every restart. Each
+preview fetches the CA's current root over SSH from its management API (on
+the CA host's loopback) and asks each client host whether it trusts it; only
+a client that does not is a change, and `up` installs the root there.
 
 Clients keep the last few roots, not only the newest: a certificate issued
-before a CA restart still verifies until its client renews it.
+before a CA restart still verifies until its client renews it. The roots
+installed are remembered as outputs (public certificates, never compared),
+so a client host made anew gets them all back.
 """
 
 from __future__ import annotations
@@ -51,17 +52,24 @@ def _fetch(props) -> str:
 
 
 class _TrustedRootsProvider(ResourceProvider):
-    def _install(self, props) -> dict:
+    def _install(self, props, seen: list[str]) -> dict:
+        """Install the CA's current root, and the last roots seen before it:
+        a host made anew (an empty trust store) still verifies certificates
+        issued under a root the CA has since replaced, until they renew."""
         pem = _fetch(props)
+        roots = [r for r in seen if r != pem][-(KEEP - 1):] + [pem]
         for conn in props["targets"]:
-            run(conn, INSTALL, pem, 60)
-        return props
+            for root in roots:
+                run(conn, INSTALL, root, 60)
+        # Outputs only: the roots are never compared as inputs, so a new one
+        # is not a diff by itself (the trust check in diff decides).
+        return {**props, "roots": roots}
 
     def create(self, props):
-        return CreateResult(id_=uuid.uuid4().hex, outs=self._install(props))
+        return CreateResult(id_=uuid.uuid4().hex, outs=self._install(props, []))
 
-    def update(self, _id, _olds, news):
-        return UpdateResult(outs=self._install(news))
+    def update(self, _id, olds, news):
+        return UpdateResult(outs=self._install(news, list(olds.get("roots") or [])))
 
     def diff(self, _id, olds, news):
         changed = [k for k in ("source", "targets", "fetch") if olds.get(k) != news.get(k)]

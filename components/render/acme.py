@@ -86,21 +86,34 @@ def placeholder_script(cert_file: str, key_file: str, name: str) -> str:
     )
 
 
+# USR1 to the client's loop, found by its name in /proc: no pkill needed
+# (a minimal Debian host has no procps).
+WAKE_CLIENT = ("for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = acme-client ] "
+               "&& kill -USR1 ${p#/proc/} 2>/dev/null; done; true")
+
+
 def wait_issued_script(domain: str, cert_file: str, seconds: int) -> str:
-    """Wait until the CA's certificate is the one nginx serves; on timeout say
-    what the client last reported."""
-    issued = shlex.quote(f"{ACME_DATA}/certificates/{domain}.crt")
+    """Ask the client for a certificate from the CA as it is now, and wait
+    until it is the one nginx serves; on timeout say what the client last
+    reported. Run when the client is first made, and whenever the CA is a
+    new one (the lab's pebble made anew: the old certificate's root is gone)."""
+    issued = shlex.quote(f"{ACME_DATA}/certificates/{domain}")
     status = shlex.quote(ACME_STATUS)
     return (
         "set -u\n"
-        # A client waiting out a failure (a name not yet pointed at route0)
-        # tries again now (USR1 ends its nap; nothing restarts).
-        f"if grep -q '^error ' {status} 2>/dev/null; then pkill -USR1 -x acme-client || true; fi\n"
+        # Forget lego's copy (nginx keeps serving the installed one meanwhile):
+        # the client then obtains a fresh certificate instead of renewing.
+        f"rm -f {issued}.crt {issued}.key {issued}.json {issued}.issuer.crt {status}\n"
         f"end=$(( $(date +%s) + {seconds} ))\n"
+        "poke=0\n"
         "while [ \"$(date +%s)\" -lt \"$end\" ]; do\n"
-        f"  if [ -s {issued} ] && cmp -s {issued} {shlex.quote(cert_file)} && grep -q '^ok ' {status} 2>/dev/null; then\n"
+        f"  if [ -s {issued}.crt ] && cmp -s {issued}.crt {shlex.quote(cert_file)} && grep -q '^ok ' {status} 2>/dev/null; then\n"
         f"    echo \"issued: $(cat {status})\"; exit 0\n"
         "  fi\n"
+        # Wake the client now, and again each minute while nothing has come
+        # (USR1 ends its nap; at most 5 tries in 5 minutes, within Let's
+        # Encrypt's failed-validation limit).
+        f"  if [ $(( $(date +%s) - poke )) -ge 60 ]; then {WAKE_CLIENT}; poke=$(date +%s); fi\n"
         "  sleep 1\n"
         "done\n"
         f"echo \"no certificate for {domain} from the ACME CA within {seconds} s; the client's last status: "

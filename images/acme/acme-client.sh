@@ -36,6 +36,17 @@ lego_() {
   return $rc
 }
 
+forgot() {
+  # The CA forgot this account (pebble does at every restart): register
+  # the same key again, with the next `lego run`.
+  if printf '%s\n' "$last" | grep -q 'accountDoesNotExist'; then
+    echo "acme-client: the CA does not know this account; registering again"
+    rm -f "$account_dir/account.json"
+    return 0
+  fi
+  return 1
+}
+
 obtain_or_renew() {
   if [ -s "$DATA/certificates/$DOMAIN.crt" ] && [ -s "$account_dir/account.json" ]; then
     # lego's own random sleep spreads renewals across a real CA's clients; a
@@ -43,15 +54,10 @@ obtain_or_renew() {
     sleep_flag=""
     [ "$CHECK_SECONDS" -lt 3600 ] && sleep_flag="--no-random-sleep"
     lego_ renew --days "$RENEW_DAYS" $sleep_flag && return 0
-    if printf '%s\n' "$last" | grep -q 'accountDoesNotExist'; then
-      # The CA forgot this account: register the same key again and get a
-      # new certificate with it.
-      echo "acme-client: the CA does not know this account; registering again"
-      rm -f "$account_dir/account.json"
-    else
-      return 1
-    fi
+    forgot || return 1
   fi
+  lego_ run && return 0
+  forgot || return 1
   lego_ run
 }
 

@@ -21,9 +21,10 @@ from components.providers.docker_image import _ImageProvider
 from components.config import validate
 from components.render import render_route0_conf
 from components.render.krill import render_krill_conf
-from components.render.nginx import KRILL_PORT
+from components.render.nginx import KRILL_PORT, TLS_DIR
 from components.stack import image_args
 from tests.stack_files import PROD_EXAMPLE, load_stack_file
+from tests.throwaway_tls import write_throwaway_tls
 from tests.unit.test_render import BIRD_CASES
 
 if machine_arch() != "amd64":
@@ -84,8 +85,10 @@ def test_nginx_accepts_the_route0_config_rendered_for_prod(images, tmp_path):
     # lo, so listen where it can, as the unit tier does with its own nginx.
     text = re.sub(r"listen \[[0-9a-f:]+\]:", "listen [::1]:", text)
     (tmp_path / "nginx.conf").write_text(text)
+    # The prod example serves route0 over HTTPS: nginx -t loads its certificate.
+    tls = write_throwaway_tls(tmp_path / "tls")
     res = arm64(images["nginx"], "sh", "-c", "mkdir -p /run/nginx && nginx -t -c /etc/nginx/personal-as.conf",
-                mounts={str(tmp_path / "nginx.conf"): "/etc/nginx/personal-as.conf"})
+                mounts={str(tmp_path / "nginx.conf"): "/etc/nginx/personal-as.conf", str(tls): TLS_DIR})
     assert "test is successful" in res.stderr, res.stderr
 
 

@@ -23,6 +23,7 @@ from components.render.provision import render_bird_apply
 from components.render.provision import render_host_packages
 from components.stack import home_network, vps_network
 from tests.stack_files import LAB, PROD_EXAMPLE, load_stack_file
+from tests.throwaway_tls import write_throwaway_tls
 from tests.unit.test_config import with_change
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
@@ -114,12 +115,7 @@ def test_bird_conf_matches_golden_and_passes_bird_p(name, tmp_path, update_golde
 @pytest.fixture
 def tls_dir(tmp_path):
     """A throwaway key and certificate so `nginx -t` can load the TLS server."""
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                    "-subj", "/CN=krill.home.lab", "-days", "1", "-keyout", str(tmp_path / "krill.key"),
-                    "-out", str(tmp_path / "krill.crt")], check=True, capture_output=True)
-    for ext in ("crt", "key"):
-        (tmp_path / f"route0.{ext}").write_bytes((tmp_path / f"krill.{ext}").read_bytes())
-    return tmp_path
+    return write_throwaway_tls(tmp_path)
 
 
 @pytest.mark.parametrize("name", sorted(NGINX_CASES))

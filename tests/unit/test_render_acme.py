@@ -4,6 +4,7 @@ and the stand-in certificate nginx starts with."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 
 from components.config import validate
@@ -70,13 +71,30 @@ def test_placeholder_is_made_once_and_kept(tmp_path):
     assert oct(key.stat().st_mode & 0o777) == "0o600"
 
 
-def test_wait_names_the_clients_last_status_on_timeout(tmp_path):
-    script = wait_issued_script("route0.lab", str(tmp_path / "route0.crt"), 1)
+def test_wait_asks_for_a_fresh_certificate_and_names_the_clients_last_status_on_timeout(tmp_path):
+    script = wait_issued_script("route0.lab", str(tmp_path / "route0.crt"), 2)
     script = script.replace("/var/lib/personal-as/acme", str(tmp_path))
-    (tmp_path / "status").write_text("error 2026-11-29T00:00:00Z route0.lab: connection refused\n")
-    res = subprocess.run(["sh", "-c", script], capture_output=True, text=True)
+    (tmp_path / "certificates").mkdir()
+    (tmp_path / "certificates/route0.lab.crt").write_text("from a CA that is gone\n")
+    # A stand-in client (named acme-client, as the loop's process is) that,
+    # woken by the wait with USR1, reports a failure.
+    client = tmp_path / "acme-client"
+    client.write_text(f"#!/bin/sh\ntrap 'echo woken >> {tmp_path}/pokes; "
+                      f"echo \"error 2026-11-29T00:00:00Z route0.lab: connection refused\" > {tmp_path}/status' USR1\n"
+                      "while :; do sleep 0.1; done\n")
+    client.chmod(0o755)
+    proc = subprocess.Popen([str(client)])
+    try:
+        import time
+
+        time.sleep(0.3)
+        res = subprocess.run(["sh", "-c", script], capture_output=True, text=True)
+    finally:
+        proc.kill()
     assert res.returncode == 1
     assert "no certificate for route0.lab" in res.stderr and "connection refused" in res.stderr
+    assert not (tmp_path / "certificates/route0.lab.crt").exists(), "the old CA's certificate must be obtained anew"
+    assert (tmp_path / "pokes").read_text() == "woken\n"
 
 
 def test_route0_url_is_https_by_name_with_acme_and_plain_without():
@@ -101,3 +119,17 @@ def test_trusted_roots_diff_with_a_host_not_known_yet_is_a_change_not_an_error()
     olds = {"source": {"host": "a"}, "targets": [{"host": "b"}], "fetch": "x"}
     for news in ({**olds, "targets": Unknown()}, {**olds, "source": Unknown()}, {**olds, "targets": [Unknown()]}):
         assert _TrustedRootsProvider().diff("id", olds, news).changes is True
+
+
+def test_trusted_roots_reinstall_the_last_roots_seen_so_older_certificates_still_verify(monkeypatch):
+    from components.providers import acme_roots
+
+    installed: list[tuple[str, str]] = []
+    monkeypatch.setattr(acme_roots, "_fetch", lambda props: "ROOT-NEW")
+    monkeypatch.setattr(acme_roots, "run", lambda conn, cmd, stdin, timeout: installed.append((conn["host"], stdin)))
+    props = {"source": {"host": "acme"}, "targets": [{"host": "client"}], "fetch": "x"}
+    olds = {**props, "roots": ["ROOT-1", "ROOT-2", "ROOT-3", "ROOT-4"]}
+    outs = acme_roots._TrustedRootsProvider().update("id", olds, props).outs
+    # The newest last (it is the newest file), and no more than four.
+    assert outs["roots"] == ["ROOT-2", "ROOT-3", "ROOT-4", "ROOT-NEW"]
+    assert installed == [("client", r) for r in outs["roots"]]
