@@ -69,6 +69,7 @@ def krill_binaries(arch: str | None = None) -> dict[str, str]:
 
 ALL_IMAGES = ("host", "bird", "nginx", "krill", "validator", "pebble", "acme", "irrd", "postgres", "redis")
 # What the user's own hosts run: the images a host of another architecture needs.
+BUILD_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 HOST_IMAGES = {"vps": ("bird", "nginx", "acme"), "home": ("krill", "nginx", "acme")}
 
 
@@ -76,7 +77,11 @@ def image_args(stack: str, name: str, arch: str | None = None) -> ContainerImage
     """How one of the project's images is built for `arch` (None: this machine's)."""
     krill = krill_binaries(arch)
     irrd_lock = str(Path(__file__).resolve().parent.parent / "scripts/irrd-requirements.lock")
-    extra = {"krill": krill, "host": {"krillc": krill["krillc"]}, "irrd": {"irrd-requirements.lock": irrd_lock}}
+    # IRRd's build stage fetches from PyPI through whatever TLS this machine
+    # trusts (a build machine may sit behind an inspecting proxy): its CA
+    # bundle goes to that stage only, never to the image.
+    irrd = {"irrd-requirements.lock": irrd_lock, "build-ca.crt": BUILD_CA_BUNDLE}
+    extra = {"krill": krill, "host": {"krillc": krill["krillc"]}, "irrd": irrd}
     return ContainerImageArgs(image=name, base_image=base_image(arch), labels=naming.labels(stack),
                               extra_files=extra.get(name, {}), platform=f"linux/{arch}" if _arch_suffix(arch) else "")
 

@@ -68,3 +68,49 @@ def render_irr_objects(cfg: StackConfig, mntner_auth: str) -> str:
     """The `irr_objects` output: one object per block, a blank line between,
     no comment lines: pasteable into the RIPE web UI as it is."""
     return "\n".join(render_object(o) for o in rpsl_objects(cfg, mntner_auth))
+
+
+MAINTAINER_CLASSES = ("mntner", "person", "role")
+
+
+def maintainer_objects(cfg: StackConfig, mntner_auth: str) -> list[str]:
+    """The maintainer and its contacts: what a registry creates first, and
+    only by hand (or, in the lab, by the stack as the registry's operator)."""
+    return [render_object(o) for o in rpsl_objects(cfg, mntner_auth) if o[0][0] in MAINTAINER_CLASSES]
+
+
+def routing_objects(cfg: StackConfig) -> list[str]:
+    """The aut-num, the as-set and the route objects: the maintainer's own."""
+    return [render_object(o) for o in rpsl_objects(cfg, "") if o[0][0] not in MAINTAINER_CLASSES]
+
+
+# The lab registry's own side, as the RIR keeps it: its maintainer and
+# contact, the documentation /32 it allocated, and the user's assignment.
+LAB_RIR_MNT = "LAB-RIR-MNT"
+LAB_RIR_HDL = "LR1-LAB"
+LAB_RIR_BLOCK = "2001:db8::/32"
+
+
+def lab_registry_objects(source: str, rir_auth: str) -> list[str]:
+    src = [("source", source)]
+    return [render_object(o) for o in (
+        [("mntner", LAB_RIR_MNT), ("admin-c", LAB_RIR_HDL), ("upd-to", "hostmaster@rir.lab"), ("auth", rir_auth),
+         ("mnt-by", LAB_RIR_MNT), *src],
+        [("person", "Lab Registry Hostmaster"), ("address", "The lab RIR"), ("phone", "+1 555 0199"),
+         ("e-mail", "hostmaster@rir.lab"), ("nic-hdl", LAB_RIR_HDL), ("mnt-by", LAB_RIR_MNT), *src],
+        [("inet6num", LAB_RIR_BLOCK), ("netname", "LAB-DOCUMENTATION"), ("country", "ZZ"),
+         ("admin-c", LAB_RIR_HDL), ("tech-c", LAB_RIR_HDL), ("status", "ALLOCATED-BY-RIR"),
+         ("mnt-by", LAB_RIR_MNT), *src],
+    )]
+
+
+def lab_assignment_objects(cfg: StackConfig) -> list[str]:
+    """The user's IPv6 prefixes as the RIR assigned them: maintained by the
+    RIR and by the user, so the user's own maintainer authorises its route6
+    objects, as a RIPE PI assignment does."""
+    irr = cfg.irr
+    assert irr is not None
+    return [render_object([
+        ("inet6num", str(net)), ("netname", irr.as_name), ("country", "ZZ"), ("admin-c", irr.admin.nic_hdl),
+        ("tech-c", irr.tech_contact.nic_hdl), ("status", "ASSIGNED PI"), ("mnt-by", LAB_RIR_MNT),
+        ("mnt-by", irr.maintainer.name), ("source", irr.source)]) for net in cfg.networks if net.version == 6]

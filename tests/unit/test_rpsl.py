@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from components.config import validate
-from components.render.irr import render_irr_objects
+from components.render.irr import (lab_assignment_objects, lab_registry_objects, maintainer_objects,
+                                    render_irr_objects, routing_objects)
+from components.render.rpsl import parse_object
 from tests.unit.test_config import LAB_RAW, LAB_SECRETS, PROD_RAW, PROD_SECRETS, with_change
 from tests.unit.test_render import check_golden
 
@@ -85,3 +87,15 @@ def test_the_lab_registrys_irrd_config_passes_irrds_own_validation(tmp_path, upd
     bad = subprocess.run([str(IRRD_PYTHON), str(PARSE.with_name("irrd_check_config.py")), str(conf)],
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode != 0 and "server.http.url" in bad.stderr
+
+
+def test_the_lab_registrys_own_objects_and_the_assignment_parse_and_key_as_irrd_keys_them():
+    cfg = validate(LAB_RAW, LAB_SECRETS)
+    texts = lab_registry_objects("LAB", AUTH) + lab_assignment_objects(cfg) + maintainer_objects(cfg, AUTH) \
+        + routing_objects(cfg)
+    parsed = irrd_parse("\n".join(texts))
+    assert [p["errors"] for p in parsed] == [[]] * len(parsed), parsed
+    # The stack's own keys (its queries and deltas) are IRRd's primary keys.
+    assert [parse_object(t).key for t in texts] == [p["pk"] for p in parsed]
+    assignment = parse_object(lab_assignment_objects(cfg)[0])
+    assert ("mnt-by", cfg.irr.maintainer.name) in assignment.attributes
