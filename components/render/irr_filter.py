@@ -1,17 +1,22 @@
-"""Transit's IRR prefix list: bgpq4's BIRD output turned into the file
-transit's bird.conf includes (`/etc/bird/irr/IRR_AS<asn>_V6.conf`). Pure.
+"""Transit's IRR prefix lists: which lists its filter job (bgpq4, in
+images/irr-filter) keeps, under which fixed names, in which files that
+transit's bird.conf includes. Pure.
 
-bgpq4 -b prints `NAME = [ ... ];` without BIRD's `define`, and prints
-nothing at all when the registry has no route object for the AS: that must
-become an empty set (which accepts nothing), never a missing definition
-that fails the whole config.
+bgpq4 prints nothing for an AS with no route objects; the job writes an
+empty set then (which accepts nothing), and the stack writes one before
+BIRD first starts, so the include never names a missing file.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 
 IRR_DIR = "/etc/bird/irr"
+STATUS_FILE = f"{IRR_DIR}/status"
+# The lab transit's refresh: a real transit's job runs hourly or daily; the
+# lab's bound on a registry change reaching the filter is this, plus one
+# bgpq4 run and a reconfigure (each well under a second).
+LAB_REFRESH_SECONDS = 15
 
 
 def irr_set_name(asn: int, version: int) -> str:
@@ -22,19 +27,31 @@ def irr_file(asn: int, version: int) -> str:
     return f"{IRR_DIR}/{irr_set_name(asn, version)}.conf"
 
 
-def bgpq4_command(asn: int, version: int, host: str, source: str, as_set: str | None = None) -> list[str]:
-    """bgpq4 against the registry: the AS's (or as-set's) route objects,
-    as a BIRD prefix set, more-specifics not allowed."""
-    return ["bgpq4", "-h", host, "-S", source, f"-{version}", "-b", "-l", irr_set_name(asn, version),
-            as_set or f"AS{asn}"]
+@dataclass(frozen=True)
+class IrrList:
+    version: int
+    name: str
+    file: str
+    query: str  # the AS or as-set bgpq4 expands
+
+    @property
+    def spec(self) -> str:
+        """One entry of the job's IRR_LISTS."""
+        return f"{self.version}:{self.name}:{self.query}"
 
 
-def irr_set_from_bgpq4(asn: int, version: int, output: str) -> str:
-    """The include file for bgpq4's output; refuses anything but a prefix set."""
-    name = irr_set_name(asn, version)
-    text = output.strip()
-    if not text:
-        return f"# No route objects for AS{asn} in the registry: nothing is accepted.\ndefine {name} = [];\n"
-    if not re.fullmatch(rf"{name} = \[[0-9a-fA-F:./{{}},\s]*\];", text):
-        raise ValueError(f"bgpq4 printed something other than a prefix set named {name}: {text[:200]!r}")
-    return f"# From the routing registry by bgpq4; replaced on every refresh.\ndefine {text}\n"
+def irr_lists(asn: int, as_set: str | None) -> list[IrrList]:
+    """Both address families, always: a list for a family the customer
+    does not announce is empty, and accepts nothing."""
+    return [IrrList(v, irr_set_name(asn, v), irr_file(asn, v), as_set or f"AS{asn}") for v in (6, 4)]
+
+
+def empty_list_file(lst: IrrList, source: str) -> str:
+    return (f"# No route objects for {lst.query} in {source} yet: nothing is accepted.\n"
+            f"define {lst.name} = [];\n")
+
+
+def filter_job_env(lists: list[IrrList], registry: str, source: str, socket: str, conf: str,
+                   refresh: int = LAB_REFRESH_SECONDS) -> dict[str, str]:
+    return {"IRR_HOST": registry, "IRR_SOURCE": source, "IRR_REFRESH": str(refresh),
+            "IRR_LISTS": " ".join(lst.spec for lst in lists), "BIRD_CONF": conf, "BIRD_SOCKET": socket}
