@@ -15,13 +15,16 @@ from .container_image import ContainerImage
 from .host import Host
 from .host_file import host_file
 from .lab_plan import IRR_NAME
+from .providers.irr_objects import IrrObjects
 from .providers.password_hash import PasswordHash
 from .providers.secrets import RandomToken
+from .render.irr import lab_registry_objects
 from .render.irrd import HTTP_PORT, IRRD_CONF, render_irrd_conf
 from .service import ServiceArgs, ServiceContainer
 
-# IRRd reads its config at start and on SIGHUP.
-IRRD_RELOAD = "pkill -HUP -f 'irrd --config' || true"
+# The submission API as the stack reaches it: on the registry host's own
+# loopback, over SSH (IRRd's API has no TLS; the passwords stay on the host).
+LOCAL_API = f"http://[::1]:{HTTP_PORT}"
 
 
 @dataclass
@@ -44,8 +47,8 @@ class IrrRegistry(pulumi.ComponentResource):
         override_hash = PasswordHash(f"{name}-override-hash", self.override, opts=child)
         conf = pulumi.Output.secret(override_hash.hash.apply(
             lambda h: render_irrd_conf(args.source, f"http://{IRR_NAME}:{HTTP_PORT}/", h)))
-        self.config = host_file(f"{name}-config", host, IRRD_CONF, conf, reload=IRRD_RELOAD,
-                                remove_dirs=("/etc/irrd",),
+        # The config changes only with the override (made once): no reload.
+        self.config = host_file(f"{name}-config", host, IRRD_CONF, conf, remove_dirs=("/etc/irrd",),
                                 opts=pulumi.ResourceOptions(parent=self, depends_on=[*host.ready, *args.after]))
         self.postgres = ServiceContainer(f"{name}-postgres", ServiceArgs(
             stack=args.stack, host=host, service="postgres", image=args.postgres_image,
@@ -58,4 +61,13 @@ class IrrRegistry(pulumi.ComponentResource):
             stack=args.stack, host=host, service="irrd", image=args.irrd_image, mounts=["/etc/irrd", "/run/irrd"],
             after=[self.config, self.postgres.container, self.redis.container],
         ), opts=child)
+        self.api = LOCAL_API
+        self.via = host.connection
+        # The registry's own side, as the RIR keeps it (by override): its
+        # maintainer and contact, and the block its assignments come from.
+        self.rir_objects = IrrObjects(
+            f"{name}-rir-objects", LOCAL_API,
+            override_hash.hash.apply(lambda h: lab_registry_objects(args.source, f"BCRYPT-PW {h}")),
+            via=host.connection, override=self.override,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.irrd.container]))
         self.register_outputs({"container": self.irrd.container_name})

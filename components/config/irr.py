@@ -14,7 +14,7 @@ import re
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from .acme import parse_email
-from .errors import KeyedError
+from .errors import MISSING, KeyedError
 from .model import Strict, faces_lab
 
 LAB_SOURCE = "LAB"
@@ -131,8 +131,11 @@ class Irr(Strict):
     tech: Contact | None = None  # default: the admin contact
     as_name: str
     as_set: str | None = None
-    # Submit the objects to the registry (IRRd's API, or RIPE's REST API).
+    # Submit the objects to the registry's IRRd API (a lab world always
+    # submits, to its own registry).
     submit: bool = False
+    # Where IRRd's HTTP API answers (https://...), for irr.submit.
+    api_url: str | None = None
 
     @field_validator("source")
     @classmethod
@@ -167,6 +170,28 @@ class Irr(Strict):
             if contact and faces_lab(info) and not contact.nic_hdl.endswith(f"-{LAB_SOURCE}"):
                 raise KeyedError((key, "nic_hdl"), contact.nic_hdl,
                                  f"a lab registry's handles end in -{LAB_SOURCE}, e.g. LO1-{LAB_SOURCE}")
+        return self
+
+    @model_validator(mode="after")
+    def _submission(self, info: ValidationInfo) -> Irr:
+        if faces_lab(info):
+            if self.api_url is not None:
+                raise KeyedError(("api_url",), self.api_url,
+                                 "a lab world submits to its own registry on host irr; drop irr.api_url")
+            return self
+        if self.api_url is not None and not re.match(r"^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s]*)?$", self.api_url):
+            raise KeyedError(("api_url",), self.api_url,
+                             "must be the https:// URL of an IRRd's HTTP API (the maintainer password travels "
+                             "in the request), e.g. https://irrd.example.net/")
+        if self.submit and self.source == "RIPE":
+            raise KeyedError(("submit",), True,
+                             "submitting to the RIPE Database is not built yet (its REST API cannot be reached "
+                             "from where this project is tested); set irr.submit: false and paste the stack "
+                             "output irr_objects into RIPE's web interface")
+        if self.submit and self.api_url is None:
+            raise KeyedError(("api_url",), MISSING,
+                             f"irr.submit needs the URL of the {self.source} registry's IRRd HTTP API, "
+                             "e.g. https://irrd.example.net/")
         return self
 
     @property

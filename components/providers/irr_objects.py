@@ -55,6 +55,29 @@ def _http(props, method: str, path: str, body: str | None = None) -> tuple[int, 
         return err.code, err.read().decode(errors="replace")
 
 
+def wait_ready(props, timeout: float = 240) -> None:
+    """IRRd answers only once its workers are up: a registry just started
+    (the lab's, in the same `up`) is waited for, with its last answer."""
+    import time
+
+    deadline, last = time.monotonic() + timeout, ""
+    while True:
+        try:
+            code, text = _http(props, "GET", "/v1/whois/?q=!v")
+            if code == 200:
+                return
+            last = f"HTTP {code}: {text[:200]}"
+        except RemoteCommandError as err:
+            if "cannot reach" in str(err) or isinstance(err, HostKeyMismatch):
+                raise
+            last = str(err)[-300:]
+        except OSError as err:
+            last = str(err)
+        if time.monotonic() > deadline:
+            raise IrrSubmissionError(f"the registry at {props['url']} did not answer in {timeout:.0f} s: {last}")
+        time.sleep(2)
+
+
 def held(props, obj: RpslObject) -> RpslObject | None:
     """The object as the registry holds it now, or None."""
     q = urllib.parse.quote(f"!m{obj.object_class},{obj.key}", safe="")
@@ -96,6 +119,7 @@ def _wanted(props) -> list[RpslObject]:
 
 class _IrrObjectsProvider(ResourceProvider):
     def _apply(self, props, olds: dict | None) -> dict:
+        wait_ready(props)
         wanted = _wanted(props)
         keys = {o.ident for o in wanted}
         stale = [parse_object(t) for t in (olds or {}).get("objects", [])]
@@ -165,7 +189,10 @@ class IrrObjects(Resource, module="irr", name="IrrObjects"):
                  opts: pulumi.ResourceOptions | None = None):
         secrets = ["passwords", "override", "new_maintainer_override", "via", "objects"]
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=secrets))
+        # Secret as inputs too: the state keeps inputs beside outputs.
+        def secret(value):
+            return None if value is None else pulumi.Output.secret(value)
         super().__init__(_IrrObjectsProvider(), name, {
-            "url": url, "via": via, "objects": objects, "passwords": passwords, "override": override,
-            "new_maintainer_override": new_maintainer_override, "keys": None,
+            "url": url, "via": via, "objects": objects, "passwords": secret(passwords), "override": secret(override),
+            "new_maintainer_override": secret(new_maintainer_override), "keys": None,
         }, opts)

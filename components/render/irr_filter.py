@@ -55,3 +55,18 @@ def filter_job_env(lists: list[IrrList], registry: str, source: str, socket: str
                    refresh: int = LAB_REFRESH_SECONDS) -> dict[str, str]:
     return {"IRR_HOST": registry, "IRR_SOURCE": source, "IRR_REFRESH": str(refresh),
             "IRR_LISTS": " ".join(lst.spec for lst in lists), "BIRD_CONF": conf, "BIRD_SOCKET": socket}
+
+
+def seed_lists_script(lists: list[IrrList], source: str) -> str:
+    """Before BIRD first reads bird.conf: an empty list where none exists
+    yet. The filter job owns the files after that; this never overwrites."""
+    lines = ["set -eu", f"mkdir -p {IRR_DIR}"]
+    for lst in lists:
+        text = empty_list_file(lst, source).replace("'", "")
+        lines.append(f"[ -s {lst.file} ] || printf '%s' '{text}' > {lst.file}")
+        lines.append(f"chmod 0644 {lst.file}")
+    return "\n".join(lines) + "\n"
+
+
+def lists_present_check(lists: list[IrrList]) -> str:
+    return "set -eu\n" + "".join(f"[ -s {lst.file} ]\n" for lst in lists)

@@ -28,6 +28,11 @@ BAD = [
      "named after its owner: AS215634:AS-CUSTOMERS"),
     ("source-lowercase", PROD_RAW, ("irr", "source"), "ripe", "personal-as:irr.source", "in capitals"),
     ("lab-real-registry", LAB_RAW, ("irr", "source"), "RIPE", "personal-as:irr.source", "lab's own registry"),
+    ("submit-to-ripe", PROD_RAW, ("irr", "submit"), True, "personal-as:irr.submit", "not built yet"),
+    ("api-url-not-https", PROD_RAW, ("irr", "api_url"), "http://irrd.example.net/", "personal-as:irr.api_url",
+     "must be the https:// URL"),
+    ("lab-api-url", LAB_RAW, ("irr", "api_url"), "https://irrd.example.net/", "personal-as:irr.api_url",
+     "its own registry"),
     ("lab-handle-of-another-registry", LAB_RAW, ("irr", "admin", "nic_hdl"), "LO1-RIPE",
      "personal-as:irr.admin.nic_hdl", "end in -LAB"),
 ]
@@ -76,3 +81,12 @@ def test_tech_contact_defaults_to_the_admin():
 def test_a_looser_max_length_is_a_warning_not_an_error():
     cfg = validate(with_change(LAB_RAW, ("roas", 0, "max_length"), 56), LAB_SECRETS)
     assert any("max_length 56 is looser" in w for w in cfg.warnings)
+
+
+def test_submitting_to_an_irrd_registry_needs_its_api_url():
+    raw = with_change(with_change(PROD_RAW, ("irr", "source"), "RADB"), ("irr", "submit"), True)
+    with pytest.raises(ConfigError) as err:
+        validate(raw, PROD_SECRETS, check_files=False)
+    assert "personal-as:irr.api_url" in str(err.value) and "IRRd HTTP API" in str(err.value), str(err.value)
+    cfg = validate(with_change(raw, ("irr", "api_url"), "https://irrd.example.net/"), PROD_SECRETS, check_files=False)
+    assert cfg.irr.api_url == "https://irrd.example.net/"

@@ -269,7 +269,8 @@ def test_vmlab_points_kind_ssh_at_real_machines_inside_the_lab_world():
     # vps and home are the user's machines, reached over SSH with pinned keys;
     # everything around them is the lab world, as in `lab`.
     assert names_of("host:SshHost") == {"vps", "home"}
-    assert names_of("host:LabHost") == {"gw", "transit", "peer", "client", "rir", "validator", "acme", "irr"}
+    # vmlab has no irr section: no registry host (the registry is all lab hosts).
+    assert names_of("host:LabHost") == {"gw", "transit", "peer", "client", "rir", "validator", "acme"}
     assert names_of("ssh:HostKey") == {"vps-host-key", "home-host-key"}
     cables = {inputs["inner_if"]: inputs["bridge"] for typ, _, inputs in MOCKS.resources if typ.endswith("GuestCable")}
     assert cables == {"eth-vps": "pl-vmlab-vps", "eth-home": "pl-vmlab-home"}
@@ -348,3 +349,40 @@ def test_the_maintainer_hash_is_kept_while_the_password_is_the_same():
     assert made["hash"].startswith("$2b$12$") and "a long password" not in made["hash"]
     assert _HashProvider().diff("id", made, {"password": "a long password"}).changes is False
     assert _HashProvider().diff("id", made, {"password": "another password"}).changes is True
+
+
+def test_the_lab_registers_the_users_objects_in_its_own_registry_under_the_maintainers_password():
+    run_program(LAB)
+    assert names_of("irr:IrrObjects") == {"irr-rir-objects", "irr-maintainer", "irr-registry-assignment",
+                                          "irr-routing-objects"}
+    routing = inputs_of("irr-routing-objects")
+    # The maintainer's own password, never the registry's override, for its objects.
+    [password] = secret_value(routing["passwords"])
+    assert password.startswith("unit-secret") and routing.get("override") is None
+    objects = "".join(routing["objects"]) if isinstance(routing["objects"], list) else secret_value(routing["objects"])
+    assert "route6:         2001:db8:100::/48" in objects and "aut-num:        AS65536" in objects
+    # Only a new maintainer is made by the registry's administrator (the stack, in the lab).
+    secret_value(inputs_of("irr-maintainer")["new_maintainer_override"])
+    assert routing["url"] == "http://[::1]:8080"
+
+
+def test_the_lab_transit_filters_its_customer_by_bgpq4s_lists_from_the_registry():
+    run_program(LAB)
+    containers = {inputs["name"]: inputs for typ, _, inputs in MOCKS.resources if typ.endswith("docker:Container")}
+    job = containers["lab-transit-irr-filter"]
+    env = dict(e.split("=", 1) for e in job["envs"]) if "envs" in job else job["env"]
+    assert env["IRR_HOST"] == "irr.lab" and env["IRR_SOURCE"] == "LAB"
+    assert env["IRR_LISTS"] == "6:IRR_AS65536_V6:AS65536 4:IRR_AS65536_V4:AS65536"
+
+
+def test_prod_submits_only_when_asked_and_then_without_an_override():
+    run_program(PROD_EXAMPLE)
+    assert names_of("irr:IrrObjects") == set()
+
+    def submit(raw):
+        raw["irr"].update(source="RADB", submit=True, api_url="https://irrd.example.net/")
+    run_program(PROD_EXAMPLE, change=submit)
+    assert names_of("irr:IrrObjects") == {"irr-maintainer", "irr-routing-objects"}
+    maintainer = inputs_of("irr-maintainer")
+    assert maintainer.get("new_maintainer_override") is None and maintainer.get("via") is None
+    assert maintainer["url"] == "https://irrd.example.net/"

@@ -17,6 +17,7 @@ from components.render import (
     render_route0_conf,
 )
 from components.render.krill import Testbed as KrillTestbed
+from components.render.irr_filter import IRR_DIR, empty_list_file, irr_lists
 from components.render.lab_bird import Route, RtrServer, Session, render_peer_conf, render_transit_conf
 from components.render.host_network import render_host_network, render_host_network_check, render_host_network_undo
 from components.render.provision import render_bird_apply
@@ -58,6 +59,19 @@ def _transit():
     )
 
 
+def _transit_irr():
+    """Transit's filter by the registry: bgpq4's lists, included by name."""
+    return render_transit_conf(
+        asn=64496, router_id="198.51.100.1",
+        customer=Session("customer_as65536", 65536, "198.51.100.1", "192.0.2.10", 2, "golden-password",
+                         next_hop6="2001:db8:ffff:2::1"),
+        customer_prefixes=["2001:db8:100::/48"],
+        nexthop_routes=[Route("2001:db8:ffff:1::/64", "2001:db8:ffff:2::2")],
+        peer=Session("peer", 64497, "2001:db8:ffff:3::1", "2001:db8:ffff:3::2"),
+        rtr=RtrServer("2001:db8:ffff:12::2"), irr_lists=irr_lists(65536, None),
+    )
+
+
 def _peer():
     return render_peer_conf(64497, "198.51.100.10", Session("transit", 64496, "2001:db8:ffff:3::2",
                                                             "2001:db8:ffff:3::1"), ["2001:db8:ffff:4::/64"])
@@ -70,6 +84,7 @@ BIRD_CASES = {
     "lab-vps-import-default.bird.conf": lambda: bird_conf(lab_cfg(upstreams__0__import="default")),
     "lab-vps-import-full.bird.conf": lambda: bird_conf(lab_cfg(upstreams__0__import="full")),
     "lab-transit.bird.conf": _transit,
+    "lab-transit-irr.bird.conf": _transit_irr,
     "lab-peer.bird.conf": _peer,
 }
 NGINX_CASES = {
@@ -107,7 +122,10 @@ def test_bird_conf_matches_golden_and_passes_bird_p(name, tmp_path, update_golde
     text = BIRD_CASES[name]()
     check_golden(name, text, update_golden)
     conf = tmp_path / "bird.conf"
-    conf.write_text(text)
+    # Transit's registry lists, as the stack seeds them before BIRD starts.
+    for lst in irr_lists(65536, None):
+        (tmp_path / Path(lst.file).name).write_text(empty_list_file(lst, "LAB"))
+    conf.write_text(text.replace(IRR_DIR, str(tmp_path)))
     res = subprocess.run(["bird", "-p", "-c", str(conf)], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
 
