@@ -68,6 +68,6 @@ class IrrRegistry(pulumi.ComponentResource):
         self.rir_objects = IrrObjects(
             f"{name}-rir-objects", LOCAL_API,
             override_hash.hash.apply(lambda h: lab_registry_objects(args.source, f"BCRYPT-PW {h}")),
-            via=host.connection, override=self.override,
+            via=host.connection, override=self.override, keep_on_delete=True,  # they go with the registry
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.irrd.container]))
         self.register_outputs({"container": self.irrd.container_name})

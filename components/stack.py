@@ -227,7 +227,7 @@ def build_irr(stack: str, cfg: StackConfig, world: LabWorld | None, images: dict
         return
     maintainer = IrrObjects(
         "irr-maintainer", url, pulumi.Output.secret(mntner_auth.apply(lambda a: maintainer_objects(cfg, a))),
-        via=via, passwords=[password], new_maintainer_override=override,
+        via=via, passwords=[password], new_maintainer_override=override, keep_on_delete=True,
         opts=pulumi.ResourceOptions(depends_on=after))
     routes_after: list[pulumi.Resource] = [maintainer]
     if world:

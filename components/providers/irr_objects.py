@@ -107,10 +107,14 @@ def submit(props, method: str, objects: list[RpslObject], auth: dict) -> None:
         raise IrrSubmissionError(f"the registry refused {len(failed)} object(s) ({method}):\n  " + "\n  ".join(lines))
 
 
-def _auth(props) -> dict:
+def _auth(props, olds: dict | None = None) -> dict:
     if props.get("override"):
         return {"override": props["override"]}
-    return {"passwords": list(props.get("passwords") or [])}
+    # After a password change the registry still holds the old hash: the
+    # update that replaces it authenticates with the old password.
+    passwords = list(props.get("passwords") or [])
+    passwords += [p for p in (olds or {}).get("passwords") or [] if p not in passwords]
+    return {"passwords": passwords}
 
 
 def _wanted(props) -> list[RpslObject]:
@@ -126,11 +130,15 @@ class _IrrObjectsProvider(ResourceProvider):
         # Delete first (routes before what they reference), with the text
         # the registry holds: IRRd matches a deletion against it.
         gone = [h for h in (held(props, o) for o in reversed(stale) if o.ident not in keys) if h]
-        submit(props, "DELETE", gone, _auth(props))
+        submit(props, "DELETE", gone, _auth(props, olds))
+        # An object whose text the config changed is sent even when the
+        # registry's answer looks the same: a new password hash is hidden
+        # in every answer ("BCRYPT-PW # Filtered").
+        before = set((olds or {}).get("objects") or [])
         missing = []
         for obj in wanted:
             current = held(props, obj)
-            if drifted(obj, current):
+            if drifted(obj, current) or (olds is not None and obj.text not in before):
                 missing.append((obj, current is None))
         # A registry takes a new maintainer only from its administrator:
         # where the stack is that (the lab), the override creates it once.
@@ -145,7 +153,7 @@ class _IrrObjectsProvider(ResourceProvider):
                 f"the registry has no maintainer {names}, and registries create maintainers only by hand: "
                 "create it (and its admin-c person) in the registry's web interface first, with the hash from "
                 "the stack output irr_objects, then run `pulumi up` again")
-        submit(props, "POST", [o for o, _ in missing], _auth(props))
+        submit(props, "POST", [o for o, _ in missing], _auth(props, olds))
         return {**props, "keys": sorted(keys)}
 
     def create(self, props):
@@ -171,6 +179,10 @@ class _IrrObjectsProvider(ResourceProvider):
         return DiffResult(changes=bool(changed) or not known, replaces=[])
 
     def delete(self, _id, props):
+        if props.get("keep_on_delete"):
+            # A maintainer is made only by the registry's administrator: the
+            # stack never deletes one it could not make again.
+            return
         try:
             objs = [h for h in (held(props, o) for o in reversed(_wanted(props))) if h]
             submit(props, "DELETE", objs, _auth(props))
@@ -186,7 +198,7 @@ class IrrObjects(Resource, module="irr", name="IrrObjects"):
     def __init__(self, name: str, url: str, objects: pulumi.Input[list[str]], *,
                  via: pulumi.Input[dict] | None = None, passwords: pulumi.Input[list[str]] | None = None,
                  override: pulumi.Input[str] | None = None, new_maintainer_override: pulumi.Input[str] | None = None,
-                 opts: pulumi.ResourceOptions | None = None):
+                 keep_on_delete: bool = False, opts: pulumi.ResourceOptions | None = None):
         secrets = ["passwords", "override", "new_maintainer_override", "via", "objects"]
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=secrets))
         # Secret as inputs too: the state keeps inputs beside outputs.
@@ -194,5 +206,6 @@ class IrrObjects(Resource, module="irr", name="IrrObjects"):
             return None if value is None else pulumi.Output.secret(value)
         super().__init__(_IrrObjectsProvider(), name, {
             "url": url, "via": via, "objects": objects, "passwords": secret(passwords), "override": secret(override),
-            "new_maintainer_override": secret(new_maintainer_override), "keys": None,
+            "new_maintainer_override": secret(new_maintainer_override), "keep_on_delete": keep_on_delete,
+            "keys": None,
         }, opts)
