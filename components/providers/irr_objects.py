@@ -26,7 +26,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
 from ..render.rpsl import RpslObject, drifted, parse_object
-from .ssh import HostKeyMismatch, RemoteCommandError, run
+from .ssh import HostKeyMismatch, RemoteCommandError, is_gone, run
 
 TIMEOUT_S = 60
 

@@ -180,6 +180,22 @@ def run(conn: dict[str, Any], command: str, stdin: str | None = None, timeout: i
     return _finish(conn, chan_in, chan_out, chan_err, stdin)
 
 
+def is_gone(err: BaseException) -> bool:
+    """The host cannot be reached at all (destroyed with the lab, or down):
+    for a delete, there is nothing left to undo there. A host presenting
+    the wrong key is never "gone": that must stop everything."""
+    return isinstance(err, RemoteCommandError) and not isinstance(err, HostKeyMismatch) and "cannot reach" in str(err)
+
+
+def run_unless_gone(conn: dict[str, Any], command: str, stdin: str | None = None, timeout: int = 300) -> None:
+    """`run` for undoing: a host that is gone has nothing left to undo."""
+    try:
+        run(conn, command, stdin, timeout)
+    except RemoteCommandError as err:
+        if not is_gone(err):
+            raise
+
+
 def run_on(client, conn: dict[str, Any], command: str, timeout: int = 300) -> tuple[str, str]:
     """`run` on a client of the caller's own (one that carries a tunnel, say)."""
     chan_in, chan_out, chan_err = client.exec_command(as_root(conn, command), timeout=timeout)
