@@ -47,7 +47,7 @@ def bird_conf(cfg) -> str:
     return render_bird_conf(cfg, plaintext_passwords(cfg))
 
 
-def _transit():
+def _transit(**extra):
     return render_transit_conf(
         asn=64496, router_id="198.51.100.1",
         customer=Session("customer_as65536", 65536, "198.51.100.1", "192.0.2.10", 2, "golden-password",
@@ -55,20 +55,7 @@ def _transit():
         customer_prefixes=["2001:db8:100::/48"],
         nexthop_routes=[Route("2001:db8:ffff:1::/64", "2001:db8:ffff:2::2")],
         peer=Session("peer", 64497, "2001:db8:ffff:3::1", "2001:db8:ffff:3::2"),
-        rtr=RtrServer("2001:db8:ffff:12::2"),
-    )
-
-
-def _transit_irr():
-    """Transit's filter by the registry: bgpq4's lists, included by name."""
-    return render_transit_conf(
-        asn=64496, router_id="198.51.100.1",
-        customer=Session("customer_as65536", 65536, "198.51.100.1", "192.0.2.10", 2, "golden-password",
-                         next_hop6="2001:db8:ffff:2::1"),
-        customer_prefixes=["2001:db8:100::/48"],
-        nexthop_routes=[Route("2001:db8:ffff:1::/64", "2001:db8:ffff:2::2")],
-        peer=Session("peer", 64497, "2001:db8:ffff:3::1", "2001:db8:ffff:3::2"),
-        rtr=RtrServer("2001:db8:ffff:12::2"), irr_lists=irr_lists(65536, None),
+        rtr=RtrServer("2001:db8:ffff:12::2"), **extra,
     )
 
 
@@ -84,7 +71,8 @@ BIRD_CASES = {
     "lab-vps-import-default.bird.conf": lambda: bird_conf(lab_cfg(upstreams__0__import="default")),
     "lab-vps-import-full.bird.conf": lambda: bird_conf(lab_cfg(upstreams__0__import="full")),
     "lab-transit.bird.conf": _transit,
-    "lab-transit-irr.bird.conf": _transit_irr,
+    # Transit's filter by the registry: bgpq4's lists, included by name.
+    "lab-transit-irr.bird.conf": lambda: _transit(irr_lists=irr_lists(65536, None)),
     "lab-peer.bird.conf": _peer,
 }
 NGINX_CASES = {
