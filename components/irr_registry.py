@@ -7,6 +7,7 @@ makes it, keeps it secret, and gives IRRd only its bcrypt hash.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import pulumi
@@ -47,7 +48,8 @@ class IrrRegistry(pulumi.ComponentResource):
         override_hash = PasswordHash(f"{name}-override-hash", self.override, opts=child)
         conf = pulumi.Output.secret(override_hash.hash.apply(
             lambda h: render_irrd_conf(args.source, f"http://{IRR_NAME}:{HTTP_PORT}/", h)))
-        # The config changes only with the override (made once): no reload.
+        # The config changes only with the override (made once): IRRd is
+        # started anew then (restart_with below), not reloaded.
         self.config = host_file(f"{name}-config", host, IRRD_CONF, conf, remove_dirs=("/etc/irrd",),
                                 opts=pulumi.ResourceOptions(parent=self, depends_on=[*host.ready, *args.after]))
         self.postgres = ServiceContainer(f"{name}-postgres", ServiceArgs(
@@ -60,6 +62,9 @@ class IrrRegistry(pulumi.ComponentResource):
         self.irrd = ServiceContainer(f"{name}-irrd", ServiceArgs(
             stack=args.stack, host=host, service="irrd", image=args.irrd_image, mounts=["/etc/irrd", "/run/irrd"],
             after=[self.config, self.postgres.container, self.redis.container],
+            # A new override (a new state) reaches IRRd's auth checks by a
+            # restart: its forked workers keep the settings they started with.
+            restart_with=pulumi.Output.unsecret(conf.apply(lambda c: hashlib.sha256(c.encode()).hexdigest()[:16])),
         ), opts=child)
         self.api = LOCAL_API
         self.via = host.connection
