@@ -12,13 +12,14 @@ import urllib.parse
 
 from bench import lab
 from components.render.irr_filter import LAB_REFRESH_SECONDS, irr_set_name
+from components.lab_plan import IRR_NAME
 from components.render.irrd import HTTP_PORT
 from tests.infra.stack import config
 
 IRR = f"{lab.STACK}-irr"
 IRRD = f"{IRR}-irrd"
 JOB = f"{lab.STACK}-transit-irr-filter"
-API = f"http://[::1]:{HTTP_PORT}"
+API = f"http://{IRR_NAME}:{HTTP_PORT}"
 DAEMONS = ("irrd", "postgres", "redis-server", "python3")
 
 

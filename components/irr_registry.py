@@ -23,9 +23,10 @@ from .render.irr import lab_registry_objects
 from .render.irrd import HTTP_PORT, IRRD_CONF, render_irrd_conf
 from .service import ServiceArgs, ServiceContainer
 
-# The submission API as the stack reaches it: on the registry host's own
-# loopback, over SSH (IRRd's API has no TLS; the passwords stay on the host).
-LOCAL_API = f"http://[::1]:{HTTP_PORT}"
+# The submission API as the stack reaches it: from the registry host itself,
+# over SSH (IRRd's API has no TLS; the passwords never leave the host). By
+# name: IRRd refuses a Host header other than its own URL's.
+LOCAL_API = f"http://{IRR_NAME}:{HTTP_PORT}"
 
 
 @dataclass

@@ -145,7 +145,9 @@ def plan(cfg: StackConfig) -> LabPlan:
         # The CA reaches home's Krill proxy on home's services address.
         "acme": {**route0, cfg.krill.public_name: HOME_SERVICES_ADDRESS},
         "client": route0,
-        **({"transit": {IRR_NAME: IRR_ADDRESS}} if with_irr else {}),
+        # IRRd answers HTTP only for the name in its own URL: the stack
+        # reaches its API on irr itself, by that name.
+        **({"transit": {IRR_NAME: IRR_ADDRESS}, "irr": {IRR_NAME: IRR_ADDRESS}} if with_irr else {}),
     }
     return LabPlan(hosts=hosts, links=links, mgmt_addresses=mgmt, routes=routes,
                    routers=("vps", "gw", "transit", "peer", "validator", "rir"), names=names,

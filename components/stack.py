@@ -204,7 +204,7 @@ def build_lab_rpki(stack: str, cfg: StackConfig, world: LabWorld, images: dict[s
 
 
 def build_irr(stack: str, cfg: StackConfig, world: LabWorld | None, images: dict[str, ContainerImage],
-              mntner_auth: pulumi.Output) -> None:
+              mntner_auth: pulumi.Output) -> list[pulumi.Resource]:
     """The user's objects in a routing registry: the lab's own (made here,
     with the RIR's side seeded), or with irr.submit an IRRd-run one.
 
@@ -224,7 +224,7 @@ def build_irr(stack: str, cfg: StackConfig, world: LabWorld | None, images: dict
     elif irr.submit:
         url, via, override, after = irr.api_url, None, None, []
     else:
-        return
+        return []
     maintainer = IrrObjects(
         "irr-maintainer", url, pulumi.Output.secret(mntner_auth.apply(lambda a: maintainer_objects(cfg, a))),
         via=via, passwords=[password], new_maintainer_override=override, keep_on_delete=True,
@@ -234,8 +234,8 @@ def build_irr(stack: str, cfg: StackConfig, world: LabWorld | None, images: dict
         routes_after.append(IrrObjects(
             "irr-registry-assignment", url, lab_assignment_objects(cfg), via=via, override=override,
             opts=pulumi.ResourceOptions(depends_on=[maintainer])))
-    IrrObjects("irr-routing-objects", url, routing_objects(cfg), via=via, passwords=[password],
-               opts=pulumi.ResourceOptions(depends_on=routes_after))
+    return [IrrObjects("irr-routing-objects", url, routing_objects(cfg), via=via, passwords=[password],
+                       opts=pulumi.ResourceOptions(depends_on=routes_after))]
 
 
 def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
@@ -282,6 +282,15 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         stack=stack, host=vps, image=on_host["vps"]["bird"], config=bird_conf,
         verify_sessions=[u.name for u in cfg.upstreams], after=[vps_net, *router_after],
     ))
+    # In a lab world transit accepts the user's prefix only once its route
+    # objects are in the registry: what needs the route waits for them.
+    registered: list[pulumi.Resource] = []
+    if cfg.irr:
+        # What a user pastes into the RIPE web UI; secret, for the hash in it.
+        mntner = PasswordHash("irr-maintainer-password-hash", cfg.irr.maintainer.password.get_secret_value())
+        auth = mntner.hash.apply(lambda h: f"BCRYPT-PW {h}")
+        outputs["irr_objects"] = pulumi.Output.secret(auth.apply(lambda a: render_irr_objects(cfg, a)))
+        registered = build_irr(stack, cfg, world, images, auth)
     route0 = cfg.route0_address
     tls_ca = LabCa("tls-ca", common_name=f"personal-as {stack} CA")
     acme_ca = None
@@ -309,7 +318,7 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         mounts=NGINX_ACME_MOUNTS if tls else None,
     ))
     # In a lab world the CA must be up, and the path to it routed, first.
-    lab_path = [acme_ca.service, router, world.transit, world.peer] if world and acme_ca else []
+    lab_path = [acme_ca.service, router, world.transit, world.peer, *registered] if world and acme_ca else []
     if tls and account:
         AcmeClient("route0-acme", AcmeClientArgs(
             stack=stack, host=vps, image=on_host["vps"]["acme"], account=account, domain=tls.name,
@@ -351,12 +360,6 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         outputs["krill_child_request_xml"] = onboarding.child_request.stdout
         outputs["krill_publisher_request_xml"] = onboarding.publisher_request.stdout
 
-    if cfg.irr:
-        # What a user pastes into the RIPE web UI; secret, for the hash in it.
-        mntner = PasswordHash("irr-maintainer-password-hash", cfg.irr.maintainer.password.get_secret_value())
-        auth = mntner.hash.apply(lambda h: f"BCRYPT-PW {h}")
-        outputs["irr_objects"] = pulumi.Output.secret(auth.apply(lambda a: render_irr_objects(cfg, a)))
-        build_irr(stack, cfg, world, images, auth)
     outputs["hosts"] = {h: _host_output(stack, h, cfg.hosts.get(h), hosts[h]) for h in hosts}
     port = "" if proxy.https_port == 443 else f":{proxy.https_port}"
     outputs.update({

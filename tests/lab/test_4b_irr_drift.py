@@ -13,6 +13,7 @@ import urllib.parse
 import pytest
 
 from components.render.irr_filter import LAB_REFRESH_SECONDS
+from components.lab_plan import IRR_NAME
 from components.render.irrd import HTTP_PORT
 from tests.infra import route0
 from tests.infra.bird import has_route, wait_until
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.destructive
 # The filter job's refresh, IRRd's preload of the change, one bgpq4 run and
 # a reconfigure (each of the last three well under a second), with margin.
 BOUND_S = LAB_REFRESH_SECONDS + 45
-API = f"http://[::1]:{HTTP_PORT}"
+API = f"http://{IRR_NAME}:{HTTP_PORT}"
 
 
 @pytest.fixture(autouse=True)

@@ -363,7 +363,7 @@ def test_the_lab_registers_the_users_objects_in_its_own_registry_under_the_maint
     assert "route6:         2001:db8:100::/48" in objects and "aut-num:        AS65536" in objects
     # Only a new maintainer is made by the registry's administrator (the stack, in the lab).
     secret_value(inputs_of("irr-maintainer")["new_maintainer_override"])
-    assert routing["url"] == "http://[::1]:8080"
+    assert routing["url"] == "http://irr.lab:8080"
 
 
 def test_the_lab_transit_filters_its_customer_by_bgpq4s_lists_from_the_registry():
