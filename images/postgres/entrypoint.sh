@@ -17,5 +17,13 @@ CREATE EXTENSION IF NOT EXISTS pgcrypto;
 SQL
   setpriv --reuid=postgres --regid=postgres --init-groups "$bin/pg_ctl" -D "$data" -w stop
 fi
+# A container killed (replaced, or a power cut) leaves postmaster.pid. The
+# host's PID namespace is shared with its other daemons, so the pid in it
+# may well be alive: stale unless it is a postgres process.
+pid=$(head -n1 "$data/postmaster.pid" 2>/dev/null || true)
+if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" != postgres ]; then
+  echo "postgres-entrypoint: removing a stale postmaster.pid (pid $pid is not PostgreSQL)" >&2
+  rm -f "$data/postmaster.pid"
+fi
 exec setpriv --reuid=postgres --regid=postgres --init-groups "$bin/postgres" -D "$data" \
   -c listen_addresses=127.0.0.1 -c random_page_cost=1.0 -c work_mem=50MB -c shared_buffers=64MB
