@@ -173,6 +173,15 @@ class Irr(Strict):
         return self
 
     @model_validator(mode="after")
+    def _lab_as_set(self, info: ValidationInfo) -> Irr:
+        if faces_lab(info) and self.as_set is None:
+            raise KeyedError(("as_set",), MISSING,
+                             "a lab world's transit builds its filter with bgpq4, which refuses documentation "
+                             "and private ASNs (the lab's are documentation ASNs): name an as-set for it to "
+                             "expand, e.g. AS65536:AS-PERSONAL")
+        return self
+
+    @model_validator(mode="after")
     def _submission(self, info: ValidationInfo) -> Irr:
         if faces_lab(info):
             if self.api_url is not None:

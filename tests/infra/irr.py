@@ -8,7 +8,8 @@ from components.render.irr_filter import STATUS_FILE, irr_file
 
 def whois(host, query: str) -> str:
     """`whois -h irr.lab <query>` from a lab host, as an operator would."""
-    res = host.run(f"whois -h {IRR_NAME} -- {query!r}")
+    # The port named: a minimal host has no /etc/services to look it up in.
+    res = host.run(f"whois -h {IRR_NAME} -p 43 -- {query!r}")
     assert res.rc == 0, res.stderr
     return res.stdout
 

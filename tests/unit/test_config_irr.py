@@ -90,3 +90,10 @@ def test_submitting_to_an_irrd_registry_needs_its_api_url():
     assert "personal-as:irr.api_url" in str(err.value) and "IRRd HTTP API" in str(err.value), str(err.value)
     cfg = validate(with_change(raw, ("irr", "api_url"), "https://irrd.example.net/"), PROD_SECRETS, check_files=False)
     assert cfg.irr.api_url == "https://irrd.example.net/"
+
+
+def test_a_lab_stack_names_an_as_set_for_transits_bgpq4():
+    raw = with_change(LAB_RAW, ("irr", "as_set"), None)
+    with pytest.raises(ConfigError) as err:
+        validate(raw, LAB_SECRETS)
+    assert "personal-as:irr.as_set:" in str(err.value) and "refuses documentation and private ASNs" in str(err.value)

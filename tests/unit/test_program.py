@@ -372,7 +372,7 @@ def test_the_lab_transit_filters_its_customer_by_bgpq4s_lists_from_the_registry(
     job = containers["lab-transit-irr-filter"]
     env = dict(e.split("=", 1) for e in job["envs"]) if "envs" in job else job["env"]
     assert env["IRR_HOST"] == "irr.lab" and env["IRR_SOURCE"] == "LAB"
-    assert env["IRR_LISTS"] == "6:IRR_AS65536_V6:AS65536 4:IRR_AS65536_V4:AS65536"
+    assert env["IRR_LISTS"] == "6:IRR_AS65536_V6:AS65536:AS-PERSONAL 4:IRR_AS65536_V4:AS65536:AS-PERSONAL"
 
 
 def test_prod_submits_only_when_asked_and_then_without_an_override():
