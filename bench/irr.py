@@ -39,9 +39,10 @@ def start_s(asn: int) -> float:
     serving the user's routes (what bgpq4 asks for)."""
     start = time.monotonic()
     lab.run("docker", "restart", IRRD)
-    # Refused connections until IRRd listens: asked again.
-    lab.wait_for(lambda: "::/" in whois_q(f"!6AS{asn}", check=False), 300, "IRRd's preload answering !6",
-                 interval=0.5)
+    # Over whois, as bgpq4 asks (IRRd's HTTP API can take a `!6` during its
+    # start and never answer); refused connections until it listens.
+    lab.wait_for(lambda: "::/" in lab.docker_exec(f"{lab.STACK}-transit", f"timeout 5 whois -h irr.lab -p 43 -- '!6AS{asn}'",
+                                                   check=False), 300, "IRRd answering !6 over whois", interval=0.5)
     return time.monotonic() - start
 
 

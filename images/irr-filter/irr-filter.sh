@@ -35,7 +35,10 @@ refresh() {
   changed=""
   for spec in $IRR_LISTS; do
     afi=${spec%%:*}; rest=${spec#*:}; name=${rest%%:*}; what=${rest#*:}
-    if ! out=$(bgpq4 -h "$IRR_HOST" -S "$IRR_SOURCE" "-$afi" -b -l "$name" "$what" 2>/tmp/bgpq4.err); then
+    # bgpq4 has no timeout of its own, and a registry that is starting can
+    # take a query and never answer: a hung run must not stop the refresh.
+    if ! out=$(timeout "${IRR_QUERY_TIMEOUT:-30}" bgpq4 -h "$IRR_HOST" -S "$IRR_SOURCE" "-$afi" -b -l "$name" "$what" \
+               2>/tmp/bgpq4.err); then
       echo "irr-filter: bgpq4 for $what failed: $(tr '\n' ' ' </tmp/bgpq4.err); the last list stays" >&2
       return 1
     fi
