@@ -14,6 +14,7 @@ from .service import ServiceArgs, ServiceContainer
 
 BIRD_MOUNTS = ["/etc/bird", "/run/bird"]
 BIRD_CONF = "/etc/bird/bird.conf"
+BIRD_SOCKET = "/run/bird/bird.ctl"
 
 
 @dataclass

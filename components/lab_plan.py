@@ -31,6 +31,10 @@ CLIENT_NET = "2001:db8:ffff:4::/64"
 ACME_NET = "2001:db8:ffff:5::/64"
 ACME_ADDRESS = "2001:db8:ffff:5::2"
 HOME_SERVICES_ADDRESS = "2001:db8:ffff:10::2"
+# The lab's routing registry (IRRd), beside transit: transit's filter job
+# queries it, as a real transit's queries the RIR's database.
+IRR_NAME = "irr.lab"
+IRR_ADDRESS = "2001:db8:ffff:13::2"
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,9 @@ def plan(cfg: StackConfig) -> LabPlan:
     gw6 = up.gateway6 or "2001:db8:ffff:1::1"
     vps6 = up.next_hop6 or "2001:db8:ffff:1::10"
     transit4 = up.neighbor
-    hosts = ("vps", "gw", "transit", "peer", "client", "home", "rir", "validator", "acme")
+    # The registry host exists only where the stack has registry objects.
+    with_irr = cfg.irr is not None
+    hosts = ("vps", "gw", "transit", "peer", "client", "home", "rir", "validator", "acme") + (("irr",) * with_irr)
     links = (
         Link(LinkEnd("vps", "eth-gw", (f"{vps4}/29", f"{vps6}/64")),
              LinkEnd("gw", "eth-vps", (f"{gw4}/29", f"{gw6}/64"))),
@@ -100,7 +106,8 @@ def plan(cfg: StackConfig) -> LabPlan:
              LinkEnd("validator", "eth-transit", ("2001:db8:ffff:12::2/64",))),
         Link(LinkEnd("peer", "eth-acme", ("2001:db8:ffff:5::1/64",)),
              LinkEnd("acme", "eth-peer", (f"{ACME_ADDRESS}/64",))),
-    )
+    ) + ((Link(LinkEnd("transit", "eth-irr", ("2001:db8:ffff:13::1/64",)),
+               LinkEnd("irr", "eth-transit", (f"{IRR_ADDRESS}/64",))),) * with_irr)
     own = [str(n) for n in cfg.networks]
     routes = {
         # A VPS has a static default route from its provider.
@@ -123,6 +130,7 @@ def plan(cfg: StackConfig) -> LabPlan:
         "rir": (f"{CLIENT_NET} via 2001:db8:ffff:11::2", f"{ACME_NET} via 2001:db8:ffff:11::2"),
         "home": (f"{CLIENT_NET} via 2001:db8:ffff:10::1", f"{ACME_NET} via 2001:db8:ffff:10::1"),
         "acme": ("default via 2001:db8:ffff:5::1",),
+        **({"irr": ("default via 2001:db8:ffff:13::1",)} if with_irr else {}),
     }
     routes["transit"] += (f"{SERVICES_NET} via 2001:db8:ffff:12::2",)
     mgmt = {h: f"{MGMT_NET.network_address + 2 + i}/{MGMT_NET.prefixlen}" for i, h in enumerate(hosts)}
@@ -137,6 +145,9 @@ def plan(cfg: StackConfig) -> LabPlan:
         # The CA reaches home's Krill proxy on home's services address.
         "acme": {**route0, cfg.krill.public_name: HOME_SERVICES_ADDRESS},
         "client": route0,
+        # IRRd answers HTTP only for the name in its own URL: the stack
+        # reaches its API on irr itself, by that name.
+        **({"transit": {IRR_NAME: IRR_ADDRESS}, "irr": {IRR_NAME: IRR_ADDRESS}} if with_irr else {}),
     }
     return LabPlan(hosts=hosts, links=links, mgmt_addresses=mgmt, routes=routes,
                    routers=("vps", "gw", "transit", "peer", "validator", "rir"), names=names,

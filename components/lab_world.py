@@ -9,17 +9,20 @@ from dataclasses import dataclass, field
 import pulumi
 
 from . import naming
-from .bird_router import BirdRouter, BirdRouterArgs
+from .bird_router import BIRD_CONF, BIRD_SOCKET, BirdRouter, BirdRouterArgs
 from .config import StackConfig
 from .container_image import ContainerImage
 from .host import Host, LabHost, LabHostArgs
 from .host_network import HostNetwork
-from .lab_plan import ACME_NET, MGMT_GATEWAY, MGMT_IF, PEER_ASN, LabPlan
+from .lab_plan import ACME_NET, IRR_NAME, MGMT_GATEWAY, MGMT_IF, PEER_ASN, LabPlan
 from .link import Link
 from .providers.link import MgmtBridge
+from .providers.remote_command import RemoteCommand
 from .providers.secrets import SshKeyPair
+from .render.irr_filter import IRR_DIR, filter_job_env, irr_lists, lists_present_check, seed_lists_script
 from .render.lab_bird import Route, RtrServer, Session, render_peer_conf, render_transit_conf
 from .render.host_network import HostNetwork as HostNetworkSpec
+from .service import ServiceArgs, ServiceContainer
 
 SHARED_PATHS = {
     "vps": {"/etc/bird": "bird-etc", "/run/bird": "bird-run", "/etc/nginx/personal-as": "nginx-etc",
@@ -33,6 +36,7 @@ SHARED_PATHS = {
     "rir": {"/etc/krill": "krill-etc", "/var/lib/krill": "krill-data"},
     "validator": {"/etc/personal-as": "validator-etc", "/var/lib/rpki-client": "vrps"},
     "acme": {"/etc/pebble": "pebble-etc"},
+    "irr": {"/etc/irrd": "irrd-etc", "/var/lib/postgresql": "postgres-data", "/run/irrd": "irrd-run"},
 }
 
 
@@ -48,6 +52,8 @@ class LabWorldArgs:
     # machine bridge its lab NIC sits on (hosts.<name>.lab_cable).
     guests: dict[str, Host] = field(default_factory=dict)
     cables: dict[str, str] = field(default_factory=dict)
+    # Transit's filter job (bgpq4), where the stack has registry objects.
+    irr_filter_image: ContainerImage | None = None
 
 
 class LabWorld(pulumi.ComponentResource):
@@ -81,7 +87,7 @@ class LabWorld(pulumi.ComponentResource):
                 host=h, router=h in plan.routers, addresses=tuple(plan.addresses_of(h)),
                 routes=plan.routes.get(h, ()), mgmt_if=MGMT_IF,
             ), links=self.links, opts=child)
-            for h in ("gw", "transit", "peer", "client", "rir", "validator", "acme")
+            for h in ("gw", "transit", "peer", "client", "rir", "validator", "acme", "irr") if h in plan.hosts
         }
         up = cfg.upstreams[0]
         customer = Session(
@@ -90,19 +96,36 @@ class LabWorld(pulumi.ComponentResource):
             next_hop6=_address(plan, "transit", "eth-gw", 6),
         )
         vps6_net = [a for i, a in plan.addresses_of("vps") if ":" in a][0]
+        # With registry objects, transit filters its customer by them, as a
+        # real transit does: bgpq4's lists, which exist before BIRD starts.
+        lists = irr_lists(cfg.asn, cfg.irr.as_set) if cfg.irr else []
+        transit_after: list[pulumi.Resource] = [self.networks["transit"]]
+        if cfg.irr:
+            transit_after.append(RemoteCommand(
+                "transit-irr-lists", connection=self.hosts["transit"].connection,
+                create=seed_lists_script(lists, cfg.irr.source), drift_check=lists_present_check(lists),
+                delete=f"rm -rf {IRR_DIR}", opts=pulumi.ResourceOptions(
+                    parent=self, depends_on=[*self.hosts["transit"].ready, self.networks["transit"]])))
         transit_conf = args.passwords.get(up.name, pulumi.Output.from_input(None)).apply(
             lambda pw: render_transit_conf(
                 asn=up.asn, router_id=up.neighbor,
                 customer=Session(**{**customer.__dict__, "password": pw}), customer_prefixes=list(cfg.prefixes),
                 nexthop_routes=[Route(_network(vps6_net), _address(plan, "gw", "eth-transit", 6))],
                 peer=Session(name="peer", asn=PEER_ASN, local="2001:db8:ffff:3::1", neighbor="2001:db8:ffff:3::2"),
-                rtr=RtrServer(plan.rtr_address),
+                rtr=RtrServer(plan.rtr_address), irr_lists=lists,
             )
         )
         self.transit = BirdRouter("transit-router", BirdRouterArgs(
             stack=stack, host=self.hosts["transit"], image=args.bird_image, config=transit_conf,
-            verify_sessions=[], after=[self.networks["transit"]],
+            verify_sessions=[], after=transit_after,
         ), opts=child)
+        if cfg.irr and args.irr_filter_image:
+            ServiceContainer("transit-irr-filter", ServiceArgs(
+                stack=stack, host=self.hosts["transit"], service="irr-filter", image=args.irr_filter_image,
+                mounts=["/etc/bird", "/run/bird"],
+                env=filter_job_env(lists, IRR_NAME, cfg.irr.source, BIRD_SOCKET, BIRD_CONF),
+                after=[self.transit.service.container],
+            ), opts=child)
         self.peer = BirdRouter("peer-router", BirdRouterArgs(
             stack=stack, host=self.hosts["peer"], image=args.bird_image,
             config=render_peer_conf(

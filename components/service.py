@@ -33,6 +33,9 @@ class ServiceArgs:
     # with their owner ("<mode> <user> <group>"): /run is empty after one, and
     # Docker would make a missing bind-mount source as root.
     run_dirs: dict[str, str] = field(default_factory=dict)
+    # The digest of a config the daemon reads only when it starts: a new
+    # digest replaces the container (the config itself is deployed over SSH).
+    restart_with: pulumi.Input[str] | None = None
 
 
 # Docker's json-file log, rotated: at most 3 x 10 MB per container, so a
@@ -56,6 +59,8 @@ class ServiceContainer(pulumi.ComponentResource):
             "cap_add": ["NET_ADMIN", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_RAW"],
         }
         props["engine"] = host.engine
+        if args.restart_with is not None:
+            props["config_digest"] = args.restart_with
         after = [*host.engine_ready, *args.after]
         if args.run_dirs:
             tmpfiles = f"/etc/tmpfiles.d/personal-as-{args.service}.conf"

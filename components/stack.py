@@ -21,10 +21,13 @@ from .container_image import ContainerImage, ContainerImageArgs
 from .cross_build import require_cross_build
 from .host import Host, SshHost, SshHostArgs
 from .host_network import HostNetwork
+from .irr_registry import IrrRegistry, IrrRegistryArgs
 from .krill_ca import KrillCA, KrillCAArgs
 from .lab_plan import MGMT_IF, RIR_NAME
 from .lab_plan import plan as lab_plan
 from .lab_world import LabWorld, LabWorldArgs
+from .providers.irr_objects import IrrObjects
+from .providers.password_hash import PasswordHash
 from .providers.secrets import EcPrivateKey, RandomToken
 from .providers.tls import LabCa
 from .render.rpki import Resources
@@ -33,6 +36,7 @@ from .rpki import (
     ValidatorArgs,
 )
 from .render import render_bird_conf, render_route0_conf, render_route0_page
+from .render.irr import lab_assignment_objects, maintainer_objects, render_irr_objects, routing_objects
 from .render.nginx import KRILL_PORT, route0_tls, route0_url
 from .render.host_network import Firewall, PrefixInterface
 from .render.host_network import HostNetwork as HostNetworkSpec
@@ -64,15 +68,24 @@ def krill_binaries(arch: str | None = None) -> dict[str, str]:
     return {"krill": str(bin_dir / "krill"), "krillc": str(bin_dir / "krillc")}
 
 
-ALL_IMAGES = ("host", "bird", "nginx", "krill", "validator", "pebble", "acme")
+ALL_IMAGES = ("host", "bird", "nginx", "krill", "validator", "pebble", "acme", "irrd", "postgres", "redis",
+              "irr-filter")
+# The lab registry's images: built only for a lab world with an irr section.
+IRR_IMAGES = ("irrd", "postgres", "redis", "irr-filter")
 # What the user's own hosts run: the images a host of another architecture needs.
+BUILD_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 HOST_IMAGES = {"vps": ("bird", "nginx", "acme"), "home": ("krill", "nginx", "acme")}
 
 
 def image_args(stack: str, name: str, arch: str | None = None) -> ContainerImageArgs:
     """How one of the project's images is built for `arch` (None: this machine's)."""
     krill = krill_binaries(arch)
-    extra = {"krill": krill, "host": {"krillc": krill["krillc"]}}
+    irrd_lock = str(Path(__file__).resolve().parent.parent / "scripts/irrd-requirements.lock")
+    # IRRd's build stage fetches from PyPI through whatever TLS this machine
+    # trusts (a build machine may sit behind an inspecting proxy): its CA
+    # bundle goes to that stage only, never to the image.
+    irrd = {"irrd-requirements.lock": irrd_lock, "build-ca.crt": BUILD_CA_BUNDLE}
+    extra = {"krill": krill, "host": {"krillc": krill["krillc"]}, "irrd": irrd}
     return ContainerImageArgs(image=name, base_image=base_image(arch), labels=naming.labels(stack),
                               extra_files=extra.get(name, {}), platform=f"linux/{arch}" if _arch_suffix(arch) else "")
 
@@ -190,11 +203,47 @@ def build_lab_rpki(stack: str, cfg: StackConfig, world: LabWorld, images: dict[s
     ))
 
 
+def build_irr(stack: str, cfg: StackConfig, world: LabWorld | None, images: dict[str, ContainerImage],
+              mntner_auth: pulumi.Output) -> list[pulumi.Resource]:
+    """The user's objects in a routing registry: the lab's own (made here,
+    with the RIR's side seeded), or with irr.submit an IRRd-run one.
+
+    Order, as a registry has it: the maintainer and its contacts (created by
+    the registry's administrator: in the lab, by the stack with the
+    override), the RIR's assignment of the prefix to that maintainer, then
+    the aut-num and route objects under the maintainer's own password."""
+    irr = cfg.irr
+    assert irr is not None
+    password = pulumi.Output.secret(irr.maintainer.password.get_secret_value())
+    if world:
+        registry = IrrRegistry("irr", IrrRegistryArgs(
+            stack=stack, host=world.hosts["irr"], irrd_image=images["irrd"], postgres_image=images["postgres"],
+            redis_image=images["redis"], source=irr.source, after=[world.networks["irr"]],
+        ))
+        url, via, override, after = registry.api, registry.via, registry.override, [registry.rir_objects]
+    elif irr.submit:
+        url, via, override, after = irr.api_url, None, None, []
+    else:
+        return []
+    maintainer = IrrObjects(
+        "irr-maintainer", url, pulumi.Output.secret(mntner_auth.apply(lambda a: maintainer_objects(cfg, a))),
+        via=via, passwords=[password], new_maintainer_override=override, keep_on_delete=True,
+        opts=pulumi.ResourceOptions(depends_on=after))
+    routes_after: list[pulumi.Resource] = [maintainer]
+    if world:
+        routes_after.append(IrrObjects(
+            "irr-registry-assignment", url, lab_assignment_objects(cfg), via=via, override=override,
+            opts=pulumi.ResourceOptions(depends_on=[maintainer])))
+    return [IrrObjects("irr-routing-objects", url, routing_objects(cfg), via=via, passwords=[password],
+                       opts=pulumi.ResourceOptions(depends_on=routes_after))]
+
+
 def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
     for warning in cfg.warnings:
         pulumi.log.warn(warning)
     require_cross_builds(cfg)
-    images = build_images(stack)
+    images = build_images(stack, names=tuple(
+        n for n in ALL_IMAGES if n not in IRR_IMAGES or (cfg.faces_lab and cfg.irr is not None)))
     on_host = user_images(stack, cfg, images)
     passwords = secret_passwords(cfg)
     outputs: dict[str, pulumi.Input] = {}
@@ -208,6 +257,7 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         plan = lab_plan(cfg)
         world = LabWorld("lab", LabWorldArgs(
             stack=stack, cfg=cfg, plan=plan, host_image=images["host"], bird_image=images["bird"], passwords=passwords,
+            irr_filter_image=images.get("irr-filter"),
             guests=real, cables={h: cfg.hosts[h].lab_cable for h in real},
         ))
         hosts.update(world.hosts)
@@ -232,6 +282,15 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         stack=stack, host=vps, image=on_host["vps"]["bird"], config=bird_conf,
         verify_sessions=[u.name for u in cfg.upstreams], after=[vps_net, *router_after],
     ))
+    # In a lab world transit accepts the user's prefix only once its route
+    # objects are in the registry: what needs the route waits for them.
+    registered: list[pulumi.Resource] = []
+    if cfg.irr:
+        # What a user pastes into the RIPE web UI; secret, for the hash in it.
+        mntner = PasswordHash("irr-maintainer-password-hash", cfg.irr.maintainer.password.get_secret_value())
+        auth = mntner.hash.apply(lambda h: f"BCRYPT-PW {h}")
+        outputs["irr_objects"] = pulumi.Output.secret(auth.apply(lambda a: render_irr_objects(cfg, a)))
+        registered = build_irr(stack, cfg, world, images, auth)
     route0 = cfg.route0_address
     tls_ca = LabCa("tls-ca", common_name=f"personal-as {stack} CA")
     acme_ca = None
@@ -259,7 +318,7 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         mounts=NGINX_ACME_MOUNTS if tls else None,
     ))
     # In a lab world the CA must be up, and the path to it routed, first.
-    lab_path = [acme_ca.service, router, world.transit, world.peer] if world and acme_ca else []
+    lab_path = [acme_ca.service, router, world.transit, world.peer, *registered] if world and acme_ca else []
     if tls and account:
         AcmeClient("route0-acme", AcmeClientArgs(
             stack=stack, host=vps, image=on_host["vps"]["acme"], account=account, domain=tls.name,

@@ -33,6 +33,8 @@ fi
 
 if [ "$tier" = unit ] || [ "$tier" = all ]; then
   echo "== unit tier"; t=$SECONDS
+  # IRRd's own venv: its RPSL parser checks the rendered registry objects.
+  bash scripts/install-irrd-venv.sh
   python -m pytest tests/unit -q -p no:cacheprovider
   stamp "unit tier" $t
 fi
@@ -45,7 +47,8 @@ if [ "$tier" = lab ] || [ "$tier" = all ]; then
   python -m pytest tests/lab/test_0_up.py -v -p no:cacheprovider
   python -m pytest tests/infra -v -p no:cacheprovider
   python -m pytest tests/lab/test_1a_bad_input.py tests/lab/test_1_changes.py tests/lab/test_2_bad_change.py \
-    tests/lab/test_3_acme_renewal.py tests/lab/test_4_rov_flip.py tests/lab/test_5_secrets.py \
+    tests/lab/test_3_acme_renewal.py tests/lab/test_4_rov_flip.py tests/lab/test_4b_irr_drift.py \
+    tests/lab/test_5_secrets.py \
     tests/lab/test_6_restarts.py tests/lab/test_7_faults.py \
     -v -p no:cacheprovider
   # Each in its own process: they destroy or lose the state, and a new state

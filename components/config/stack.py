@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .acme import Acme
+from .irr import Irr
 from .errors import MISSING, KeyedError
 from .model import LAB_KRILL_PUBLIC_NAME, AnnouncedPrefix, Host, Krill, Roa, Strict, Upstream, _check_asn, faces_lab
 from .prefixes import IPNetwork, parse_ip, usable_address
@@ -38,6 +39,8 @@ class StackConfig(Strict):
     route0: str | None = None
     # Certificates for route0's site by ACME; None: route0 serves plain HTTP.
     acme: Acme | None = None
+    # The user's routing-registry objects; None: the stack keeps no IRR objects.
+    irr: Irr | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -123,11 +126,36 @@ class StackConfig(Strict):
                 raise KeyedError(("route0",), self.route0, f"not inside any of prefixes {self.prefixes}")
         elif not self.v6_networks:
             raise KeyedError(("route0",), MISSING, "must be set when no IPv6 prefix is configured")
+        if self.irr is not None:
+            self._irr_matches_rpki()
         if self.faces_lab and self.krill_by_acme and self.krill.public_name != LAB_KRILL_PUBLIC_NAME:
             raise KeyedError(("krill", "public_name"), self.krill.public_name,
                              f"the Krill proxy gets its certificate from the lab's ACME CA, which reaches only "
                              f"names the lab defines; valid in a lab world: {LAB_KRILL_PUBLIC_NAME}")
         return self
+
+    def _irr_matches_rpki(self) -> None:
+        """Route objects (one per announced prefix, origin `asn`) and ROAs
+        must say the same thing: a transit filtering by either drops what
+        the other one alone allows."""
+        assert self.irr is not None
+        set_asn = self.irr.as_set.split(":")[0] if self.irr.as_set and ":" in self.irr.as_set else None
+        if set_asn and set_asn != f"AS{self.asn}":
+            raise KeyedError(("irr", "as_set"), self.irr.as_set,
+                             f"a hierarchical as-set is named after its owner: AS{self.asn}:{self.irr.as_set.split(':')[1]}")
+        # (A ROA outside every announced prefix is refused for any stack.)
+        for i, roa in enumerate(self.roas):
+            if self.roa_origin(roa) != self.asn:
+                raise KeyedError(("roas", i, "origin"), roa.origin,
+                                 f"authorises AS{roa.origin} for {roa.prefix}, but the route objects the stack "
+                                 f"registers say AS{self.asn}; a transit filtering by both would drop the route")
+        for n, prefix in enumerate(self.networks):
+            covering = [r for r in self.roas if r.net.version == prefix.version and prefix.subnet_of(r.net)
+                        and r.effective_max_length >= prefix.prefixlen]
+            if not any(self.roa_origin(r) == self.asn for r in covering):
+                raise KeyedError(("prefixes", n), str(prefix),
+                                 f"its route object says origin AS{self.asn}, but no ROA authorises AS{self.asn} for "
+                                 f"{prefix}; add roas: [{{prefix: {prefix}}}] so RPKI and the registry agree")
 
     # Derived values: computed here, never typed by the user.
     @property

@@ -19,7 +19,7 @@ import uuid
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
-from .ssh import HostKeyMismatch, RemoteCommandError, run
+from .ssh import HostKeyMismatch, RemoteCommandError, run, run_unless_gone
 
 ANCHORS = "/usr/local/share/ca-certificates"
 PREFIX = "personal-as-acme-"
@@ -90,13 +90,7 @@ class _TrustedRootsProvider(ResourceProvider):
 
     def delete(self, _id, props):
         for conn in props["targets"]:
-            try:
-                run(conn, REMOVE, None, 60)
-            except HostKeyMismatch:
-                raise
-            except RemoteCommandError as err:
-                if "cannot reach" not in str(err):
-                    raise
+            run_unless_gone(conn, REMOVE, None, 60)
 
 
 class TrustedRoots(Resource, module="acme", name="TrustedRoots"):

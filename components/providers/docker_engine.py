@@ -53,7 +53,7 @@ def ssh_engine(conn: dict[str, Any]) -> Iterator[Any]:
     """A DockerClient for the engine on the host behind `conn`."""
     import docker
 
-    from .ssh import pooled, as_root
+    from .ssh import as_root, open_session, pooled, session_slot
 
     ssh, _ = pooled(conn)  # the provider's kept connection to this host
     tmp = tempfile.mkdtemp(prefix="pas-docker-")
@@ -63,15 +63,24 @@ def ssh_engine(conn: dict[str, Any]) -> Iterator[Any]:
     os.chmod(path, 0o600)
     server.listen(16)
 
+    def connection(local: socket.socket) -> None:
+        # One API connection is one SSH session for as long as it lasts.
+        with session_slot(conn):
+            try:
+                chan = open_session(ssh)
+                chan.exec_command(as_root(conn, "docker system dial-stdio"))
+            except Exception:  # noqa: BLE001 - the SDK sees a closed connection and says so
+                local.close()
+                return
+            _bridge(local, chan)
+
     def serve() -> None:
         while True:
             try:
                 local, _ = server.accept()
             except OSError:
                 return  # the server socket was closed
-            chan = ssh.get_transport().open_session()
-            chan.exec_command(as_root(conn, "docker system dial-stdio"))
-            threading.Thread(target=_bridge, args=(local, chan), daemon=True).start()
+            threading.Thread(target=connection, args=(local,), daemon=True).start()
 
     threading.Thread(target=serve, daemon=True).start()
     client = docker.DockerClient(base_url=f"unix://{path}", timeout=300)

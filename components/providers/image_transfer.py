@@ -68,16 +68,11 @@ class _TransferProvider(ResourceProvider):
         return ReadResult(id_=id_, outs=props)
 
     def delete(self, _id, props):
-        from .ssh import HostKeyMismatch, RemoteCommandError, run
+        from .ssh import run_unless_gone
 
-        try:
-            # Only the tag the stack shipped; layers another image uses stay.
-            run(props["connection"], f"if command -v docker >/dev/null; then docker image rm {props['tag']} >/dev/null 2>&1 || true; fi")
-        except HostKeyMismatch:
-            raise
-        except RemoteCommandError as err:
-            if "cannot reach" not in str(err):
-                raise
+        # Only the tag the stack shipped; layers another image uses stay.
+        run_unless_gone(props["connection"],
+                        f"if command -v docker >/dev/null; then docker image rm {props['tag']} >/dev/null 2>&1 || true; fi")
 
 
 class ImageTransfer(Resource, module="docker", name="ImageTransfer"):

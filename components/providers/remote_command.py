@@ -12,7 +12,7 @@ from __future__ import annotations
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from .ssh import HostKeyMismatch, RemoteCommandError, run
+from .ssh import HostKeyMismatch, RemoteCommandError, run, run_unless_gone
 
 __all__ = ["RemoteCommand", "RemoteCommandError", "run"]
 
@@ -60,14 +60,7 @@ class _RemoteCommandProvider(ResourceProvider):
     def delete(self, _id, props):
         if not props.get("delete"):
             return
-        try:
-            run(props["connection"], props["delete"], None, int(props.get("timeout", 300)))
-        except HostKeyMismatch:
-            raise
-        except RemoteCommandError as err:
-            # The host is gone (destroyed with the lab): nothing left to undo.
-            if "cannot reach" not in str(err):
-                raise
+        run_unless_gone(props["connection"], props["delete"], None, int(props.get("timeout", 300)))
 
 
 class RemoteCommand(Resource, module="remote", name="Command"):

@@ -12,6 +12,7 @@ A non-root user works through `sudo -n`, for every command.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -152,6 +153,48 @@ def pooled(conn: dict[str, Any]) -> tuple[Any, bool]:
         return client, False
 
 
+# sshd allows 10 sessions on one connection (MaxSessions) and refuses the
+# 11th ("open failed: Connect failed"). `up` runs many resources at once
+# over the one kept connection, and some hold a session for minutes (a
+# Docker API connection, a wait for a certificate): take a slot first, and
+# keep two spare for what waits past its slot.
+SESSIONS_PER_CONNECTION = 8
+SLOT_WAIT_S = 120
+_SLOTS: dict[tuple, threading.BoundedSemaphore] = {}
+
+
+@contextlib.contextmanager
+def session_slot(conn: dict[str, Any]):
+    """Hold one of the connection's session slots. After SLOT_WAIT_S the
+    session goes ahead anyway (a slot holder may itself wait on it), and
+    open_session's retry takes over."""
+    key = _pool_key(conn)
+    with _POOL_GUARD:
+        slots = _SLOTS.setdefault(key, threading.BoundedSemaphore(SESSIONS_PER_CONNECTION))
+    held = slots.acquire(timeout=SLOT_WAIT_S)
+    try:
+        yield
+    finally:
+        if held:
+            slots.release()
+
+
+def open_session(client, timeout: float = SLOT_WAIT_S):
+    """A new session channel; one the server refuses (too many sessions) is
+    asked for again as others end, never taken for a dead connection."""
+    import paramiko
+
+    deadline, delay = time.monotonic() + timeout, 0.5
+    while True:
+        try:
+            return client.get_transport().open_session()
+        except paramiko.ChannelException:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 5)
+
+
 def _drop(conn: dict[str, Any], client) -> None:
     key = _pool_key(conn)
     with _POOL_GUARD:
@@ -164,20 +207,44 @@ def run(conn: dict[str, Any], command: str, stdin: str | None = None, timeout: i
     """Run `command` as root with `stdin`; raise with its output if it exits non-zero."""
     import paramiko
 
-    for attempt in (1, 2):
-        client, reused = pooled(conn)
-        try:
-            chan_in, chan_out, chan_err = client.exec_command(as_root(conn, command), timeout=timeout)
-            break
-        except (paramiko.SSHException, EOFError, OSError) as err:
-            # The kept connection died (the host rebooted, a NAT forgot it):
-            # nothing ran; open a new one once.
-            _drop(conn, client)
-            if not reused or attempt == 2:
+    with session_slot(conn):
+        for attempt in (1, 2):
+            client, reused = pooled(conn)
+            try:
+                chan = open_session(client)
+                break
+            except paramiko.ChannelException as err:
+                # The connection is alive but will not open one more session.
                 raise RemoteCommandError(
-                    f"cannot reach {conn.get('user', 'root')}@{conn['host']}:{conn.get('port', 22)} over SSH: {err}"
-                ) from None
-    return _finish(conn, chan_in, chan_out, chan_err, stdin)
+                    f"on {conn['host']}: the SSH server refused a new session for {SLOT_WAIT_S} s "
+                    f"(sshd's MaxSessions): {err}") from None
+            except (paramiko.SSHException, EOFError, OSError, AttributeError) as err:
+                # The kept connection died (the host rebooted, a NAT forgot it):
+                # nothing ran; open a new one once.
+                _drop(conn, client)
+                if not reused or attempt == 2:
+                    raise RemoteCommandError(
+                        f"cannot reach {conn.get('user', 'root')}@{conn['host']}:{conn.get('port', 22)} over SSH: {err}"
+                    ) from None
+        chan.settimeout(timeout)
+        chan.exec_command(as_root(conn, command))
+        return _finish(conn, chan.makefile_stdin("wb"), chan.makefile("r"), chan.makefile_stderr("r"), stdin)
+
+
+def is_gone(err: BaseException) -> bool:
+    """The host cannot be reached at all (destroyed with the lab, or down):
+    for a delete, there is nothing left to undo there. A host presenting
+    the wrong key is never "gone": that must stop everything."""
+    return isinstance(err, RemoteCommandError) and not isinstance(err, HostKeyMismatch) and "cannot reach" in str(err)
+
+
+def run_unless_gone(conn: dict[str, Any], command: str, stdin: str | None = None, timeout: int = 300) -> None:
+    """`run` for undoing: a host that is gone has nothing left to undo."""
+    try:
+        run(conn, command, stdin, timeout)
+    except RemoteCommandError as err:
+        if not is_gone(err):
+            raise
 
 
 def run_on(client, conn: dict[str, Any], command: str, timeout: int = 300) -> tuple[str, str]:

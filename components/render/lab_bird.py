@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .env import render
+from .irr_filter import IrrList
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,15 @@ class Route:
 
 
 def render_transit_conf(asn: int, router_id: str, customer: Session, customer_prefixes: list[str],
-                        nexthop_routes: list[Route], peer: Session, rtr: RtrServer | None = None) -> str:
+                        nexthop_routes: list[Route], peer: Session, rtr: RtrServer | None = None,
+                        irr_lists: list[IrrList] | tuple[IrrList, ...] = ()) -> str:
+    """With irr_lists, the customer filter is the registry's (bgpq4's list,
+    by its fixed name); without, the hand-written list of customer_prefixes."""
+    v6 = [lst for lst in irr_lists if lst.version == 6]
     return render(
         "bird-lab-transit.conf.j2", asn=asn, router_id=router_id, customer=customer,
         customer_prefixes=customer_prefixes, nexthop_routes=nexthop_routes, peer=peer, rtr=rtr,
+        irr_lists=list(irr_lists), customer_set=v6[0].name if v6 else "CUSTOMER_V6",
     )
 
 

@@ -66,8 +66,8 @@ def _host_fixture(name: str):
 # One session fixture per host a stack may have, named after it:
 # `def test_x(vps): ...`. A stack that faces no lab world (prod) has only
 # vps and home; tests of the lab world's hosts skip there.
-HOSTS = ("vps", "home", "gw", "transit", "peer", "client", "rir", "validator", "acme")
-vps, home, gw, transit, peer, client, rir, validator, acme = (_host_fixture(h) for h in HOSTS)
+HOSTS = ("vps", "home", "gw", "transit", "peer", "client", "rir", "validator", "acme", "irr")
+vps, home, gw, transit, peer, client, rir, validator, acme, irr = (_host_fixture(h) for h in HOSTS)
 
 
 @pytest.fixture(scope="session")

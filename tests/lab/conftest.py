@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.infra.conftest import (  # noqa: F401 - fixtures
-    cfg, client, gw, home, peer, rir, ssh_config, transit, validator, vps,
+    cfg, client, gw, home, irr, peer, rir, ssh_config, transit, validator, vps,
 )
 from tests.infra.stack import STACK
 

@@ -4,9 +4,15 @@ password is applied by reload, not by rebuilding containers."""
 from __future__ import annotations
 
 from tests.infra.bird import exported_prefixes, imported_prefixes, has_route, session_is_established, wait_until
+from tests.infra.stack import config
 from tests.lab.conftest import changed_resources, infra_passes, lab_containers, pulumi
 
 NEW_PREFIX = "2001:db8:101::/48"
+
+
+def registry(*names: str) -> set[str]:
+    """The registry objects a change also touches, where the stack has them."""
+    return set(names) if config().irr else set()
 
 
 def test_second_up_reports_no_changes(lab_is_up):
@@ -30,7 +36,10 @@ def test_new_prefix_and_password_are_applied_by_reload(lab_is_up, restore_stack_
         "user-ca-add-child",       # the LIR certifies the new block to the user's CA,
         "user-ca-set-parent",      # whose answer is unknown until the LIR gives it
         "user-ca-roas",            # and the user's CA signs a ROA for it
-    }
+    } | registry(
+        "irr-registry-assignment",  # the RIR assigns the block to the user's maintainer,
+        "irr-routing-objects",      # who registers its route6: transit's filter takes it from there
+    )
     assert "rotated-md5-secret" not in preview.stdout + preview.stderr
 
     pulumi("up", "--yes", "--skip-preview")
@@ -58,7 +67,8 @@ def test_import_default_takes_a_default_route_bird_can_resolve(lab_is_up, restor
     own address, two hops away) resolves through gw inside BIRD itself."""
     pulumi("config", "set", "--path", "upstreams[0].import", "default")
     preview = pulumi("preview", "--diff", "--json")
-    assert changed_resources(preview.stdout) == {"vps-router-config"}
+    # The aut-num's mp-import follows what the upstream's import takes.
+    assert changed_resources(preview.stdout) == {"vps-router-config"} | registry("irr-routing-objects")
     pulumi("up", "--yes", "--skip-preview")
     assert wait_until(lambda: session_is_established(vps, "transit"), 90)
 

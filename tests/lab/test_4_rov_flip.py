@@ -1,6 +1,8 @@
-"""The negative scenario: a ROA with the wrong origin makes the route
-RPKI-invalid, transit drops it and the client loses route0; putting it back
-recovers everything. Each direction is bounded by the lab's timers."""
+"""The negative scenario: a ROA with the wrong origin (signed in Krill by
+hand: the stack itself refuses a ROA that disagrees with its route objects)
+makes the route RPKI-invalid, transit drops it and the client loses route0;
+the next `up` puts the ROA back and everything recovers. Each direction is
+bounded by the lab's timers."""
 
 from __future__ import annotations
 
@@ -33,18 +35,30 @@ def timed(check, bound: float = BOUND_S) -> float:
     return time.monotonic() - start
 
 
-def test_wrong_origin_makes_the_route_invalid_everywhere(lab_is_up, restore_stack_file, transit, peer, client):
+def roa_delta(home, handle: str, added: list[dict], removed: list[dict]) -> None:
+    """A change to the user's ROAs made in Krill itself, behind the stack's back."""
+    delta = json.dumps({"added": added, "removed": removed})
+    token = "sed -n 's/^admin_token = \"\\(.*\\)\"$/\\1/p' /etc/krill/krill.conf"
+    home.check_output(
+        f"printf 'Authorization: Bearer %s\\n' \"$({token})\" | curl -fsSk -m 10 -H @- "
+        f"-H 'Content-Type: application/json' -d '{delta}' https://127.0.0.1:3000/api/v1/cas/{handle}/routes"
+    )
+
+
+def test_wrong_origin_makes_the_route_invalid_everywhere(lab_is_up, home, transit, peer, client, cfg):
+    """The stack refuses a ROA whose origin disagrees with its route objects,
+    so the wrong origin is signed in Krill directly, as a mistaken hand might."""
     assert wait_until(lambda: has_route(transit, PREFIX) and fetch_ok(client), 120)
-    pulumi("config", "set", "--path", "roas[0].origin", str(WRONG_ORIGIN))
-    assert changed_resources(pulumi("preview", "--json").stdout) == {"user-ca-roas"}
-    pulumi("up", "--yes", "--skip-preview")
+    roa = {"prefix": PREFIX, "max_length": 48}
+    roa_delta(home, cfg.krill.handle, added=[{**roa, "asn": WRONG_ORIGIN}], removed=[{**roa, "asn": cfg.asn}])
     took = timed(lambda: not has_route(transit, PREFIX))
     print(f"valid -> invalid at transit: {took:.1f}s")
     assert wait_until(lambda: not has_route(peer, PREFIX), 30)
     assert not fetch_ok(client)
 
 
-def test_restoring_the_origin_recovers(lab_is_up, transit, peer, client):
+def test_the_next_up_puts_the_origin_back_and_everything_recovers(lab_is_up, transit, peer, client):
+    assert changed_resources(pulumi("preview", "--json").stdout) == {"user-ca-roas"}
     pulumi("up", "--yes", "--skip-preview")
     took = timed(lambda: has_route(transit, PREFIX))
     print(f"invalid -> valid at transit: {took:.1f}s")
@@ -55,12 +69,7 @@ def test_restoring_the_origin_recovers(lab_is_up, transit, peer, client):
 
 def test_a_roa_deleted_in_krill_is_put_back_by_the_next_up(lab_is_up, home, validator, transit, cfg):
     handle = cfg.krill.handle
-    delta = json.dumps({"added": [], "removed": [{"asn": cfg.asn, "prefix": PREFIX, "max_length": 48}]})
-    token = "sed -n 's/^admin_token = \"\\(.*\\)\"$/\\1/p' /etc/krill/krill.conf"
-    home.check_output(
-        f"printf 'Authorization: Bearer %s\\n' \"$({token})\" | curl -fsSk -m 10 -H @- "
-        f"-H 'Content-Type: application/json' -d '{delta}' https://127.0.0.1:3000/api/v1/cas/{handle}/routes"
-    )
+    roa_delta(home, handle, added=[], removed=[{"asn": cfg.asn, "prefix": PREFIX, "max_length": 48}])
     assert krill_api(home, f"cas/{handle}/routes") == []
     took = timed(lambda: not any(v["prefix"] == PREFIX for v in vrps(validator)))
     print(f"ROA deleted in Krill -> VRP gone at the validator: {took:.1f}s")

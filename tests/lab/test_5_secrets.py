@@ -37,8 +37,19 @@ def secrets(lab_is_up, home, rir, vps, cfg) -> dict[str, str]:
             f"cat {account_key_path(cfg.acme.directory, cfg.acme.email)}")),
         "route0 tls key": pem_body_line(vps.check_output("cat /etc/nginx/tls/route0.key")),
     }
+    if cfg.irr:
+        found["irr maintainer password"] = cfg.irr.maintainer.password.get_secret_value()
+        found["irr override password"] = state_output("irr-override", "value")
     assert all(len(v) >= 16 for v in found.values()), "a secret too short to search for reliably"
     return found
+
+
+def state_output(resource: str, key: str) -> str:
+    """A secret a resource made and keeps only in the state (decrypted)."""
+    state = json.loads(pulumi("stack", "export", "--show-secrets").stdout)
+    [res] = [r for r in state["deployment"]["resources"] if r["urn"].endswith(f"::{resource}")]
+    value = res["outputs"][key]
+    return value["plaintext"].strip('"') if isinstance(value, dict) else value
 
 
 def hits(text: str, secrets: dict[str, str]) -> list[str]:

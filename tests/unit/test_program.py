@@ -155,7 +155,7 @@ def test_vps_and_home_hosts_exist(path):
 
 def test_lab_has_the_whole_world_around_the_user():
     run_program(LAB)
-    assert names_of("host:LabHost") == {"vps", "gw", "transit", "peer", "client", "home", "rir", "validator", "acme"}
+    assert names_of("host:LabHost") == {"vps", "gw", "transit", "peer", "client", "home", "rir", "validator", "acme", "irr"}
     containers = {inputs["name"] for typ, _, inputs in MOCKS.resources if typ.endswith("docker:Container")}
     assert {"lab-vps", "lab-vps-bird", "lab-vps-nginx", "lab-transit-bird", "lab-peer-bird",
             "lab-home-krill", "lab-home-nginx"} <= containers
@@ -269,6 +269,7 @@ def test_vmlab_points_kind_ssh_at_real_machines_inside_the_lab_world():
     # vps and home are the user's machines, reached over SSH with pinned keys;
     # everything around them is the lab world, as in `lab`.
     assert names_of("host:SshHost") == {"vps", "home"}
+    # vmlab has no irr section: no registry host (the registry is all lab hosts).
     assert names_of("host:LabHost") == {"gw", "transit", "peer", "client", "rir", "validator", "acme"}
     assert names_of("ssh:HostKey") == {"vps-host-key", "home-host-key"}
     cables = {inputs["inner_if"]: inputs["bridge"] for typ, _, inputs in MOCKS.resources if typ.endswith("GuestCable")}
@@ -329,3 +330,59 @@ def test_without_acme_route0_is_plain_http_and_no_client_runs():
     outputs = run_program(LAB, change=lambda raw: raw.pop("acme"))
     assert outputs["route0_url"] == ("http://[2001:db8:100::80]/", False)
     assert names_of("acme:AcmeClient") == set()
+
+
+@STACKS
+def test_irr_objects_are_a_secret_output_and_hold_the_hash_never_the_password(path):
+    outputs = run_program(path)
+    inputs = inputs_of("irr-maintainer-password-hash")
+    secret_value(inputs["password"])  # reaches the hashing resource only as a secret
+    text, secret = outputs["irr_objects"]
+    assert secret and "route6:" in text and "auth:           BCRYPT-PW " in text
+    assert "unit-secret" not in text
+
+
+def test_the_maintainer_hash_is_kept_while_the_password_is_the_same():
+    from components.providers.password_hash import _HashProvider
+
+    made = _HashProvider().create({"password": "a long password"}).outs
+    assert made["hash"].startswith("$2b$12$") and "a long password" not in made["hash"]
+    assert _HashProvider().diff("id", made, {"password": "a long password"}).changes is False
+    assert _HashProvider().diff("id", made, {"password": "another password"}).changes is True
+
+
+def test_the_lab_registers_the_users_objects_in_its_own_registry_under_the_maintainers_password():
+    run_program(LAB)
+    assert names_of("irr:IrrObjects") == {"irr-rir-objects", "irr-maintainer", "irr-registry-assignment",
+                                          "irr-routing-objects"}
+    routing = inputs_of("irr-routing-objects")
+    # The maintainer's own password, never the registry's override, for its objects.
+    [password] = secret_value(routing["passwords"])
+    assert password.startswith("unit-secret") and routing.get("override") is None
+    objects = "".join(routing["objects"]) if isinstance(routing["objects"], list) else secret_value(routing["objects"])
+    assert "route6:         2001:db8:100::/48" in objects and "aut-num:        AS65536" in objects
+    # Only a new maintainer is made by the registry's administrator (the stack, in the lab).
+    secret_value(inputs_of("irr-maintainer")["new_maintainer_override"])
+    assert routing["url"] == "http://irr.lab:8080"
+
+
+def test_the_lab_transit_filters_its_customer_by_bgpq4s_lists_from_the_registry():
+    run_program(LAB)
+    containers = {inputs["name"]: inputs for typ, _, inputs in MOCKS.resources if typ.endswith("docker:Container")}
+    job = containers["lab-transit-irr-filter"]
+    env = dict(e.split("=", 1) for e in job["envs"]) if "envs" in job else job["env"]
+    assert env["IRR_HOST"] == "irr.lab" and env["IRR_SOURCE"] == "LAB"
+    assert env["IRR_LISTS"] == "6:IRR_AS65536_V6:AS65536:AS-PERSONAL 4:IRR_AS65536_V4:AS65536:AS-PERSONAL"
+
+
+def test_prod_submits_only_when_asked_and_then_without_an_override():
+    run_program(PROD_EXAMPLE)
+    assert names_of("irr:IrrObjects") == set()
+
+    def submit(raw):
+        raw["irr"].update(source="RADB", submit=True, api_url="https://irrd.example.net/")
+    run_program(PROD_EXAMPLE, change=submit)
+    assert names_of("irr:IrrObjects") == {"irr-maintainer", "irr-routing-objects"}
+    maintainer = inputs_of("irr-maintainer")
+    assert maintainer.get("new_maintainer_override") is None and maintainer.get("via") is None
+    assert maintainer["url"] == "https://irrd.example.net/"

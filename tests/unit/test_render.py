@@ -17,6 +17,7 @@ from components.render import (
     render_route0_conf,
 )
 from components.render.krill import Testbed as KrillTestbed
+from components.render.irr_filter import IRR_DIR, empty_list_file, irr_lists
 from components.render.lab_bird import Route, RtrServer, Session, render_peer_conf, render_transit_conf
 from components.render.host_network import render_host_network, render_host_network_check, render_host_network_undo
 from components.render.provision import render_bird_apply
@@ -31,6 +32,10 @@ LAB_RAW, LAB_SECRETS = load_stack_file(LAB, placeholder="golden-password")
 PROD_RAW, PROD_SECRETS = load_stack_file(PROD_EXAMPLE, placeholder="golden-password")
 
 
+# Both prefixes with a ROA: the stack's route objects and ROAs must agree.
+DUAL_STACK_ROAS = [{"prefix": "2001:db8:100::/48", "max_length": 48}, {"prefix": "203.0.113.0/24"}]
+
+
 def lab_cfg(**changes):
     raw = LAB_RAW
     for path, value in changes.items():
@@ -42,7 +47,7 @@ def bird_conf(cfg) -> str:
     return render_bird_conf(cfg, plaintext_passwords(cfg))
 
 
-def _transit():
+def _transit(**extra):
     return render_transit_conf(
         asn=64496, router_id="198.51.100.1",
         customer=Session("customer_as65536", 65536, "198.51.100.1", "192.0.2.10", 2, "golden-password",
@@ -50,7 +55,7 @@ def _transit():
         customer_prefixes=["2001:db8:100::/48"],
         nexthop_routes=[Route("2001:db8:ffff:1::/64", "2001:db8:ffff:2::2")],
         peer=Session("peer", 64497, "2001:db8:ffff:3::1", "2001:db8:ffff:3::2"),
-        rtr=RtrServer("2001:db8:ffff:12::2"),
+        rtr=RtrServer("2001:db8:ffff:12::2"), **extra,
     )
 
 
@@ -62,10 +67,12 @@ def _peer():
 BIRD_CASES = {
     "lab-vps.bird.conf": lambda: bird_conf(lab_cfg()),
     "prod-example-vps.bird.conf": lambda: bird_conf(validate(PROD_RAW, PROD_SECRETS, check_files=False)),
-    "lab-vps-dual-stack.bird.conf": lambda: bird_conf(lab_cfg(prefixes=["2001:db8:100::/48", "203.0.113.0/24"])),
+    "lab-vps-dual-stack.bird.conf": lambda: bird_conf(lab_cfg(prefixes=["2001:db8:100::/48", "203.0.113.0/24"], roas=DUAL_STACK_ROAS)),
     "lab-vps-import-default.bird.conf": lambda: bird_conf(lab_cfg(upstreams__0__import="default")),
     "lab-vps-import-full.bird.conf": lambda: bird_conf(lab_cfg(upstreams__0__import="full")),
     "lab-transit.bird.conf": _transit,
+    # Transit's filter by the registry: bgpq4's lists, included by name.
+    "lab-transit-irr.bird.conf": lambda: _transit(irr_lists=irr_lists(65536, None)),
     "lab-peer.bird.conf": _peer,
 }
 NGINX_CASES = {
@@ -103,7 +110,10 @@ def test_bird_conf_matches_golden_and_passes_bird_p(name, tmp_path, update_golde
     text = BIRD_CASES[name]()
     check_golden(name, text, update_golden)
     conf = tmp_path / "bird.conf"
-    conf.write_text(text)
+    # Transit's registry lists, as the stack seeds them before BIRD starts.
+    for lst in irr_lists(65536, None):
+        (tmp_path / Path(lst.file).name).write_text(empty_list_file(lst, "LAB"))
+    conf.write_text(text.replace(IRR_DIR, str(tmp_path)))
     res = subprocess.run(["bird", "-p", "-c", str(conf)], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
 
@@ -175,7 +185,7 @@ def test_seed_parameters_render_everything_the_seed_had(pattern):
 
 
 def test_export_filter_admits_exactly_the_users_prefixes():
-    text = bird_conf(lab_cfg(prefixes=["2001:db8:100::/48", "203.0.113.0/24"]))
+    text = bird_conf(lab_cfg(prefixes=["2001:db8:100::/48", "203.0.113.0/24"], roas=DUAL_STACK_ROAS))
     assert "define OWN_PREFIXES_V6 = [ 2001:db8:100::/48 ];" in text
     assert "define OWN_PREFIXES_V4 = [ 203.0.113.0/24 ];" in text
     for version in (4, 6):
@@ -185,7 +195,7 @@ def test_export_filter_admits_exactly_the_users_prefixes():
 
 def test_ipv4_channel_appears_only_with_an_ipv4_prefix():
     assert "ipv4 {" not in bird_conf(lab_cfg())
-    assert "ipv4 {" in bird_conf(lab_cfg(prefixes=["2001:db8:100::/48", "203.0.113.0/24"]))
+    assert "ipv4 {" in bird_conf(lab_cfg(prefixes=["2001:db8:100::/48", "203.0.113.0/24"], roas=DUAL_STACK_ROAS))
 
 
 def test_one_bgp_protocol_per_upstream():

@@ -1,0 +1,72 @@
+"""Transit's IRR prefix lists: which lists its filter job (bgpq4, in
+images/irr-filter) keeps, under which fixed names, in which files that
+transit's bird.conf includes. Pure.
+
+bgpq4 prints nothing for an AS with no route objects; the job writes an
+empty set then (which accepts nothing), and the stack writes one before
+BIRD first starts, so the include never names a missing file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+IRR_DIR = "/etc/bird/irr"
+STATUS_FILE = f"{IRR_DIR}/status"
+# The lab transit's refresh: a real transit's job runs hourly or daily; the
+# lab's bound on a registry change reaching the filter is this, plus one
+# bgpq4 run and a reconfigure (each well under a second).
+LAB_REFRESH_SECONDS = 15
+
+
+def irr_set_name(asn: int, version: int) -> str:
+    return f"IRR_AS{asn}_V{version}"
+
+
+def irr_file(asn: int, version: int) -> str:
+    return f"{IRR_DIR}/{irr_set_name(asn, version)}.conf"
+
+
+@dataclass(frozen=True)
+class IrrList:
+    version: int
+    name: str
+    file: str
+    query: str  # the AS or as-set bgpq4 expands
+
+    @property
+    def spec(self) -> str:
+        """One entry of the job's IRR_LISTS."""
+        return f"{self.version}:{self.name}:{self.query}"
+
+
+def irr_lists(asn: int, as_set: str | None) -> list[IrrList]:
+    """Both address families, always: a list for a family the customer
+    does not announce is empty, and accepts nothing."""
+    return [IrrList(v, irr_set_name(asn, v), irr_file(asn, v), as_set or f"AS{asn}") for v in (6, 4)]
+
+
+def empty_list_file(lst: IrrList, source: str) -> str:
+    return (f"# No route objects for {lst.query} in {source} yet: nothing is accepted.\n"
+            f"define {lst.name} = [];\n")
+
+
+def filter_job_env(lists: list[IrrList], registry: str, source: str, socket: str, conf: str,
+                   refresh: int = LAB_REFRESH_SECONDS) -> dict[str, str]:
+    return {"IRR_HOST": registry, "IRR_SOURCE": source, "IRR_REFRESH": str(refresh),
+            "IRR_LISTS": " ".join(lst.spec for lst in lists), "BIRD_CONF": conf, "BIRD_SOCKET": socket}
+
+
+def seed_lists_script(lists: list[IrrList], source: str) -> str:
+    """Before BIRD first reads bird.conf: an empty list where none exists
+    yet. The filter job owns the files after that; this never overwrites."""
+    lines = ["set -eu", f"mkdir -p {IRR_DIR}"]
+    for lst in lists:
+        text = empty_list_file(lst, source).replace("'", "")
+        lines.append(f"[ -s {lst.file} ] || printf '%s' '{text}' > {lst.file}")
+        lines.append(f"chmod 0644 {lst.file}")
+    return "\n".join(lines) + "\n"
+
+
+def lists_present_check(lists: list[IrrList]) -> str:
+    return "set -eu\n" + "".join(f"[ -s {lst.file} ]\n" for lst in lists)
