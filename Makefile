@@ -2,7 +2,7 @@
 # Both bootstrap everything first (idempotent, fast when warm).
 SHELL := /bin/bash
 .DEFAULT_GOAL := lab
-.PHONY: bootstrap bootstrap-arm64 lab vmlab test test-unit test-lab test-arm64 test-vmlab verify bench destroy
+.PHONY: bootstrap bootstrap-arm64 lab vmlab test test-unit test-lab test-arm64 test-vmlab verify bench destroy topology
 
 bootstrap:
 	bash scripts/bootstrap.sh
@@ -47,6 +47,11 @@ verify:
 # bench/results/latest.json and latest.png, and leaves nothing up.
 bench: bootstrap
 	source scripts/env.sh && python -m bench.bench
+
+# The lab's topology drawn from its plan (Graphviz): docs/topology-lab.svg,
+# committed; a unit test fails when it no longer matches the plan.
+topology: bootstrap
+	bash scripts/topology.sh
 
 destroy:
 	source scripts/env.sh && pulumi destroy --stack lab --yes --non-interactive
