@@ -59,6 +59,13 @@ def wait_until(check, timeout: float, interval: float = 1.0) -> bool:
         time.sleep(interval)
 
 
+def timed(check, bound: float) -> float:
+    """Seconds until `check` holds; fails the test after `bound` seconds."""
+    start = time.monotonic()
+    assert wait_until(check, bound), f"not within {bound}s"
+    return time.monotonic() - start
+
+
 def withdraws_received(host, protocol: str) -> int:
     """How many withdraws `protocol` has received since it came up."""
     m = re.search(r"Import withdraws:\s+(\d+)", birdc(host, f"show protocols all {protocol}"))

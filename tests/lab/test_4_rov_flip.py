@@ -7,12 +7,11 @@ bounded by the lab's timers."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
 from tests.infra import route0
-from tests.infra.bird import has_route, wait_until
+from tests.infra.bird import has_route, timed, wait_until
 from tests.infra.stack import config
 from tests.infra.krill import krill_api, vrps
 from tests.lab.conftest import changed_resources, pulumi
@@ -28,11 +27,6 @@ PREFIX = "2001:db8:100::/48"
 def fetch_ok(client) -> bool:
     return route0.answers(client, config())
 
-
-def timed(check, bound: float = BOUND_S) -> float:
-    start = time.monotonic()
-    assert wait_until(check, bound), f"not within {bound}s"
-    return time.monotonic() - start
 
 
 def roa_delta(home, handle: str, added: list[dict], removed: list[dict]) -> None:
@@ -51,7 +45,7 @@ def test_wrong_origin_makes_the_route_invalid_everywhere(lab_is_up, home, transi
     assert wait_until(lambda: has_route(transit, PREFIX) and fetch_ok(client), 120)
     roa = {"prefix": PREFIX, "max_length": 48}
     roa_delta(home, cfg.krill.handle, added=[{**roa, "asn": WRONG_ORIGIN}], removed=[{**roa, "asn": cfg.asn}])
-    took = timed(lambda: not has_route(transit, PREFIX))
+    took = timed(lambda: not has_route(transit, PREFIX), BOUND_S)
     print(f"valid -> invalid at transit: {took:.1f}s")
     assert wait_until(lambda: not has_route(peer, PREFIX), 30)
     assert not fetch_ok(client)
@@ -60,7 +54,7 @@ def test_wrong_origin_makes_the_route_invalid_everywhere(lab_is_up, home, transi
 def test_the_next_up_puts_the_origin_back_and_everything_recovers(lab_is_up, transit, peer, client):
     assert changed_resources(pulumi("preview", "--json").stdout) == {"user-ca-roas"}
     pulumi("up", "--yes", "--skip-preview")
-    took = timed(lambda: has_route(transit, PREFIX))
+    took = timed(lambda: has_route(transit, PREFIX), BOUND_S)
     print(f"invalid -> valid at transit: {took:.1f}s")
     assert wait_until(lambda: has_route(peer, PREFIX), 30)
     assert wait_until(lambda: fetch_ok(client), 30)
@@ -71,12 +65,12 @@ def test_a_roa_deleted_in_krill_is_put_back_by_the_next_up(lab_is_up, home, vali
     handle = cfg.krill.handle
     roa_delta(home, handle, added=[], removed=[{"asn": cfg.asn, "prefix": PREFIX, "max_length": 48}])
     assert krill_api(home, f"cas/{handle}/routes") == []
-    took = timed(lambda: not any(v["prefix"] == PREFIX for v in vrps(validator)))
+    took = timed(lambda: not any(v["prefix"] == PREFIX for v in vrps(validator)), BOUND_S)
     print(f"ROA deleted in Krill -> VRP gone at the validator: {took:.1f}s")
     assert wait_until(lambda: not has_route(transit, PREFIX), BOUND_S)
 
     pulumi("up", "--yes", "--skip-preview")
     assert len(krill_api(home, f"cas/{handle}/routes")) == 1
-    took = timed(lambda: has_route(transit, PREFIX))
+    took = timed(lambda: has_route(transit, PREFIX), BOUND_S)
     print(f"ROA restored by pulumi up -> valid at transit: {took:.1f}s")
     pulumi("preview", "--expect-no-changes")

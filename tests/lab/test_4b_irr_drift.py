@@ -7,7 +7,6 @@ the prefix is accepted again."""
 from __future__ import annotations
 
 import json
-import time
 import urllib.parse
 
 import pytest
@@ -16,7 +15,7 @@ from components.render.irr_filter import LAB_REFRESH_SECONDS
 from components.lab_plan import IRR_NAME
 from components.render.irrd import HTTP_PORT
 from tests.infra import route0
-from tests.infra.bird import has_route, wait_until
+from tests.infra.bird import has_route, timed, wait_until
 from tests.infra.irr import transit_list, whois
 from tests.lab.conftest import changed_resources, pulumi
 
@@ -38,11 +37,6 @@ def route6_key(cfg) -> str:
     return f"{cfg.networks[0]}AS{cfg.asn}".upper()
 
 
-def timed(check, bound: float = BOUND_S) -> float:
-    start = time.monotonic()
-    assert wait_until(check, bound), f"not within {bound}s"
-    return time.monotonic() - start
-
 
 def delete_behind_the_stacks_back(irr, cfg) -> dict:
     q = urllib.parse.quote(f"!mroute6,{route6_key(cfg)}", safe="")
@@ -62,7 +56,7 @@ def test_a_route6_deleted_in_the_registry_is_dropped_by_transit(lab_is_up, irr, 
     answer = delete_behind_the_stacks_back(irr, cfg)
     assert answer["summary"]["successful_delete"] == 1, answer
     assert "origin:" not in whois(transit, f"-T route6 {prefix}")
-    took = timed(lambda: not has_route(transit, prefix))
+    took = timed(lambda: not has_route(transit, prefix), BOUND_S)
     print(f"route6 deleted -> dropped at transit: {took:.1f}s")
     assert f"define IRR_AS{cfg.asn}_V6 = [];" in transit_list(transit, cfg.asn)
     assert wait_until(lambda: not has_route(peer, prefix), 30)
@@ -74,7 +68,7 @@ def test_the_next_up_sees_the_drift_and_puts_the_object_back(lab_is_up, transit,
     assert changed_resources(pulumi("preview", "--json").stdout) == {"irr-routing-objects"}
     pulumi("up", "--yes", "--skip-preview")
     assert f"origin:         AS{cfg.asn}" in whois(transit, f"-T route6 {prefix}")
-    took = timed(lambda: has_route(transit, prefix))
+    took = timed(lambda: has_route(transit, prefix), BOUND_S)
     print(f"route6 added back -> accepted at transit: {took:.1f}s")
     assert wait_until(lambda: has_route(peer, prefix), 30)
     assert wait_until(lambda: route0.answers(client, cfg), 30)

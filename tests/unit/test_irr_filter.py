@@ -56,6 +56,15 @@ def job(tmp_path):
     return tmp_path, irr, run_once
 
 
+@pytest.fixture
+def loaded(job):
+    """The job after one pass that loaded the registry's list (one reload)."""
+    tmp_path, irr, run_once = job
+    (tmp_path / "6").write_text(LISTED + "\n")
+    run_once()
+    return job
+
+
 def reloads(tmp_path: Path) -> int:
     f = tmp_path / "birdc"
     return len(f.read_text().splitlines()) if f.exists() else 0
@@ -74,39 +83,31 @@ def test_the_registrys_list_is_written_checked_and_loaded_once(job):
     assert reloads(tmp_path) == 1, "an unchanged list reloads nothing"
 
 
-def test_no_route_object_means_an_empty_list_that_bird_accepts(job):
-    tmp_path, irr, run_once = job
-    (tmp_path / "6").write_text(LISTED + "\n")
-    run_once()
+def test_no_route_object_means_an_empty_list_that_bird_accepts(loaded):
+    tmp_path, irr, run_once = loaded
     (tmp_path / "6").unlink()
     assert run_once().startswith("ok ")
     assert "define IRR_AS65536_V6 = [];" in (irr / "IRR_AS65536_V6.conf").read_text()
     assert reloads(tmp_path) == 2
 
 
-def test_an_unreachable_registry_keeps_the_last_list(job):
-    tmp_path, irr, run_once = job
-    (tmp_path / "6").write_text(LISTED + "\n")
-    run_once()
+def test_an_unreachable_registry_keeps_the_last_list(loaded):
+    tmp_path, irr, run_once = loaded
     (tmp_path / "down").touch()
     assert run_once().startswith("failed ")
     assert "2001:db8:100::/48" in (irr / "IRR_AS65536_V6.conf").read_text()
 
 
-def test_output_that_is_not_a_prefix_set_is_refused_and_the_last_list_stays(job):
-    tmp_path, irr, run_once = job
-    (tmp_path / "6").write_text(LISTED + "\n")
-    run_once()
+def test_output_that_is_not_a_prefix_set_is_refused_and_the_last_list_stays(loaded):
+    tmp_path, irr, run_once = loaded
     (tmp_path / "6").write_text("IRR_AS65536_V6 = [\n  2001:db8::/32\n];\nprotocol static x {}\n")
     assert run_once().startswith("failed ")
     assert "2001:db8:100::/48" in (irr / "IRR_AS65536_V6.conf").read_text()
     assert reloads(tmp_path) == 1
 
 
-def test_a_list_bird_refuses_is_put_back(job):
-    tmp_path, irr, run_once = job
-    (tmp_path / "6").write_text(LISTED + "\n")
-    run_once()
+def test_a_list_bird_refuses_is_put_back(loaded):
+    tmp_path, irr, run_once = loaded
     # A v4 prefix in the v6 list: the shape is a prefix set, but bird -p refuses the mix.
     (tmp_path / "6").write_text("IRR_AS65536_V6 = [\n    2001:db8:100::/48,\n    192.0.2.0/24\n];\n")
     assert run_once().startswith("failed ")
