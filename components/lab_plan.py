@@ -125,8 +125,10 @@ def plan(cfg: StackConfig) -> LabPlan:
         # vps's outgoing connections come from: to the ACME CA) via transit,
         # as the provider's aggregate would be routed on the internet.
         "peer": (f"{SERVICES_NET} via 2001:db8:ffff:3::1", f"{_net64(vps6)} via 2001:db8:ffff:3::1"),
+        # vps asks the validator over RTR (ROV at the user's edge) from its
+        # link address, across gw and transit.
         "validator": (f"{SERVICES_NET} via 2001:db8:ffff:11::1", f"{CLIENT_NET} via 2001:db8:ffff:12::1",
-                      f"{ACME_NET} via 2001:db8:ffff:12::1"),
+                      f"{ACME_NET} via 2001:db8:ffff:12::1", f"{_net64(vps6)} via 2001:db8:ffff:12::1"),
         "rir": (f"{CLIENT_NET} via 2001:db8:ffff:11::2", f"{ACME_NET} via 2001:db8:ffff:11::2"),
         "home": (f"{CLIENT_NET} via 2001:db8:ffff:10::1", f"{ACME_NET} via 2001:db8:ffff:10::1"),
         "acme": ("default via 2001:db8:ffff:5::1",),

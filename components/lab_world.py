@@ -94,6 +94,9 @@ class LabWorld(pulumi.ComponentResource):
             name=f"customer_as{cfg.asn}", asn=cfg.asn, local=up.neighbor, neighbor=up.source or cfg.router_id,
             multihop=up.multihop or 2, hold_time=up.hold_time, password=None,
             next_hop6=_address(plan, "transit", "eth-gw", 6),
+            # transit's side mirrors what the user asked of it, as a provider
+            # configures its end of a customer's session to match.
+            role=OTHER_ROLE[up.role] if up.role else None, bfd=up.bfd, blackhole=up.blackhole,
         )
         vps6_net = [a for i, a in plan.addresses_of("vps") if ":" in a][0]
         # With registry objects, transit filters its customer by them, as a
@@ -135,6 +138,11 @@ class LabWorld(pulumi.ComponentResource):
             verify_sessions=[], after=[self.networks["peer"]],
         ), opts=child)
         self.register_outputs({})
+
+
+# RFC 9234's pairs: what the other end of a session must say.
+OTHER_ROLE = {"customer": "provider", "provider": "customer", "peer": "peer",
+              "rs_client": "rs_server", "rs_server": "rs_client"}
 
 
 def _address(plan: LabPlan, host: str, ifname: str, version: int) -> str:

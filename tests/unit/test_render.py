@@ -47,11 +47,12 @@ def bird_conf(cfg) -> str:
     return render_bird_conf(cfg, plaintext_passwords(cfg))
 
 
-def _transit(**extra):
+def _transit(customer_policy=False, **extra):
+    policy = dict(role="provider", bfd=True, blackhole=True) if customer_policy else {}
     return render_transit_conf(
         asn=64496, router_id="198.51.100.1",
         customer=Session("customer_as65536", 65536, "198.51.100.1", "192.0.2.10", 2, "golden-password",
-                         next_hop6="2001:db8:ffff:2::1"),
+                         next_hop6="2001:db8:ffff:2::1", **policy),
         customer_prefixes=["2001:db8:100::/48"],
         nexthop_routes=[Route("2001:db8:ffff:1::/64", "2001:db8:ffff:2::2")],
         peer=Session("peer", 64497, "2001:db8:ffff:3::1", "2001:db8:ffff:3::2"),
@@ -71,6 +72,11 @@ BIRD_CASES = {
     "lab-vps-import-default.bird.conf": lambda: bird_conf(lab_cfg(upstreams__0__import="default")),
     "lab-vps-import-full.bird.conf": lambda: bird_conf(lab_cfg(upstreams__0__import="full")),
     "lab-transit.bird.conf": _transit,
+    "lab-transit-policy.bird.conf": lambda: _transit(customer_policy=True),
+    "lab-vps-blackhole-maintenance.bird.conf": lambda: bird_conf(lab_cfg(
+        prefixes=["2001:db8:100::/48", "203.0.113.0/24"], roas=DUAL_STACK_ROAS, maintenance=True,
+        blackhole=["2001:db8:100::666", "203.0.113.66"], communities=["65536:1:1", "64496:0:64497"])),
+    "lab-vps-no-role.bird.conf": lambda: bird_conf(lab_cfg(upstreams__0__role=None, upstreams__0__bfd=False)),
     # Transit's filter by the registry: bgpq4's lists, included by name.
     "lab-transit-irr.bird.conf": lambda: _transit(irr_lists=irr_lists(65536, None)),
     "lab-peer.bird.conf": _peer,
@@ -189,8 +195,8 @@ def test_export_filter_admits_exactly_the_users_prefixes():
     assert "define OWN_PREFIXES_V6 = [ 2001:db8:100::/48 ];" in text
     assert "define OWN_PREFIXES_V4 = [ 203.0.113.0/24 ];" in text
     for version in (4, 6):
-        assert re.search(rf"filter AS64496_transit_EXPORT_V{version} \{{\s*if net ~ OWN_PREFIXES_V{version} then accept;"
-                         r"\s*reject;\s*\}", text)
+        assert re.search(rf"filter AS64496_transit_EXPORT_V{version} \{{\s*if net !~ OWN_PREFIXES_V{version} then reject;"
+                         r"(\s*bgp_large_community\.add\(\(65536, \d+, \d+\)\);)*\s*accept;\s*\}", text)
 
 
 def test_ipv4_channel_appears_only_with_an_ipv4_prefix():
