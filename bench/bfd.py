@@ -32,9 +32,9 @@ def _withdrawn_after(prefix: str, upstream: str) -> float:
     lab.wait_for(lambda: lab.established("vps", upstream) and lab.has_route("peer", prefix), 180,
                  "the session and the route at peer")
     time.sleep(3)  # a settled session: BFD up and keepalives flowing
+    start = time.monotonic()  # the link is down from the first of the two cuts
     _cut()
     try:
-        start = time.monotonic()
         lab.wait_for(lambda: not lab.has_route("peer", prefix), 60, "the route withdrawn at peer", interval=0.05)
         return time.monotonic() - start
     finally:

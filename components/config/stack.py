@@ -15,7 +15,7 @@ from .model import (
     LAB_KRILL_PUBLIC_NAME, AnnouncedPrefix, Host, Krill, Roa, RpkiValidator, Strict, Upstream, _check_asn, faces_lab,
 )
 from .prefixes import IPNetwork, parse_ip, usable_address
-from .world import faces_lab_world, is_lab
+from .world import LAB_PEER_ASN, LAB_PEER_NEIGHBOR, faces_lab_world, is_lab
 
 REQUIRED_HOSTS = ("vps", "home")
 BIRD_ROUTER_ID = "BIRD needs a unique, non-zero router id; use this router's own IPv4 address (e.g. its public one)"
@@ -181,12 +181,37 @@ class StackConfig(Strict):
             raise KeyedError(("blackhole",), self.blackhole,
                              "no upstream accepts blackholes, so nothing would be announced; set "
                              "upstreams[N].blackhole: true for each upstream that takes RFC 7999 routes from you")
+        if self.faces_lab:
+            self._lab_second_upstream()
         for i, up in enumerate(self.upstreams):
             if up.import_ == "full" and self.validator is None:
                 raise KeyedError(("validator",), MISSING,
                                  f"upstreams[{i}] ({up.name}) has import full: name the RTR cache that validates "
                                  "what it sends, e.g. validator: {address: 2001:db8::53, port: 3323}; "
                                  "INVALID routes are then rejected")
+
+    def _lab_second_upstream(self) -> None:
+        """A lab world has transit (upstreams[0]) and can give vps one more
+        upstream: the peer AS, directly, on a link of its own."""
+        for i, up in enumerate(self.upstreams[1:], 1):
+            if i > 1:
+                raise KeyedError(("upstreams", i), up.name,
+                                 "a lab world has two upstreams at most: transit, then the peer AS64497")
+            if up.asn != LAB_PEER_ASN:
+                raise KeyedError(("upstreams", i, "asn"), up.asn,
+                                 f"a lab world's second upstream is its peer AS, AS{LAB_PEER_ASN}")
+            if up.neighbor != LAB_PEER_NEIGHBOR or up.multihop:
+                raise KeyedError(("upstreams", i, "neighbor"), up.neighbor,
+                                 f"AS{LAB_PEER_ASN}'s router is {LAB_PEER_NEIGHBOR}, directly on its link to vps "
+                                 "(no multihop)")
+            if up.blackhole:
+                raise KeyedError(("upstreams", i, "blackhole"), up.blackhole,
+                                 f"the lab's AS{LAB_PEER_ASN} takes no blackholes: it has no RTR session to check "
+                                 "them against, and a transit takes none unchecked; only transit does")
+            if self.hosts["vps"].kind != "lab":
+                raise KeyedError(("upstreams", i), up.name,
+                                 "a second upstream needs its own link to vps, and a guest vps has one lab NIC; "
+                                 "only the lab stack (vps kind lab) has it")
 
     def _irr_matches_rpki(self) -> None:
         """Route objects (one per announced prefix, origin `asn`) and ROAs

@@ -85,7 +85,9 @@ def render_bird_conf(cfg: StackConfig, passwords: Mapping[str, str | None]) -> s
     """
     ups = [
         UpstreamView(
-            name=u.name, asn=u.asn, neighbor=u.neighbor, source=u.source or cfg.router_id,
+            name=u.name, asn=u.asn, neighbor=u.neighbor,
+            # An IPv4 session comes from the router id unless told otherwise.
+            source=u.source or (cfg.router_id if u.neighbor_ip.version == 4 else None),
             multihop=u.multihop, password=passwords.get(u.name), import_=u.import_,
             next_hop6=u.next_hop6, max_prefixes=u.max_prefixes, gateway4=u.gateway4,
             gateway6=u.gateway6, hold_time=u.hold_time, role=u.role, bfd=u.bfd, blackhole=u.blackhole,

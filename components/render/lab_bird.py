@@ -77,5 +77,9 @@ def render_transit_conf(asn: int, router_id: str, customer: Session, customer_pr
     )
 
 
-def render_peer_conf(asn: int, router_id: str, upstream: Session, own_prefixes: list[str]) -> str:
-    return render("bird-lab-peer.conf.j2", asn=asn, router_id=router_id, upstream=upstream, own_prefixes=own_prefixes)
+def render_peer_conf(asn: int, router_id: str, upstream: Session, own_prefixes: list[str],
+                     customer: Session | None = None, customer_prefixes: list[str] | None = None) -> str:
+    """With `customer`, peer is vps's second upstream too."""
+    return render("bird-lab-peer.conf.j2", asn=asn, router_id=router_id, upstream=upstream, own_prefixes=own_prefixes,
+                  customer=customer, customer_prefixes=customer_prefixes or [],
+                  bfd=BfdTimers(BFD_INTERVAL_MS, BFD_MULTIPLIER), gshut=GRACEFUL_SHUTDOWN)

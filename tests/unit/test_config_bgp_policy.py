@@ -63,3 +63,26 @@ def test_import_full_needs_a_validator():
     raw = with_change(with_change(LAB_RAW, ("upstreams", 0, "import"), "full"), ("validator",), None, delete=True)
     with pytest.raises(Exception, match=r"personal-as:validator: upstreams\[0\] \(transit\) has import full"):
         validate(raw, LAB_SECRETS)
+
+
+SECOND = {"name": "peer", "asn": 64497, "neighbor": "2001:db8:ffff:6::1"}
+LAB_SECOND = [
+    ("second-upstream-not-the-peer-as", {"asn": 64499}, "personal-as:upstreams[1].asn", "its peer AS, AS64497"),
+    ("second-upstream-elsewhere", {"neighbor": "2001:db8:ffff:3::2"}, "personal-as:upstreams[1].neighbor",
+     "directly on its link to vps"),
+    ("second-upstream-takes-blackholes", {"blackhole": True}, "personal-as:upstreams[1].blackhole",
+     "takes no blackholes"),
+]
+
+
+@pytest.mark.parametrize("change,key,words", [c[1:] for c in LAB_SECOND], ids=[c[0] for c in LAB_SECOND])
+def test_the_labs_second_upstream_is_the_peer_as_on_its_own_link(change, key, words):
+    raw = with_change(LAB_RAW, ("upstreams",), [LAB_RAW["upstreams"][0], {**SECOND, **change}])
+    with pytest.raises(Exception) as err:
+        validate(raw, LAB_SECRETS)
+    assert f"{key} = " in str(err.value) and words in str(err.value), str(err.value)
+
+
+def test_the_labs_second_upstream_is_accepted():
+    cfg = validate(with_change(LAB_RAW, ("upstreams",), [LAB_RAW["upstreams"][0], SECOND]), LAB_SECRETS)
+    assert [u.name for u in cfg.upstreams] == ["transit", "peer"]
