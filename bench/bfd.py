@@ -55,4 +55,5 @@ def measure(runs: int) -> dict:
         lab.pulumi("up", "--yes", "--skip-preview")
     bfd_s, hold_s = statistics.median(with_bfd), statistics.median(hold_only)
     return {"hold_time_s": up.hold_time, "bfd_cut_to_withdrawn_s": round(bfd_s, 2),
-            "hold_cut_to_withdrawn_s": round(hold_s, 2), "hold_over_bfd": round(hold_s / bfd_s, 1)}
+            "hold_cut_to_withdrawn_s": round(hold_s, 2), "hold_over_bfd": round(hold_s / bfd_s, 1),
+            "bfd_runs_s": [round(x, 2) for x in with_bfd], "hold_runs_s": [round(x, 2) for x in hold_only]}

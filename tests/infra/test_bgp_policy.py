@@ -34,7 +34,7 @@ def test_vps_and_transit_agree_on_their_roles(vps, cfg):
 
 def test_bfd_runs_with_transit(vps, transit, cfg):
     up = cfg.upstreams[0]
-    assert up.bfd, "the lab stack turns BFD on"
+    assert up.bfd, "the lab stacks turn BFD on"
     assert re.search(rf"^{re.escape(up.neighbor)}\s+\S*\s+Up\s", birdc(vps, "show bfd sessions"), re.M)
     assert re.search(rf"^{re.escape(up.source or cfg.router_id)}\s+\S*\s+Up\s",
                      birdc(transit, "show bfd sessions"), re.M)
@@ -44,6 +44,7 @@ def test_bfd_runs_with_transit(vps, transit, cfg):
 def test_large_communities_reach_peer(peer, cfg):
     prefix = str(cfg.v6_networks[0])
     seen = route(peer, prefix)
+    assert cfg.communities, "the lab stacks set communities"
     for c in cfg.communities:
         assert f"({c.replace(':', ', ')})" in seen, seen
 

@@ -390,3 +390,20 @@ def test_prod_submits_only_when_asked_and_then_without_an_override():
     maintainer = inputs_of("irr-maintainer")
     assert maintainer.get("new_maintainer_override") is None and maintainer.get("via") is None
     assert maintainer["url"] == "https://irrd.example.net/"
+
+
+def test_up_waits_drain_time_only_when_maintenance_goes_on():
+    run_program(LAB)
+    idle = inputs_of("vps-router-drain")
+    assert idle["create"] == "true" and idle["triggers"] == []
+
+    def maintenance(raw):
+        raw["maintenance"] = True
+        raw["drain_time"] = 42
+    MOCKS.resources.clear()
+    run_program(LAB, maintenance)
+    draining = inputs_of("vps-router-drain")
+    # A changed trigger is an update, which runs the wait once, after the
+    # router's config (with GRACEFUL_SHUTDOWN) is applied.
+    assert draining["create"] == "sleep 42" and draining["triggers"] == ["transit"]
+    assert draining["timeout"] >= 42
