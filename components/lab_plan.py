@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 
 from .config import StackConfig
 from .config.acme import LAB_ACME_NAME, LAB_ROUTE0_NAME
+from .config.model import Upstream
+from .config.world import LAB_PEER_ASN, LAB_PEER_LINK_VPS, LAB_PEER_NEIGHBOR
 
-PEER_ASN = 64497
+PEER_ASN = LAB_PEER_ASN
 # The management network carries SSH from the machine to lab hosts only. It
 # is a /28 at the top of 203.0.113.0/24 rather than the whole /24: on the
 # project's build machines the package mirror itself answers at 203.0.113.80,
@@ -77,6 +79,11 @@ def _net64(address: str) -> str:
     return str(ipaddress.ip_network(f"{address}/64", strict=False))
 
 
+def second_upstream(cfg: StackConfig) -> Upstream | None:
+    """The peer AS as vps's second upstream (config validation allows no other)."""
+    return next((u for u in cfg.upstreams[1:] if u.asn == PEER_ASN), None)
+
+
 def plan(cfg: StackConfig) -> LabPlan:
     """The lab around the user's router, from upstreams[0]."""
     up = cfg.upstreams[0]
@@ -108,6 +115,10 @@ def plan(cfg: StackConfig) -> LabPlan:
              LinkEnd("acme", "eth-peer", (f"{ACME_ADDRESS}/64",))),
     ) + ((Link(LinkEnd("transit", "eth-irr", ("2001:db8:ffff:13::1/64",)),
                LinkEnd("irr", "eth-transit", (f"{IRR_ADDRESS}/64",))),) * with_irr)
+    # vps's second upstream, when the stack has one: peer, directly.
+    if second_upstream(cfg):
+        links += (Link(LinkEnd("vps", "eth-peer", (f"{LAB_PEER_LINK_VPS}/64",)),
+                       LinkEnd("peer", "eth-vps", (f"{LAB_PEER_NEIGHBOR}/64",))),)
     own = [str(n) for n in cfg.networks]
     routes = {
         # A VPS has a static default route from its provider.
@@ -125,8 +136,10 @@ def plan(cfg: StackConfig) -> LabPlan:
         # vps's outgoing connections come from: to the ACME CA) via transit,
         # as the provider's aggregate would be routed on the internet.
         "peer": (f"{SERVICES_NET} via 2001:db8:ffff:3::1", f"{_net64(vps6)} via 2001:db8:ffff:3::1"),
+        # vps asks the validator over RTR (ROV at the user's edge) from its
+        # link address, across gw and transit.
         "validator": (f"{SERVICES_NET} via 2001:db8:ffff:11::1", f"{CLIENT_NET} via 2001:db8:ffff:12::1",
-                      f"{ACME_NET} via 2001:db8:ffff:12::1"),
+                      f"{ACME_NET} via 2001:db8:ffff:12::1", f"{_net64(vps6)} via 2001:db8:ffff:12::1"),
         "rir": (f"{CLIENT_NET} via 2001:db8:ffff:11::2", f"{ACME_NET} via 2001:db8:ffff:11::2"),
         "home": (f"{CLIENT_NET} via 2001:db8:ffff:10::1", f"{ACME_NET} via 2001:db8:ffff:10::1"),
         "acme": ("default via 2001:db8:ffff:5::1",),

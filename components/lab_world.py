@@ -14,7 +14,8 @@ from .config import StackConfig
 from .container_image import ContainerImage
 from .host import Host, LabHost, LabHostArgs
 from .host_network import HostNetwork
-from .lab_plan import ACME_NET, IRR_NAME, MGMT_GATEWAY, MGMT_IF, PEER_ASN, LabPlan
+from .config.world import LAB_PEER_LINK_VPS, LAB_PEER_NEIGHBOR
+from .lab_plan import ACME_NET, IRR_NAME, MGMT_GATEWAY, MGMT_IF, PEER_ASN, LabPlan, second_upstream
 from .link import Link
 from .providers.link import MgmtBridge
 from .providers.remote_command import RemoteCommand
@@ -94,6 +95,9 @@ class LabWorld(pulumi.ComponentResource):
             name=f"customer_as{cfg.asn}", asn=cfg.asn, local=up.neighbor, neighbor=up.source or cfg.router_id,
             multihop=up.multihop or 2, hold_time=up.hold_time, password=None,
             next_hop6=_address(plan, "transit", "eth-gw", 6),
+            # transit's side mirrors what the user asked of it, as a provider
+            # configures its end of a customer's session to match.
+            role=OTHER_ROLE[up.role] if up.role else None, bfd=up.bfd, blackhole=up.blackhole,
         )
         vps6_net = [a for i, a in plan.addresses_of("vps") if ":" in a][0]
         # With registry objects, transit filters its customer by them, as a
@@ -126,15 +130,28 @@ class LabWorld(pulumi.ComponentResource):
                 env=filter_job_env(lists, IRR_NAME, cfg.irr.source, BIRD_SOCKET, BIRD_CONF),
                 after=[self.transit.service.container],
             ), opts=child)
+        second = second_upstream(cfg)
+        peer_customer = None if second is None else Session(
+            name=f"customer_as{cfg.asn}", asn=cfg.asn, local=LAB_PEER_NEIGHBOR, neighbor=LAB_PEER_LINK_VPS,
+            hold_time=second.hold_time, role=OTHER_ROLE[second.role] if second.role else None, bfd=second.bfd,
+        )
+        peer_conf = (args.passwords.get(second.name) if second else None) or pulumi.Output.from_input(None)
         self.peer = BirdRouter("peer-router", BirdRouterArgs(
             stack=stack, host=self.hosts["peer"], image=args.bird_image,
-            config=render_peer_conf(
+            config=peer_conf.apply(lambda pw: render_peer_conf(
                 asn=PEER_ASN, router_id="198.51.100.10", own_prefixes=["2001:db8:ffff:4::/64", ACME_NET],
                 upstream=Session(name="transit", asn=up.asn, local="2001:db8:ffff:3::2", neighbor="2001:db8:ffff:3::1"),
-            ),
+                customer=Session(**{**peer_customer.__dict__, "password": pw}) if peer_customer else None,
+                customer_prefixes=list(cfg.prefixes),
+            )),
             verify_sessions=[], after=[self.networks["peer"]],
         ), opts=child)
         self.register_outputs({})
+
+
+# RFC 9234's pairs: what the other end of a session must say.
+OTHER_ROLE = {"customer": "provider", "provider": "customer", "peer": "peer",
+              "rs_client": "rs_server", "rs_server": "rs_client"}
 
 
 def _address(plan: LabPlan, host: str, ifname: str, version: int) -> str:

@@ -8,7 +8,7 @@ nothing changed does nothing, and a change re-runs only what depends on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 
@@ -58,6 +58,8 @@ class RirKrillArgs:
     lir: str
     lir_resources: Resources
     after: list[pulumi.Resource]
+    # ROAs the LIR signs for the rest of the lab's internet: (origin, prefix, max_length).
+    world_roas: list[tuple[int, str, int]] = field(default_factory=list)
 
 
 class RirKrill(pulumi.ComponentResource):
@@ -96,6 +98,14 @@ class RirKrill(pulumi.ComponentResource):
             create=lir_setup(krill_cli(args.host), args.lir, self.RIR_CA, args.lir_resources), timeout=180,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.krill]),
         )
+        if args.world_roas:
+            cli = krill_cli(args.host)
+            RemoteCommand(
+                f"{name}-world-roas", connection=args.host.connection, create=roas_apply(cli, args.lir),
+                stdin=roas_json(args.world_roas), timeout=180,
+                drift_check=roas_apply(cli, args.lir, check_only=True),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[self.lir]),
+            )
         self.register_outputs({"tal_url": self.tal_url})
 
 

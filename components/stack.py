@@ -28,8 +28,10 @@ from .lab_plan import plan as lab_plan
 from .lab_world import LabWorld, LabWorldArgs
 from .providers.irr_objects import IrrObjects
 from .providers.password_hash import PasswordHash
+from .providers.remote_command import RemoteCommand
 from .providers.secrets import EcPrivateKey, RandomToken
 from .providers.tls import LabCa
+from .render.lab_bird import world_roas
 from .render.rpki import Resources
 from .rpki import (
     DelegatedCa, DelegatedCaArgs, PortalOnboarding, PortalOnboardingArgs, RirKrill, RirKrillArgs, Validator,
@@ -146,6 +148,7 @@ def vps_network(cfg: StackConfig, lab_host: bool, addresses=(), routes=(), ssh_p
         host="vps", router=True, addresses=tuple(addresses), routes=tuple(routes),
         prefix_if=PrefixInterface("dummy0", (f"{route0}/{route0.max_prefixlen}",), lab=lab_host),
         firewall=Firewall(ssh_port=ssh_port, bgp_neighbors=tuple(u.neighbor for u in cfg.upstreams),
+                          bfd_neighbors=tuple(u.neighbor for u in cfg.upstreams if u.bfd),
                           tcp_ports=(80, 443)),
         mgmt_if=MGMT_IF if lab_host else None, names=tuple(sorted(names)), persistent=not lab_host,
     )
@@ -189,6 +192,8 @@ def build_lab_rpki(stack: str, cfg: StackConfig, world: LabWorld, images: dict[s
         admin_token=RandomToken("rir-krill-admin-token", purpose="rir-krill-admin-token").value, tls_ca=tls_ca,
         lir="lir", lir_resources=Resources(asn="AS64496-AS65551", ipv6="2001:db8::/32"),
         after=[world.networks["rir"]],
+        # transit's routes for a customer that imports them (ROV at the edge).
+        world_roas=world_roas(cfg.upstreams[0].asn),
     ))
     Validator("validator", ValidatorArgs(
         stack=stack, host=world.hosts["validator"], image=images["validator"], tal_url=rir.tal_url, tls_ca=tls_ca,
@@ -282,6 +287,14 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         stack=stack, host=vps, image=on_host["vps"]["bird"], config=bird_conf,
         verify_sessions=[u.name for u in cfg.upstreams], after=[vps_net, *router_after],
     ))
+    # RFC 8326: when maintenance is switched on, `up` is done only after the
+    # upstreams had drain_time to move traffic away (vps cannot see them act).
+    draining = sorted(u.name for u in cfg.upstreams if cfg.in_maintenance(u))
+    RemoteCommand(
+        "vps-router-drain", connection=vps.connection,
+        create=f"sleep {cfg.drain_time}" if draining else "true", triggers=draining, timeout=cfg.drain_time + 60,
+        opts=pulumi.ResourceOptions(depends_on=[router.config, router.service]),
+    )
     # In a lab world transit accepts the user's prefix only once its route
     # objects are in the registry: what needs the route waits for them.
     registered: list[pulumi.Resource] = []

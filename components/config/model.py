@@ -26,6 +26,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, Va
 from typing import Annotated
 
 from .arch import buildable, machine_arch
+from .bgp_policy import Role
 from .asn import asn_problem
 from .errors import MISSING, KeyedError
 from .names import (
@@ -106,6 +107,16 @@ class Upstream(Strict):
     gateway6: str | None = None
     # BGP hold time in seconds; None keeps BIRD's 240 s default.
     hold_time: int | None = None
+    # RFC 9234: the user's own side of the session (BIRD's `local role`);
+    # a transit's customer by default. None sends no role at all.
+    role: Role | None = "customer"
+    # BFD on this session (BIRD, userspace): a dead path is noticed in
+    # under a second instead of after the hold time.
+    bfd: bool = False
+    # This upstream accepts RFC 7999 blackhole routes from the user.
+    blackhole: bool = False
+    # Announce to this upstream with GRACEFUL_SHUTDOWN (RFC 8326).
+    maintenance: bool = False
 
     _asn = field_validator("asn")(_check_asn)
 
@@ -177,6 +188,20 @@ class Upstream(Strict):
     @property
     def neighbor_ip(self) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
         return ipaddress.ip_address(self.neighbor)
+
+
+class RpkiValidator(Strict):
+    """The RTR cache the user's router asks for validated ROA payloads."""
+
+    address: str
+    port: int = 3323
+
+    _port = field_validator("port")(_port)
+
+    @field_validator("address")
+    @classmethod
+    def _address(cls, v: str) -> str:
+        return str(parse_endpoint(v))
 
 
 class Roa(Strict):

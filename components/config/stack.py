@@ -9,10 +9,13 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .acme import Acme
 from .irr import Irr
+from .bgp_policy import DEFAULT_DRAIN_S, parse_large_community
 from .errors import MISSING, KeyedError
-from .model import LAB_KRILL_PUBLIC_NAME, AnnouncedPrefix, Host, Krill, Roa, Strict, Upstream, _check_asn, faces_lab
+from .model import (
+    LAB_KRILL_PUBLIC_NAME, AnnouncedPrefix, Host, Krill, Roa, RpkiValidator, Strict, Upstream, _check_asn, faces_lab,
+)
 from .prefixes import IPNetwork, parse_ip, usable_address
-from .world import faces_lab_world, is_lab
+from .world import LAB_PEER_ASN, LAB_PEER_NEIGHBOR, faces_lab_world, is_lab
 
 REQUIRED_HOSTS = ("vps", "home")
 BIRD_ROUTER_ID = "BIRD needs a unique, non-zero router id; use this router's own IPv4 address (e.g. its public one)"
@@ -41,6 +44,17 @@ class StackConfig(Strict):
     acme: Acme | None = None
     # The user's routing-registry objects; None: the stack keeps no IRR objects.
     irr: Irr | None = None
+    # The RTR cache for route-origin validation of what upstreams send
+    # (import default or full); required with import full.
+    validator: RpkiValidator | None = None
+    # Addresses inside the prefixes to blackhole (RFC 7999), host length implied.
+    blackhole: list[str] = Field(default_factory=list)
+    # Graceful shutdown (RFC 8326) towards every upstream.
+    maintenance: bool = False
+    # Seconds `pulumi up` waits after maintenance is switched on.
+    drain_time: int = Field(default=DEFAULT_DRAIN_S, ge=0, le=3600)
+    # Large communities (RFC 8092) set on every announced route, "ASN:x:y".
+    communities: list[str] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -99,6 +113,28 @@ class StackConfig(Strict):
                                      "bridge its guest's lab NIC sits on (e.g. br-lab0)")
         return v
 
+    @field_validator("communities")
+    @classmethod
+    def _communities(cls, v: list[str]) -> list[str]:
+        out: list[str] = []
+        for c in v:
+            norm = ":".join(str(p) for p in parse_large_community(c))
+            if norm in out:
+                raise ValueError(f"{c!r} is listed twice")
+            out.append(norm)
+        return out
+
+    @field_validator("blackhole")
+    @classmethod
+    def _blackhole(cls, v: list[str]) -> list[str]:
+        out: list[str] = []
+        for a in v:
+            ip = parse_ip(a)
+            if str(ip) in out:
+                raise ValueError(f"{ip} is listed twice")
+            out.append(str(ip))
+        return out
+
     @field_validator("upstreams")
     @classmethod
     def _unique_upstreams(cls, v: list[Upstream]) -> list[Upstream]:
@@ -128,11 +164,54 @@ class StackConfig(Strict):
             raise KeyedError(("route0",), MISSING, "must be set when no IPv6 prefix is configured")
         if self.irr is not None:
             self._irr_matches_rpki()
+        self._policy_checks()
         if self.faces_lab and self.krill_by_acme and self.krill.public_name != LAB_KRILL_PUBLIC_NAME:
             raise KeyedError(("krill", "public_name"), self.krill.public_name,
                              f"the Krill proxy gets its certificate from the lab's ACME CA, which reaches only "
                              f"names the lab defines; valid in a lab world: {LAB_KRILL_PUBLIC_NAME}")
         return self
+
+    def _policy_checks(self) -> None:
+        for i, a in enumerate(self.blackhole):
+            ip = parse_ip(a)
+            if not any(ip in n for n in self.networks):
+                raise KeyedError(("blackhole", i), a,
+                                 f"not inside any of prefixes {self.prefixes}; only your own space can be blackholed")
+        if self.blackhole and not any(u.blackhole for u in self.upstreams):
+            raise KeyedError(("blackhole",), self.blackhole,
+                             "no upstream accepts blackholes, so nothing would be announced; set "
+                             "upstreams[N].blackhole: true for each upstream that takes RFC 7999 routes from you")
+        if self.faces_lab:
+            self._lab_second_upstream()
+        for i, up in enumerate(self.upstreams):
+            if up.import_ == "full" and self.validator is None:
+                raise KeyedError(("validator",), MISSING,
+                                 f"upstreams[{i}] ({up.name}) has import full: name the RTR cache that validates "
+                                 "what it sends, e.g. validator: {address: 2001:db8::53, port: 3323}; "
+                                 "INVALID routes are then rejected")
+
+    def _lab_second_upstream(self) -> None:
+        """A lab world has transit (upstreams[0]) and can give vps one more
+        upstream: the peer AS, directly, on a link of its own."""
+        for i, up in enumerate(self.upstreams[1:], 1):
+            if i > 1:
+                raise KeyedError(("upstreams", i), up.name,
+                                 "a lab world has two upstreams at most: transit, then the peer AS64497")
+            if up.asn != LAB_PEER_ASN:
+                raise KeyedError(("upstreams", i, "asn"), up.asn,
+                                 f"a lab world's second upstream is its peer AS, AS{LAB_PEER_ASN}")
+            if up.neighbor != LAB_PEER_NEIGHBOR or up.multihop:
+                raise KeyedError(("upstreams", i, "neighbor"), up.neighbor,
+                                 f"AS{LAB_PEER_ASN}'s router is {LAB_PEER_NEIGHBOR}, directly on its link to vps "
+                                 "(no multihop)")
+            if up.blackhole:
+                raise KeyedError(("upstreams", i, "blackhole"), up.blackhole,
+                                 f"the lab's AS{LAB_PEER_ASN} takes no blackholes: it has no RTR session to check "
+                                 "them against, and a transit takes none unchecked; only transit does")
+            if self.hosts["vps"].kind != "lab":
+                raise KeyedError(("upstreams", i), up.name,
+                                 "a second upstream needs its own link to vps, and a guest vps has one lab NIC; "
+                                 "only the lab stack (vps kind lab) has it")
 
     def _irr_matches_rpki(self) -> None:
         """Route objects (one per announced prefix, origin `asn`) and ROAs
@@ -169,6 +248,15 @@ class StackConfig(Strict):
     @property
     def v4_networks(self) -> list[IPNetwork]:
         return [n for n in self.networks if n.version == 4]
+
+    def in_maintenance(self, up: Upstream) -> bool:
+        return self.maintenance or up.maintenance
+
+    @property
+    def validates_imports(self) -> bool:
+        """ROV runs on the user's edge when a validator is named and some
+        upstream sends routes."""
+        return self.validator is not None and any(u.import_ != "none" for u in self.upstreams)
 
     @property
     def is_lab(self) -> bool:

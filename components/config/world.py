@@ -16,6 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 LAB_WORLD_HINT = "lab_world: true; the default when every hosts.*.kind is lab"
+# The lab's second upstream: peer AS64497's router, on a link of its own to
+# a container vps (a QEMU guest has one lab NIC, so only the lab stack).
+LAB_PEER_ASN = 64497
+LAB_PEER_NEIGHBOR = "2001:db8:ffff:6::1"
+LAB_PEER_LINK_VPS = "2001:db8:ffff:6::10"
 
 
 def is_lab(raw: Mapping) -> bool:

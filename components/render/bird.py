@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..config import StackConfig
+from ..config.bgp_policy import BFD_INTERVAL_MS, BFD_MULTIPLIER, BLACKHOLE, GRACEFUL_SHUTDOWN, NO_EXPORT
 from .env import render
 
 
@@ -24,6 +26,12 @@ class Family:
 
 
 @dataclass(frozen=True)
+class BfdTimers:
+    interval_ms: int
+    multiplier: int
+
+
+@dataclass(frozen=True)
 class UpstreamView:
     """An upstream as the template sees it, with the plaintext password."""
 
@@ -39,6 +47,11 @@ class UpstreamView:
     gateway4: str | None
     gateway6: str | None
     hold_time: int | None
+    role: str | None = None
+    bfd: bool = False
+    blackhole: bool = False
+    # GRACEFUL_SHUTDOWN on this upstream's announcements (its own key or the router's).
+    maintenance: bool = False
 
     @property
     def filter_prefix(self) -> str:
@@ -72,14 +85,25 @@ def render_bird_conf(cfg: StackConfig, passwords: Mapping[str, str | None]) -> s
     """
     ups = [
         UpstreamView(
-            name=u.name, asn=u.asn, neighbor=u.neighbor, source=u.source or cfg.router_id,
+            name=u.name, asn=u.asn, neighbor=u.neighbor,
+            # An IPv4 session comes from the router id unless told otherwise.
+            source=u.source or (cfg.router_id if u.neighbor_ip.version == 4 else None),
             multihop=u.multihop, password=passwords.get(u.name), import_=u.import_,
             next_hop6=u.next_hop6, max_prefixes=u.max_prefixes, gateway4=u.gateway4,
-            gateway6=u.gateway6, hold_time=u.hold_time,
+            gateway6=u.gateway6, hold_time=u.hold_time, role=u.role, bfd=u.bfd, blackhole=u.blackhole,
+            maintenance=cfg.in_maintenance(u),
         )
         for u in cfg.upstreams
     ]
-    return render("bird.conf.j2", asn=cfg.asn, router_id=cfg.router_id, families=families(cfg), upstreams=ups)
+    fams = families(cfg)
+    blackholes = {f.version: [f"{a}/{32 if f.version == 4 else 128}" for a in cfg.blackhole
+                              if ipaddress.ip_address(a).version == f.version] for f in fams}
+    return render(
+        "bird.conf.j2", asn=cfg.asn, router_id=cfg.router_id, families=fams, upstreams=ups,
+        communities=[c.split(":") for c in cfg.communities], blackholes=blackholes,
+        validator=cfg.validator if cfg.validates_imports else None, lab_world=cfg.faces_lab,
+        bfd=BfdTimers(BFD_INTERVAL_MS, BFD_MULTIPLIER), gshut=GRACEFUL_SHUTDOWN, bh=BLACKHOLE, no_export=NO_EXPORT,
+    )
 
 
 def plaintext_passwords(cfg: StackConfig) -> dict[str, str | None]:

@@ -17,6 +17,11 @@ def _bird_str(value: str) -> str:
     return f'"{value}"'
 
 
+def _bird_pair(value: tuple[int, int]) -> str:
+    """A standard community as BIRD writes it: (65535,666)."""
+    return f"({value[0]},{value[1]})"
+
+
 def make_env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
@@ -27,6 +32,7 @@ def make_env() -> Environment:
         autoescape=False,
     )
     env.filters["bird_str"] = _bird_str
+    env.filters["bird_pair"] = _bird_pair
     return env
 
 

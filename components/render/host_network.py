@@ -58,6 +58,9 @@ class Firewall:
 
     ssh_port: int = 22
     bgp_neighbors: tuple[str, ...] = ()
+    # Neighbours this host runs BFD with: their control packets (UDP 3784
+    # single-hop, 4784 multihop, RFC 5881/5883) must come in.
+    bfd_neighbors: tuple[str, ...] = ()
     tcp_ports: tuple[int, ...] = ()
     policy_drop: bool = True
     closed_tcp_ports: tuple[int, ...] = ()

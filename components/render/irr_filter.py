@@ -19,12 +19,12 @@ STATUS_FILE = f"{IRR_DIR}/status"
 LAB_REFRESH_SECONDS = 15
 
 
-def irr_set_name(asn: int, version: int) -> str:
-    return f"IRR_AS{asn}_V{version}"
+def irr_set_name(asn: int, version: int, upto: int | None = None) -> str:
+    return f"IRR_AS{asn}_V{version}" + ("_MORE" if upto else "")
 
 
-def irr_file(asn: int, version: int) -> str:
-    return f"{IRR_DIR}/{irr_set_name(asn, version)}.conf"
+def irr_file(asn: int, version: int, upto: int | None = None) -> str:
+    return f"{IRR_DIR}/{irr_set_name(asn, version, upto)}.conf"
 
 
 @dataclass(frozen=True)
@@ -33,17 +33,26 @@ class IrrList:
     name: str
     file: str
     query: str  # the AS or as-set bgpq4 expands
+    # Also more-specifics up to this length (bgpq4 -R): where a blackhole
+    # host route inside a registered prefix may be.
+    upto: int | None = None
 
     @property
     def spec(self) -> str:
         """One entry of the job's IRR_LISTS."""
-        return f"{self.version}:{self.name}:{self.query}"
+        afi = f"{self.version}/{self.upto}" if self.upto else str(self.version)
+        return f"{afi}:{self.name}:{self.query}"
 
 
 def irr_lists(asn: int, as_set: str | None) -> list[IrrList]:
     """Both address families, always: a list for a family the customer
-    does not announce is empty, and accepts nothing."""
-    return [IrrList(v, irr_set_name(asn, v), irr_file(asn, v), as_set or f"AS{asn}") for v in (6, 4)]
+    does not announce is empty, and accepts nothing. Each twice: the
+    registered prefixes exactly, and with their more-specifics down to host
+    routes (RFC 7999 blackholes)."""
+    query = as_set or f"AS{asn}"
+    exact = [IrrList(v, irr_set_name(asn, v), irr_file(asn, v), query) for v in (6, 4)]
+    hosts = [IrrList(v, irr_set_name(asn, v, n), irr_file(asn, v, n), query, n) for v, n in ((6, 128), (4, 32))]
+    return exact + hosts
 
 
 def empty_list_file(lst: IrrList, source: str) -> str:

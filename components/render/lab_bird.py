@@ -4,8 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..config.bgp_policy import BFD_INTERVAL_MS, BFD_MULTIPLIER, BLACKHOLE, GRACEFUL_SHUTDOWN, NO_EXPORT
+from .bird import BfdTimers
 from .env import render
 from .irr_filter import IrrList
+
+# The rest of the lab's internet, as transit sells it to a customer that
+# takes routes (import default or full): one route RPKI-valid for transit's
+# own AS, one whose ROA names another AS (INVALID as transit originates it).
+# Their ROAs are the LIR's (lab_world.WORLD_ROAS).
+WORLD_VALID = "2001:db8:200::/48"
+WORLD_INVALID = "2001:db8:300::/48"
+WORLD_ROUTES = (WORLD_VALID, WORLD_INVALID)
+WORLD_INVALID_ORIGIN = 64511
+
+
+def world_roas(transit_asn: int) -> list[tuple[int, str, int]]:
+    """The LIR's ROAs for WORLD_ROUTES: (origin, prefix, max_length)."""
+    return [(transit_asn, WORLD_VALID, 48), (WORLD_INVALID_ORIGIN, WORLD_INVALID, 48)]
 
 
 @dataclass(frozen=True)
@@ -18,6 +34,11 @@ class Session:
     password: str | None = None
     hold_time: int | None = None
     next_hop6: str | None = None
+    # This side's RFC 9234 role; with it, transit requires the other side's.
+    role: str | None = None
+    bfd: bool = False
+    # Takes RFC 7999 blackhole routes from this neighbour.
+    blackhole: bool = False
 
     @property
     def filter_name(self) -> str:
@@ -44,13 +65,21 @@ def render_transit_conf(asn: int, router_id: str, customer: Session, customer_pr
                         irr_lists: list[IrrList] | tuple[IrrList, ...] = ()) -> str:
     """With irr_lists, the customer filter is the registry's (bgpq4's list,
     by its fixed name); without, the hand-written list of customer_prefixes."""
-    v6 = [lst for lst in irr_lists if lst.version == 6]
+    v6 = [lst for lst in irr_lists if lst.version == 6 and not lst.upto]
+    v6_more = [lst for lst in irr_lists if lst.version == 6 and lst.upto]
     return render(
         "bird-lab-transit.conf.j2", asn=asn, router_id=router_id, customer=customer,
         customer_prefixes=customer_prefixes, nexthop_routes=nexthop_routes, peer=peer, rtr=rtr,
         irr_lists=list(irr_lists), customer_set=v6[0].name if v6 else "CUSTOMER_V6",
+        customer_more_set=v6_more[0].name if v6_more else "CUSTOMER_V6_MORE",
+        world_routes=WORLD_ROUTES, bfd=BfdTimers(BFD_INTERVAL_MS, BFD_MULTIPLIER),
+        gshut=GRACEFUL_SHUTDOWN, bh=BLACKHOLE, no_export=NO_EXPORT,
     )
 
 
-def render_peer_conf(asn: int, router_id: str, upstream: Session, own_prefixes: list[str]) -> str:
-    return render("bird-lab-peer.conf.j2", asn=asn, router_id=router_id, upstream=upstream, own_prefixes=own_prefixes)
+def render_peer_conf(asn: int, router_id: str, upstream: Session, own_prefixes: list[str],
+                     customer: Session | None = None, customer_prefixes: list[str] | None = None) -> str:
+    """With `customer`, peer is vps's second upstream too."""
+    return render("bird-lab-peer.conf.j2", asn=asn, router_id=router_id, upstream=upstream, own_prefixes=own_prefixes,
+                  customer=customer, customer_prefixes=customer_prefixes or [],
+                  bfd=BfdTimers(BFD_INTERVAL_MS, BFD_MULTIPLIER), gshut=GRACEFUL_SHUTDOWN)

@@ -7,7 +7,7 @@
 # does: a registry outage must not drop a customer.
 #
 # Environment: IRR_HOST, IRR_SOURCE, IRR_REFRESH (seconds), IRR_LISTS
-# ("<afi>:<set name>:<AS or as-set> ..."), BIRD_CONF, BIRD_SOCKET; IRR_DIR
+# ("<afi>[/<longest>]:<set name>:<AS or as-set> ..."), BIRD_CONF, BIRD_SOCKET; IRR_DIR
 # (default /etc/bird/irr) for the lists and the status line.
 set -u
 dir=${IRR_DIR:-/etc/bird/irr}
@@ -35,9 +35,12 @@ refresh() {
   changed=""
   for spec in $IRR_LISTS; do
     afi=${spec%%:*}; rest=${spec#*:}; name=${rest%%:*}; what=${rest#*:}
+    # "6/128": more-specifics up to /128 too (bgpq4 -R), for blackhole routes.
+    upto=""
+    case $afi in */*) upto="-R ${afi#*/}"; afi=${afi%/*} ;; esac
     # bgpq4 has no timeout of its own, and a registry that is starting can
     # take a query and never answer: a hung run must not stop the refresh.
-    if ! out=$(timeout "${IRR_QUERY_TIMEOUT:-30}" bgpq4 -h "$IRR_HOST" -S "$IRR_SOURCE" "-$afi" -b -l "$name" "$what" \
+    if ! out=$(timeout "${IRR_QUERY_TIMEOUT:-30}" bgpq4 -h "$IRR_HOST" -S "$IRR_SOURCE" "-$afi" $upto -b -l "$name" "$what" \
                2>/tmp/bgpq4.err); then
       echo "irr-filter: bgpq4 for $what failed: $(tr '\n' ' ' </tmp/bgpq4.err); the last list stays" >&2
       return 1

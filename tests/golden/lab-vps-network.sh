@@ -70,6 +70,7 @@ table inet personal_as {
     meta l4proto { 1, 58 } accept comment "ICMP and ICMPv6: neighbour discovery, PMTU"
     tcp dport 22 accept comment "sshd"
     ip saddr 198.51.100.1 tcp dport 179 accept
+    ip saddr 198.51.100.1 udp dport { 3784, 4784 } accept comment "BFD"
     tcp dport { 80, 443 } accept
   }
 }

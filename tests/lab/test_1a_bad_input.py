@@ -13,6 +13,7 @@ import yaml
 from tests.lab.conftest import ROOT, STACK_FILE
 from tests.unit.test_config import BAD, LAB_RAW
 from tests.unit.test_config_acme import BAD as ACME_BAD
+from tests.unit.test_config_bgp_policy import BAD as POLICY_BAD
 
 BAD_STACK = "badinput"
 BAD_FILE = ROOT / "stacks" / f"Pulumi.{BAD_STACK}.yaml"
@@ -20,6 +21,9 @@ BAD_FILE = ROOT / "stacks" / f"Pulumi.{BAD_STACK}.yaml"
 # as JSON, so "65536" and 65536 are the same config there: that case is the
 # model's alone (tests/unit).
 LAB_CASES = [c for c in BAD + ACME_BAD if c[1] is LAB_RAW and "password" not in c[2] and c[0] != "asn-text"]
+# The BGP policy keys: one case each (the rest are the model's, in tests/unit).
+LAB_CASES += [c for c in POLICY_BAD if c[0] in ("role-bird-does-not-know", "blackhole-outside-the-prefixes",
+                                                "community-two-parts", "validator-bad-port")]
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

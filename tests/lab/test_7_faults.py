@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from components.config.bgp_policy import BFD_INTERVAL_MS, BFD_MULTIPLIER
 from tests.infra.bird import (
     has_route, neighbor_preserved_families, session_is_established, wait_until, withdraws_received,
 )
@@ -77,21 +78,28 @@ def test_bird_killed_restarts_and_graceful_restart_keeps_the_route(lab_is_up, vp
 
 
 @pytest.mark.destructive
-def test_link_cut_withdraws_the_route_within_the_hold_time_and_restore_recovers(lab_is_up, vps, gw, transit, peer, cfg):
+def test_link_cut_withdraws_the_route_within_bfds_detection_time_and_restore_recovers(
+        lab_is_up, vps, gw, transit, peer, cfg):
     prefix, up = str(cfg.v6_networks[0]), cfg.upstreams[0].name
     hold = cfg.upstreams[0].hold_time
     assert hold, "the lab stack sets hold_time: the 240 s default is not a bound"
+    assert cfg.upstreams[0].bfd, "the lab stack runs BFD with transit"
+    detect = BFD_INTERVAL_MS * BFD_MULTIPLIER / 1000
     assert wait_until(lambda: session_is_established(vps, up) and has_route(peer, prefix), 120)
+    # Timed from before the cut: the two cuts take a few tenths of a second
+    # over SSH, and the link is down from the first.
+    start = time.monotonic()
     cut(vps, "eth-gw")
     cut(gw, "eth-vps")
     try:
-        start = time.monotonic()
-        # The hold timer expires on transit, which withdraws towards peer; the
-        # bound allows 8 s beyond it for the withdraw to travel and be seen
-        # on a loaded machine (measured: 10.8 s with a 9 s hold time).
-        assert wait_until(lambda: not has_route(peer, prefix), hold + 8, interval=0.2)
+        # BFD on transit notices within its detection time (0.9 s) and
+        # takes the session down, which withdraws towards peer; the bound
+        # allows 3 s for that and for the poll, well under the hold time.
+        bound = detect + 3
+        assert bound < hold
+        assert wait_until(lambda: not has_route(peer, prefix), bound, interval=0.1)
         gone = time.monotonic() - start
-        print(f"link cut: route withdrawn at peer after {gone:.1f}s (hold time {hold}s)")
+        print(f"link cut: route withdrawn at peer after {gone:.1f}s (BFD detection {detect}s, hold time {hold}s)")
         assert not session_is_established(vps, up)
     finally:
         restore(vps)

@@ -17,13 +17,24 @@ from components.render.irr_filter import empty_list_file, filter_job_env, irr_li
 JOB = Path(__file__).resolve().parents[2] / "images/irr-filter/irr-filter.sh"
 LISTED = "IRR_AS65536_V6 = [\n    2001:db8:100::/48\n];"
 
-# bgpq4 prints what $FAKE_DIR/<afi> holds (nothing if absent), or fails.
+# bgpq4 prints what $FAKE_DIR/<afi> holds (nothing if absent), or fails;
+# under the name -l gives, and with -R N each prefix as bgpq4 writes it,
+# prefix{len,N}.
 FAKE_BGPQ4 = r'''#!/bin/sh
 echo "$*" >> "$FAKE_DIR/calls"
-afi=""; for a in "$@"; do case "$a" in -4|-6) afi=${a#-};; esac; done
+afi=""; name=""; upto=""; prev=""
+for a in "$@"; do
+  case "$prev" in -l) name=$a;; -R) upto=$a;; esac
+  case "$a" in -4|-6) afi=${a#-};; esac
+  prev=$a
+done
 [ -f "$FAKE_DIR/down" ] && { echo "Connection refused" >&2; exit 1; }
-[ -f "$FAKE_DIR/$afi" ] && cat "$FAKE_DIR/$afi"
-exit 0
+[ -f "$FAKE_DIR/$afi" ] || exit 0
+if [ -n "$upto" ]; then
+  sed -e "1s/^[A-Z0-9_]* =/$name =/" -e "s|^\( *[0-9a-f:.]*/\)\([0-9]*\)$|\1\2{\2,$upto}|" "$FAKE_DIR/$afi"
+else
+  sed -e "1s/^[A-Z0-9_]* =/$name =/" "$FAKE_DIR/$afi"
+fi
 '''
 FAKE_BIRDC = '#!/bin/sh\necho "$*" >> "$FAKE_DIR/birdc"\necho "Reconfigured"\n'
 # The job's sleep ends the run after one pass.
@@ -79,6 +90,10 @@ def test_the_registrys_list_is_written_checked_and_loaded_once(job):
     assert reloads(tmp_path) == 1
     calls = (tmp_path / "calls").read_text()
     assert "-h irr.lab -S LAB -6 -b -l IRR_AS65536_V6 AS65536" in calls
+    # The blackhole list: the same prefixes with their more-specifics, which
+    # bird -p accepted as a prefix set.
+    assert "-6 -R 128 -b -l IRR_AS65536_V6_MORE AS65536" in calls
+    assert "2001:db8:100::/48{48,128}" in (irr / "IRR_AS65536_V6_MORE.conf").read_text()
     run_once()
     assert reloads(tmp_path) == 1, "an unchanged list reloads nothing"
 

@@ -212,8 +212,11 @@ def test_bird_export_filter_admits_only_the_users_prefixes(path):
     assert exports, "every BGP channel must export through a named filter"
     for name in exports:
         body = re.search(rf"filter {name} \{{(.*?)\n\}}", conf, re.S).group(1)
-        assert [line.strip() for line in body.strip().splitlines()] == [
-            f"if net ~ OWN_PREFIXES_V{name[-1]} then accept;", "reject;"]
+        lines = [line.strip() for line in body.strip().splitlines() if not line.strip().startswith("#")]
+        # Only the user's prefixes pass; what passes may only be tagged.
+        assert lines[0] == f"if net !~ OWN_PREFIXES_V{name[-1]} then reject;"
+        assert lines[-1] == "accept;"
+        assert all(re.fullmatch(r"bgp_(large_)?community\.add\(\([\d, ]+\)\);", line) for line in lines[1:-1]), lines
 
 
 @STACKS
@@ -372,7 +375,8 @@ def test_the_lab_transit_filters_its_customer_by_bgpq4s_lists_from_the_registry(
     job = containers["lab-transit-irr-filter"]
     env = dict(e.split("=", 1) for e in job["envs"]) if "envs" in job else job["env"]
     assert env["IRR_HOST"] == "irr.lab" and env["IRR_SOURCE"] == "LAB"
-    assert env["IRR_LISTS"] == "6:IRR_AS65536_V6:AS65536:AS-PERSONAL 4:IRR_AS65536_V4:AS65536:AS-PERSONAL"
+    assert env["IRR_LISTS"] == ("6:IRR_AS65536_V6:AS65536:AS-PERSONAL 4:IRR_AS65536_V4:AS65536:AS-PERSONAL "
+                                 "6/128:IRR_AS65536_V6_MORE:AS65536:AS-PERSONAL 4/32:IRR_AS65536_V4_MORE:AS65536:AS-PERSONAL")
 
 
 def test_prod_submits_only_when_asked_and_then_without_an_override():
@@ -386,3 +390,20 @@ def test_prod_submits_only_when_asked_and_then_without_an_override():
     maintainer = inputs_of("irr-maintainer")
     assert maintainer.get("new_maintainer_override") is None and maintainer.get("via") is None
     assert maintainer["url"] == "https://irrd.example.net/"
+
+
+def test_up_waits_drain_time_only_when_maintenance_goes_on():
+    run_program(LAB)
+    idle = inputs_of("vps-router-drain")
+    assert idle["create"] == "true" and idle["triggers"] == []
+
+    def maintenance(raw):
+        raw["maintenance"] = True
+        raw["drain_time"] = 42
+    MOCKS.resources.clear()
+    run_program(LAB, maintenance)
+    draining = inputs_of("vps-router-drain")
+    # A changed trigger is an update, which runs the wait once, after the
+    # router's config (with GRACEFUL_SHUTDOWN) is applied.
+    assert draining["create"] == "sleep 42" and draining["triggers"] == ["transit"]
+    assert draining["timeout"] >= 42

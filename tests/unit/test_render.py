@@ -36,6 +36,10 @@ PROD_RAW, PROD_SECRETS = load_stack_file(PROD_EXAMPLE, placeholder="golden-passw
 DUAL_STACK_ROAS = [{"prefix": "2001:db8:100::/48", "max_length": 48}, {"prefix": "203.0.113.0/24"}]
 
 
+# The lab's second upstream: peer AS64497, directly on its own link to vps.
+LAB_SECOND_UPSTREAM = {"name": "peer", "asn": 64497, "neighbor": "2001:db8:ffff:6::1", "hold_time": 9, "bfd": True}
+
+
 def lab_cfg(**changes):
     raw = LAB_RAW
     for path, value in changes.items():
@@ -47,11 +51,12 @@ def bird_conf(cfg) -> str:
     return render_bird_conf(cfg, plaintext_passwords(cfg))
 
 
-def _transit(**extra):
+def _transit(customer_policy=False, **extra):
+    policy = dict(role="provider", bfd=True, blackhole=True) if customer_policy else {}
     return render_transit_conf(
         asn=64496, router_id="198.51.100.1",
         customer=Session("customer_as65536", 65536, "198.51.100.1", "192.0.2.10", 2, "golden-password",
-                         next_hop6="2001:db8:ffff:2::1"),
+                         next_hop6="2001:db8:ffff:2::1", **policy),
         customer_prefixes=["2001:db8:100::/48"],
         nexthop_routes=[Route("2001:db8:ffff:1::/64", "2001:db8:ffff:2::2")],
         peer=Session("peer", 64497, "2001:db8:ffff:3::1", "2001:db8:ffff:3::2"),
@@ -59,9 +64,9 @@ def _transit(**extra):
     )
 
 
-def _peer():
+def _peer(**extra):
     return render_peer_conf(64497, "198.51.100.10", Session("transit", 64496, "2001:db8:ffff:3::2",
-                                                            "2001:db8:ffff:3::1"), ["2001:db8:ffff:4::/64"])
+                                                            "2001:db8:ffff:3::1"), ["2001:db8:ffff:4::/64"], **extra)
 
 
 BIRD_CASES = {
@@ -71,9 +76,20 @@ BIRD_CASES = {
     "lab-vps-import-default.bird.conf": lambda: bird_conf(lab_cfg(upstreams__0__import="default")),
     "lab-vps-import-full.bird.conf": lambda: bird_conf(lab_cfg(upstreams__0__import="full")),
     "lab-transit.bird.conf": _transit,
+    "lab-transit-policy.bird.conf": lambda: _transit(customer_policy=True),
+    "lab-vps-blackhole-maintenance.bird.conf": lambda: bird_conf(lab_cfg(
+        prefixes=["2001:db8:100::/48", "203.0.113.0/24"], roas=DUAL_STACK_ROAS, maintenance=True,
+        blackhole=["2001:db8:100::666", "203.0.113.66"], communities=["65536:1:1", "64496:0:64497"])),
+    "lab-vps-two-upstreams.bird.conf": lambda: bird_conf(lab_cfg(
+        upstreams=[LAB_RAW["upstreams"][0], LAB_SECOND_UPSTREAM], upstreams__0__maintenance=True)),
+    "lab-vps-no-role.bird.conf": lambda: bird_conf(lab_cfg(upstreams__0__role=None, upstreams__0__bfd=False)),
     # Transit's filter by the registry: bgpq4's lists, included by name.
     "lab-transit-irr.bird.conf": lambda: _transit(irr_lists=irr_lists(65536, None)),
     "lab-peer.bird.conf": _peer,
+    "lab-peer-second-upstream.bird.conf": lambda: _peer(
+        customer=Session("customer_as65536", 65536, "2001:db8:ffff:6::1", "2001:db8:ffff:6::10", hold_time=9,
+                         role="provider", bfd=True),
+        customer_prefixes=["2001:db8:100::/48"]),
 }
 NGINX_CASES = {
     "lab-route0.nginx.conf": lambda tls: render_route0_conf(lab_cfg(), tls),
@@ -189,8 +205,8 @@ def test_export_filter_admits_exactly_the_users_prefixes():
     assert "define OWN_PREFIXES_V6 = [ 2001:db8:100::/48 ];" in text
     assert "define OWN_PREFIXES_V4 = [ 203.0.113.0/24 ];" in text
     for version in (4, 6):
-        assert re.search(rf"filter AS64496_transit_EXPORT_V{version} \{{\s*if net ~ OWN_PREFIXES_V{version} then accept;"
-                         r"\s*reject;\s*\}", text)
+        assert re.search(rf"filter AS64496_transit_EXPORT_V{version} \{{\s*if net !~ OWN_PREFIXES_V{version} then reject;"
+                         r"(\s*bgp_large_community\.add\(\(65536, \d+, \d+\)\);)*\s*accept;\s*\}", text)
 
 
 def test_ipv4_channel_appears_only_with_an_ipv4_prefix():
@@ -199,9 +215,8 @@ def test_ipv4_channel_appears_only_with_an_ipv4_prefix():
 
 
 def test_one_bgp_protocol_per_upstream():
-    extra = dict(LAB_RAW["upstreams"][0], name="transit2", neighbor="198.51.100.5")
-    text = bird_conf(lab_cfg(upstreams=[LAB_RAW["upstreams"][0], extra]))
-    assert re.findall(r"^protocol bgp (\w+)", text, re.M) == ["transit", "transit2"]
+    text = bird_conf(lab_cfg(upstreams=[LAB_RAW["upstreams"][0], LAB_SECOND_UPSTREAM]))
+    assert re.findall(r"^protocol bgp (\w+)", text, re.M) == ["transit", "peer"]
 
 
 def test_binaries_for_checks_are_installed():
