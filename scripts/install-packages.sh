@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the project needs on the machine itself: the Docker engine,
 # bird2/nginx for checking rendered configs with the real binaries, and
-# docker-registry, the local end images are shipped to real hosts from.
+# docker-registry, the local end images are shipped to real hosts from;
+# promtool and amtool (prometheus, prometheus-alertmanager) check the
+# rendered alert rules and Alertmanager config.
 . "$(dirname "$0")/lib.sh"
 
-PACKAGES=(docker.io docker-registry bird2 nginx-light iproute2 debootstrap openssh-client nftables ca-certificates curl openssl util-linux)
+PACKAGES=(docker.io docker-registry bird2 nginx-light prometheus prometheus-alertmanager iproute2 debootstrap openssh-client nftables ca-certificates curl openssl util-linux)
 # Callers may need more (bootstrap-arm64.sh: the cross toolchain).
 PACKAGES+=("$@")
 

@@ -9,6 +9,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .acme import Acme
 from .irr import Irr
+from .monitoring import Monitoring
 from .bgp_policy import DEFAULT_DRAIN_S, parse_large_community
 from .errors import MISSING, KeyedError
 from .model import (
@@ -55,6 +56,8 @@ class StackConfig(Strict):
     drain_time: int = Field(default=DEFAULT_DRAIN_S, ge=0, le=3600)
     # Large communities (RFC 8092) set on every announced route, "ASN:x:y".
     communities: list[str] = Field(default_factory=list)
+    # Metrics and alerts: scrape and alert timings (see monitoring.py).
+    monitoring: Monitoring | None = None
 
     @model_validator(mode="before")
     @classmethod
