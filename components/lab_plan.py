@@ -140,8 +140,12 @@ def plan(cfg: StackConfig) -> LabPlan:
         # link address, across gw and transit.
         "validator": (f"{SERVICES_NET} via 2001:db8:ffff:11::1", f"{CLIENT_NET} via 2001:db8:ffff:12::1",
                       f"{ACME_NET} via 2001:db8:ffff:12::1", f"{_net64(vps6)} via 2001:db8:ffff:12::1"),
-        "rir": (f"{CLIENT_NET} via 2001:db8:ffff:11::2", f"{ACME_NET} via 2001:db8:ffff:11::2"),
-        "home": (f"{CLIENT_NET} via 2001:db8:ffff:10::1", f"{ACME_NET} via 2001:db8:ffff:10::1"),
+        # home reaches vps (its metrics tunnel) over routed paths, as a home
+        # server reaches its VPS across the internet: rir, validator, transit, gw.
+        "rir": (f"{CLIENT_NET} via 2001:db8:ffff:11::2", f"{ACME_NET} via 2001:db8:ffff:11::2",
+                f"{_net64(vps6)} via 2001:db8:ffff:11::2"),
+        "home": (f"{CLIENT_NET} via 2001:db8:ffff:10::1", f"{ACME_NET} via 2001:db8:ffff:10::1",
+                 f"{_net64(vps6)} via 2001:db8:ffff:10::1"),
         "acme": ("default via 2001:db8:ffff:5::1",),
         **({"irr": ("default via 2001:db8:ffff:13::1",)} if with_irr else {}),
     }

@@ -33,7 +33,11 @@ SHARED_PATHS = {
     "peer": {"/etc/bird": "bird-etc", "/run/bird": "bird-run"},
     "home": {"/etc/krill": "krill-etc", "/var/lib/krill": "krill-data", "/etc/nginx/personal-as": "nginx-etc",
              "/run/nginx": "nginx-run", "/etc/nginx/tls": "tls", "/etc/personal-as/acme": "acme-etc",
-             "/var/lib/personal-as/acme": "acme-data", "/var/www/acme": "acme-www"},
+             "/var/lib/personal-as/acme": "acme-data", "/var/www/acme": "acme-www",
+             "/etc/personal-as/metrics": "metrics-etc", "/var/lib/personal-as/prometheus": "prometheus-data",
+             "/var/lib/personal-as/alertmanager": "alertmanager-data"},
+    # The lab's alert receiver keeps what it was sent.
+    "client": {"/var/lib/personal-as/alerts": "alerts"},
     "rir": {"/etc/krill": "krill-etc", "/var/lib/krill": "krill-data"},
     "validator": {"/etc/personal-as": "validator-etc", "/var/lib/rpki-client": "vrps"},
     "acme": {"/etc/pebble": "pebble-etc"},

@@ -36,6 +36,8 @@ class ServiceArgs:
     # The digest of a config the daemon reads only when it starts: a new
     # digest replaces the container (the config itself is deployed over SSH).
     restart_with: pulumi.Input[str] | None = None
+    # Arguments to the image's entrypoint (or the command, for an image without one).
+    command: list[str] = field(default_factory=list)
 
 
 # Docker's json-file log, rotated: at most 3 x 10 MB per container, so a
@@ -59,6 +61,8 @@ class ServiceContainer(pulumi.ComponentResource):
             "cap_add": ["NET_ADMIN", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_RAW"],
         }
         props["engine"] = host.engine
+        if args.command:
+            props["command"] = args.command
         if args.restart_with is not None:
             props["config_digest"] = args.restart_with
         after = [*host.engine_ready, *args.after]

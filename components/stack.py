@@ -26,6 +26,8 @@ from .krill_ca import KrillCA, KrillCAArgs
 from .lab_plan import MGMT_IF, RIR_NAME
 from .lab_plan import plan as lab_plan
 from .lab_world import LabWorld, LabWorldArgs
+from .alert_receiver import AlertReceiver
+from .monitoring import Monitoring, MonitoringArgs
 from .providers.irr_objects import IrrObjects
 from .providers.password_hash import PasswordHash
 from .providers.remote_command import RemoteCommand
@@ -71,12 +73,15 @@ def krill_binaries(arch: str | None = None) -> dict[str, str]:
 
 
 ALL_IMAGES = ("host", "bird", "nginx", "krill", "validator", "pebble", "acme", "irrd", "postgres", "redis",
-              "irr-filter")
+              "irr-filter", "exporters", "metrics")
+# Metrics and alerts: built only for a stack with a monitoring section.
+MONITORING_IMAGES = ("exporters", "metrics")
 # The lab registry's images: built only for a lab world with an irr section.
 IRR_IMAGES = ("irrd", "postgres", "redis", "irr-filter")
 # What the user's own hosts run: the images a host of another architecture needs.
 BUILD_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 HOST_IMAGES = {"vps": ("bird", "nginx", "acme"), "home": ("krill", "nginx", "acme")}
+HOST_MONITORING_IMAGES = {"vps": ("exporters",), "home": ("exporters", "metrics")}
 
 
 def image_args(stack: str, name: str, arch: str | None = None) -> ContainerImageArgs:
@@ -117,7 +122,8 @@ def user_images(stack: str, cfg: StackConfig, native: dict[str, ContainerImage])
     """Per user host, its images, built for its architecture."""
     on_host = {h: native for h in cfg.hosts}
     for arch, hosts in sorted(cross_hosts(cfg).items()):
-        built = build_images(stack, arch, tuple(sorted({i for h in hosts for i in HOST_IMAGES[h]})))
+        wanted = {i for h in hosts for i in HOST_IMAGES[h] + (HOST_MONITORING_IMAGES[h] if cfg.monitoring else ())}
+        built = build_images(stack, arch, tuple(sorted(wanted)))
         on_host.update({h: built for h in hosts})
     return on_host
 
@@ -243,12 +249,37 @@ def build_irr(stack: str, cfg: StackConfig, world: LabWorld | None, images: dict
                        opts=pulumi.ResourceOptions(depends_on=routes_after))]
 
 
+def build_monitoring(stack: str, cfg: StackConfig, world: LabWorld | None, plan, images, on_host, vps: Host,
+                     home: Host, after_vps: list[pulumi.Resource], after_home: list[pulumi.Resource]) -> Monitoring:
+    """Metrics and alerts. In a lab world home reaches vps across the lab
+    (its link address) and alerts go to the lab's receiver on client."""
+    assert cfg.monitoring is not None
+    if world is not None:
+        vps_address = next(a.split("/")[0] for i, a in plan.addresses_of("vps") if i == "eth-gw" and ":" in a)
+        receiver = AlertReceiver("lab-alert-receiver", world.hosts["client"], images["metrics"], stack,
+                                 after=[world.networks["client"]])
+        webhook: pulumi.Input[str] = receiver.url
+        after_home = [*after_home, receiver.service.container]
+    else:
+        vps_address = vps.address
+        url = cfg.monitoring.webhook_url
+        if url is None:
+            raise ValueError("monitoring.webhook_url must be set outside a lab world")  # config validation says so first
+        webhook = pulumi.Output.secret(url.get_secret_value())
+    return Monitoring("monitoring", MonitoringArgs(
+        stack=stack, cfg=cfg, vps=vps, home=home, vps_exporters=on_host["vps"]["exporters"],
+        home_exporters=on_host["home"]["exporters"], metrics=on_host["home"]["metrics"], vps_address=vps_address,
+        webhook_url=webhook, lab=cfg.faces_lab, after_vps=after_vps, after_home=after_home,
+    ))
+
+
 def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
     for warning in cfg.warnings:
         pulumi.log.warn(warning)
     require_cross_builds(cfg)
     images = build_images(stack, names=tuple(
-        n for n in ALL_IMAGES if n not in IRR_IMAGES or (cfg.faces_lab and cfg.irr is not None)))
+        n for n in ALL_IMAGES if (n not in IRR_IMAGES or (cfg.faces_lab and cfg.irr is not None))
+        and (n not in MONITORING_IMAGES or cfg.monitoring is not None)))
     on_host = user_images(stack, cfg, images)
     passwords = secret_passwords(cfg)
     outputs: dict[str, pulumi.Input] = {}
@@ -372,6 +403,10 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         # Step 2 of the seed's order: hand these to the parent's portal.
         outputs["krill_child_request_xml"] = onboarding.child_request.stdout
         outputs["krill_publisher_request_xml"] = onboarding.publisher_request.stdout
+
+    if cfg.monitoring is not None:
+        build_monitoring(stack, cfg, world, plan, images, on_host, vps, home,
+                         after_vps=[vps_net, router.service], after_home=[home_net, krill.krill])
 
     outputs["hosts"] = {h: _host_output(stack, h, cfg.hosts.get(h), hosts[h]) for h in hosts}
     port = "" if proxy.https_port == 443 else f":{proxy.https_port}"

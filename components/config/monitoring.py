@@ -4,10 +4,12 @@ production router, the lab stack sets faster ones."""
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from .errors import KeyedError
-from .model import Strict
+from .model import Strict, faces_lab
 
 
 class Monitoring(Strict):
@@ -20,6 +22,24 @@ class Monitoring(Strict):
     disk_free_percent: int = Field(default=10, ge=1, le=50)
     # A certificate this close to expiry is an alert (the CA's, its ROAs', TLS).
     cert_expiry_days: int = Field(default=14, ge=1, le=60)
+    # Where Alertmanager delivers (a webhook; its URL often holds a token, so
+    # it is a secret). A lab world delivers to its own receiver instead.
+    webhook_url: SecretStr | None = None
+
+    @field_validator("webhook_url", mode="before")
+    @classmethod
+    def _webhook_url(cls, v: object, info: ValidationInfo) -> object:
+        if v is None:
+            return v
+        if faces_lab(info):
+            raise ValueError("a lab world delivers alerts to its own receiver (client's webhook); leave it unset")
+        if "monitoring" not in (info.context or {}).get("secret_keys", set()):
+            raise ValueError("must be a Pulumi secret: pulumi config set --secret --path "
+                             "'monitoring.webhook_url' <url>")
+        parts = urlsplit(v) if isinstance(v, str) else None
+        if parts is None or parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError("must be an http(s):// URL of a webhook receiver")
+        return v
 
     @model_validator(mode="after")
     def _at_least_two_scrapes(self) -> Monitoring:

@@ -28,3 +28,42 @@ def render_alert_rules(cfg: StackConfig, monitoring: Monitoring | None = None) -
         krill_for=max(600, 4 * m.scrape_interval), host_down_for=max(30, 2 * m.scrape_interval),
         cert_expiry_days=m.cert_expiry_days, disk_free_percent=m.disk_free_percent,
     )
+
+
+@dataclass(frozen=True)
+class Ports:
+    """Where each part listens, all on loopback. Prometheus and
+    Alertmanager keep their usual ports; the exporters do not, because a
+    home server that already does other jobs may run its own node_exporter
+    on 9100."""
+
+    prometheus: int = 9090
+    alertmanager: int = 9093
+    node: int = 9110
+    bird: int = 9324
+    krill: int = 3000
+    # home's ends of the SSH tunnel to vps's node and bird exporters.
+    tunnel_node: int = 19110
+    tunnel_bird: int = 19324
+
+
+PORTS = Ports()
+METRICS_ETC = "/etc/personal-as/metrics"
+RULES_FILE = f"{METRICS_ETC}/rules.yml"
+ALERTMANAGER_FILE = f"{METRICS_ETC}/alertmanager.yml"
+
+
+def render_prometheus_yml(cfg: StackConfig, monitoring: Monitoring | None = None, ports: Ports = PORTS) -> str:
+    m = monitoring or cfg.monitoring or Monitoring()
+    return render("monitoring/prometheus.yml.j2", asn=cfg.asn, scrape_interval=m.scrape_interval,
+                  # A scrape must end before the next begins.
+                  scrape_timeout=max(1, m.scrape_interval - 1), rules_file=RULES_FILE, ports=ports)
+
+
+def render_alertmanager_yml(webhook_url: str, lab: bool) -> str:
+    """A lab delivers at once and often, so a test sees an alert within
+    seconds; a real operator is told within 30 s and reminded every 4 h.
+    The result holds the webhook's URL: keep it secret."""
+    return render("monitoring/alertmanager.yml.j2", webhook_url=webhook_url,
+                  group_wait=1 if lab else 30, group_interval=5 if lab else 300,
+                  repeat_interval="1m" if lab else "4h")

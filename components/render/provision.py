@@ -47,3 +47,17 @@ def render_host_packages_check(packages: dict[str, str | None], users: list[str]
 
 def render_host_packages_undo() -> str:
     return render("host-packages-undo.sh.j2")
+
+
+def render_metrics_user(user: str, forwards: list[str]) -> str:
+    """The tunnel's user on vps, its key on stdin: it may forward to
+    `forwards` (host:port) and do nothing else."""
+    return render("metrics-user.sh.j2", user=user, forwards=forwards, mode="apply")
+
+
+def render_metrics_user_check(user: str, forwards: list[str]) -> str:
+    return render("metrics-user.sh.j2", user=user, forwards=forwards, mode="check")
+
+
+def render_metrics_user_remove(user: str) -> str:
+    return f"set -eu\nif id -u {user} >/dev/null 2>&1; then userdel -r {user} 2>/dev/null || userdel {user}; fi\n"

@@ -1,0 +1,140 @@
+"""Monitoring: exporters on vps and home, Prometheus and Alertmanager on
+home, and the SSH tunnel home scrapes vps through.
+
+Why a tunnel and not firewall rules for home's address: vps's exporters
+then listen on vps's loopback only, so nothing of them faces the internet,
+whatever the firewall; and home's address in prod is a household line's,
+often dynamic, which an allow-list cannot follow. The tunnel is SSH with a
+key the stack makes, to a user on vps that may do nothing but forward to
+these two ports, and it checks vps's host key as the stack pinned it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import pulumi
+
+from .config import StackConfig
+from .container_image import ContainerImage
+from .host import Host
+from .host_file import host_file
+from .providers.remote_command import RemoteCommand
+from .providers.secrets import SshKeyPair
+from .render.monitoring import (
+    ALERTMANAGER_FILE, METRICS_ETC, PORTS, RULES_FILE, render_alert_rules, render_alertmanager_yml,
+    render_prometheus_yml,
+)
+from .render.provision import render_metrics_user, render_metrics_user_check, render_metrics_user_remove
+from .service import ServiceArgs, ServiceContainer
+
+PROMETHEUS_DATA = "/var/lib/personal-as/prometheus"
+ALERTMANAGER_DATA = "/var/lib/personal-as/alertmanager"
+TUNNEL_USER = "personal-as-metrics"
+TUNNEL_KEY = f"{METRICS_ETC}/tunnel-key"
+TUNNEL_KNOWN_HOSTS = f"{METRICS_ETC}/known_hosts"
+# Every collector a router's operator reads; the rest only add series.
+NODE_COLLECTORS = ("cpu", "meminfo", "loadavg", "filesystem", "netdev", "time")
+
+
+def _digest(text: pulumi.Input[str]) -> pulumi.Output[str]:
+    return pulumi.Output.unsecret(pulumi.Output.from_input(text).apply(
+        lambda t: hashlib.sha256(t.encode()).hexdigest()[:16]))
+
+
+def node_exporter_command(port: int) -> list[str]:
+    return ["node", f"--web.listen-address=127.0.0.1:{port}", "--collector.disable-defaults",
+            *[f"--collector.{c}" for c in NODE_COLLECTORS]]
+
+
+@dataclass
+class MonitoringArgs:
+    stack: str
+    cfg: StackConfig
+    vps: Host
+    home: Host
+    vps_exporters: ContainerImage  # built for vps's architecture
+    home_exporters: ContainerImage
+    metrics: ContainerImage  # for home
+    # Where home reaches vps's sshd: its public address (prod), or its
+    # address on the lab's link (a lab world).
+    vps_address: str
+    webhook_url: pulumi.Input[str]
+    lab: bool
+    after_vps: list[pulumi.Resource] = field(default_factory=list)
+    after_home: list[pulumi.Resource] = field(default_factory=list)
+
+
+class Monitoring(pulumi.ComponentResource):
+    def __init__(self, name: str, args: MonitoringArgs, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("personal-as:monitoring:Monitoring", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        vps, home, stack = args.vps, args.home, args.stack
+
+        def service(host: Host, service: str, image: ContainerImage, command: list[str], mounts: list[str],
+                    after: list[pulumi.Resource], restart_with: pulumi.Input[str] | None = None) -> ServiceContainer:
+            return ServiceContainer(f"{host.name}-{service}", ServiceArgs(
+                stack=stack, host=host, service=service, image=image, mounts=mounts, after=after, command=command,
+                restart_with=restart_with), opts=child)
+
+        # vps: the exporters, on its loopback.
+        self.vps_node = service(vps, "node-exporter", args.vps_exporters, node_exporter_command(PORTS.node), [],
+                                args.after_vps)
+        self.vps_bird = service(vps, "bird-exporter", args.vps_exporters, [
+            "bird", "-bird.v2", "-format.new", "-bird.socket=/run/bird/bird.ctl",
+            f"-web.listen-address=127.0.0.1:{PORTS.bird}"], ["/run/bird"], args.after_vps)
+        self.home_node = service(home, "node-exporter", args.home_exporters, node_exporter_command(PORTS.node), [],
+                                 args.after_home)
+
+        # The tunnel: a key of its own, a user on vps that may only forward.
+        key = SshKeyPair("metrics-tunnel-key", comment=f"personal-as {stack} metrics tunnel", opts=child)
+        forwards = [f"127.0.0.1:{PORTS.node}", f"127.0.0.1:{PORTS.bird}"]
+        user = RemoteCommand(
+            "vps-metrics-user", connection=vps.connection,
+            create=render_metrics_user(TUNNEL_USER, forwards), delete=render_metrics_user_remove(TUNNEL_USER),
+            drift_check=render_metrics_user_check(TUNNEL_USER, forwards), stdin=key.public_key,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*vps.engine_ready, *args.after_vps]),
+        )
+        dirs = (METRICS_ETC,)
+        home_after = [*home.ready, *args.after_home]
+        key_file = host_file("home-metrics-tunnel-key", home, TUNNEL_KEY, key.private_key, mode="0600", dirs=dirs,
+                             opts=pulumi.ResourceOptions(parent=self, depends_on=home_after))
+        port = vps.ssh_port
+        known = vps.connection.apply(lambda c: "".join(
+            f"[{args.vps_address}]:{port} {k}\n" for k in c["host_keys"]))
+        known_file = host_file("home-metrics-known-hosts", home, TUNNEL_KNOWN_HOSTS, pulumi.Output.unsecret(known),
+                               dirs=dirs, opts=pulumi.ResourceOptions(parent=self, depends_on=home_after))
+        self.tunnel = service(home, "metrics-tunnel", args.metrics, [
+            "metrics-tunnel", "-i", TUNNEL_KEY, "-o", f"UserKnownHostsFile={TUNNEL_KNOWN_HOSTS}", "-p", str(port),
+            "-L", f"127.0.0.1:{PORTS.tunnel_node}:127.0.0.1:{PORTS.node}",
+            "-L", f"127.0.0.1:{PORTS.tunnel_bird}:127.0.0.1:{PORTS.bird}",
+            f"{TUNNEL_USER}@{args.vps_address}"], [METRICS_ETC], [key_file, known_file, user],
+            # A new key or host key is read when ssh starts.
+            restart_with=_digest(pulumi.Output.all(key.public_key, known).apply("".join)))
+
+        # Prometheus and Alertmanager, on home's loopback.
+        prometheus_yml = render_prometheus_yml(args.cfg)
+        rules = render_alert_rules(args.cfg)
+        am_yml = pulumi.Output.secret(pulumi.Output.from_input(args.webhook_url).apply(
+            lambda url: render_alertmanager_yml(url, args.lab)))
+        files = [
+            host_file("home-prometheus-config", home, f"{METRICS_ETC}/prometheus.yml", prometheus_yml, dirs=dirs,
+                      opts=pulumi.ResourceOptions(parent=self, depends_on=home_after)),
+            host_file("home-prometheus-rules", home, RULES_FILE, rules, dirs=dirs,
+                      opts=pulumi.ResourceOptions(parent=self, depends_on=home_after)),
+        ]
+        am_file = host_file("home-alertmanager-config", home, ALERTMANAGER_FILE, am_yml, mode="0600", dirs=dirs,
+                            opts=pulumi.ResourceOptions(parent=self, depends_on=home_after))
+        self.alertmanager = service(home, "alertmanager", args.metrics, [
+            "metrics-daemon", "alertmanager", "--config.file=/dev/shm/alertmanager.yml",
+            f"--storage.path={ALERTMANAGER_DATA}", f"--web.listen-address=127.0.0.1:{PORTS.alertmanager}",
+            "--cluster.listen-address="], [METRICS_ETC, ALERTMANAGER_DATA], [am_file],
+            restart_with=_digest(am_yml))
+        self.prometheus = service(home, "prometheus", args.metrics, [
+            "metrics-daemon", "prometheus", f"--config.file={METRICS_ETC}/prometheus.yml",
+            f"--storage.tsdb.path={PROMETHEUS_DATA}", "--storage.tsdb.retention.time=15d",
+            f"--web.listen-address=127.0.0.1:{PORTS.prometheus}"], [METRICS_ETC, PROMETHEUS_DATA],
+            [*files, self.alertmanager.container, self.tunnel.container],
+            restart_with=_digest(prometheus_yml + rules))
+        self.register_outputs({})
