@@ -1,0 +1,57 @@
+"""Prometheus on home and the lab's alert receiver, as tests read them."""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+from components.alert_receiver import RECEIVED_FILE
+from components.render.monitoring import PORTS
+
+
+def prometheus(home, path: str) -> dict:
+    """One GET of Prometheus's HTTP API, on home's loopback."""
+    out = home.check_output(f"curl -fsS -m 5 {shlex.quote(f'http://127.0.0.1:{PORTS.prometheus}/api/v1/{path}')}")
+    body = json.loads(out)
+    assert body["status"] == "success", body
+    return body["data"]
+
+
+def query(home, promql: str) -> list[dict]:
+    return prometheus(home, "query?query=" + _quote(promql))["result"]
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")
+
+
+def targets(home) -> dict[tuple[str, str], str]:
+    """(job, instance) -> health of every active target."""
+    return {(t["labels"]["job"], t["labels"]["instance"]): t["health"]
+            for t in prometheus(home, "targets?state=active")["activeTargets"]}
+
+
+def firing(home) -> list[dict]:
+    return [a for a in prometheus(home, "alerts")["alerts"] if a["state"] == "firing"]
+
+
+def delivered(client) -> list[dict]:
+    """Every notification the lab's receiver got: {received_at, payload}."""
+    res = client.run(f"cat {RECEIVED_FILE}")
+    return [json.loads(line) for line in res.stdout.splitlines() if line.strip()] if res.rc == 0 else []
+
+
+def notifications(client, alertname: str, status: str, since: float, **labels: str) -> list[dict]:
+    """Alerts named `alertname` in `status` delivered after `since` (epoch
+    seconds, the receiver's clock), with these labels."""
+    out = []
+    for n in delivered(client):
+        if n["received_at"] < since:
+            continue
+        for a in n["payload"].get("alerts", []):
+            if (a["labels"].get("alertname") == alertname and a["status"] == status
+                    and all(a["labels"].get(k) == v for k, v in labels.items())):
+                out.append({**a, "received_at": n["received_at"]})
+    return out

@@ -1,0 +1,78 @@
+"""Metrics and alerts as the operator gets them: Prometheus on home scrapes
+vps's BIRD and both hosts through the stack's tunnel, sees the session
+Established, and fires nothing on a healthy stack; vps's exporters answer on
+vps's loopback only, and the tunnel's key can do nothing but reach them."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.lab_plan import plan
+from components.monitoring import TUNNEL_KEY, TUNNEL_KNOWN_HOSTS, TUNNEL_USER
+from components.render.monitoring import PORTS
+from tests.infra.bird import wait_until
+from tests.infra.monitoring import firing, query, targets
+
+
+@pytest.fixture(autouse=True)
+def _needs_monitoring(cfg):
+    if cfg.monitoring is None:
+        pytest.skip("this stack has no monitoring section")
+
+
+def test_every_target_is_scraped(home):
+    expected = {("bird", "vps"), ("node", "vps"), ("node", "home"), ("krill", "home")}
+    assert wait_until(lambda: targets(home) == {t: "up" for t in expected}, 120), targets(home)
+
+
+def test_prometheus_sees_each_session_established(home, cfg):
+    for up in cfg.upstreams:
+        assert wait_until(lambda: [r["value"][1] for r in query(
+            home, f'max(bird_protocol_up{{job="bird",proto="BGP",name="{up.name}"}})')] == ["1"], 60)
+
+
+def test_a_healthy_stack_fires_no_alert(home):
+    assert wait_until(lambda: targets(home) and all(h == "up" for h in targets(home).values()), 120)
+    assert firing(home) == []
+
+
+def test_prometheus_and_alertmanager_listen_on_homes_loopback_only(home):
+    for port in (PORTS.prometheus, PORTS.alertmanager, PORTS.node):
+        listeners = home.check_output(f"ss -Htln 'sport = :{port}'")
+        assert listeners.strip(), f"nothing listens on {port}"
+        assert all(" 127.0.0.1:" in line for line in listeners.splitlines()), listeners
+
+
+def vps_link_address(cfg) -> str:
+    """vps's address on its link to gw, where home's tunnel reaches it."""
+    return next(a.split("/")[0] for i, a in plan(cfg).addresses_of("vps") if i == "eth-gw" and ":" in a)
+
+
+def test_vps_exporters_answer_on_loopback_only(vps, client, cfg):
+    for port in (PORTS.node, PORTS.bird):
+        listeners = vps.check_output(f"ss -Htln 'sport = :{port}'")
+        assert listeners.strip() and all(" 127.0.0.1:" in line for line in listeners.splitlines()), listeners
+    # From the lab's internet: nothing answers on vps's link address.
+    address = vps_link_address(cfg)
+    for port in (PORTS.node, PORTS.bird):
+        assert client.run(f"curl -sS -m 3 http://[{address}]:{port}/metrics").rc != 0
+
+
+def _tunnel_ssh(home, vps_address: str, extra: str) -> int:
+    return home.run(
+        f"ssh -i {TUNNEL_KEY} -o UserKnownHostsFile={TUNNEL_KNOWN_HOSTS} -o StrictHostKeyChecking=yes "
+        f"-o BatchMode=yes -o ConnectTimeout=5 {extra} {TUNNEL_USER}@{vps_address}").rc
+
+
+def test_the_tunnels_key_gets_no_shell_and_no_other_port(home, cfg):
+    address = vps_link_address(cfg)
+    # No command runs: the key's `command="/bin/false"` does instead.
+    assert _tunnel_ssh(home, address, "'echo shell'") != 0
+    # A forward to vps's sshd (not a permitted port) is refused.
+    home.run("pkill -f 'L 127.0.0.1:18022' || true")
+    assert _tunnel_ssh(home, address, "-N -o ExitOnForwardFailure=yes -L 127.0.0.1:18022:127.0.0.1:22 "
+                                      "-f -o ServerAliveInterval=2") == 0
+    try:
+        assert home.run("curl -sS -m 3 telnet://127.0.0.1:18022 </dev/null | head -c 8").stdout[:4] != "SSH-"
+    finally:
+        home.run("pkill -f 'L 127.0.0.1:18022' || true")

@@ -1,0 +1,56 @@
+"""Alerts that reach the operator: the vps-gw link cut fires
+BGPSessionDown for transit, delivered to the lab's receiver on client
+within a stated bound, and restoring the link delivers its resolution.
+
+During the cut home cannot reach vps either (its tunnel crosses gw, as a
+home's path to a VPS crosses the VPS's uplink): the rule counts a BIRD that
+cannot be scraped as a session that cannot be seen Established."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.infra.bird import has_route, session_is_established, wait_until
+from tests.infra.monitoring import firing, notifications
+from tests.lab.test_7_faults import cut, restore
+
+pytestmark = pytest.mark.destructive
+
+
+def now(client) -> float:
+    return float(client.check_output("date +%s.%N"))
+
+
+def test_a_cut_link_pages_the_operator_and_restoring_it_resolves(lab_is_up, vps, gw, home, peer, client, cfg):
+    m = cfg.monitoring
+    assert m is not None, "the lab stack has monitoring"
+    up, prefix = cfg.upstreams[0].name, str(cfg.v6_networks[0])
+    assert wait_until(lambda: session_is_established(vps, up) and has_route(peer, prefix) and firing(home) == [],
+                      180)
+    # The scrape that misses, the rule's `for:`, one evaluation, and
+    # Alertmanager's 1 s group wait, with margin for a loaded machine.
+    bound = m.scrape_interval + m.session_down_for + 2 * m.scrape_interval + 20
+    since = now(client)
+    start = time.monotonic()
+    cut(vps, "eth-gw")
+    cut(gw, "eth-vps")
+    try:
+        assert wait_until(lambda: notifications(client, "BGPSessionDown", "firing", since, upstream=up), bound), \
+            f"no BGPSessionDown for {up} delivered within {bound}s"
+        fired = notifications(client, "BGPSessionDown", "firing", since, upstream=up)[0]["received_at"] - since
+        print(f"link cut -> BGPSessionDown delivered after {fired:.1f}s (bound {bound}s)")
+    finally:
+        restore(vps)
+        restore(gw)
+    since = now(client)
+    # The tunnel reconnects (retried every 2 s after ssh gives up, 15 s),
+    # the session comes back (BIRD's error wait), then one scrape and one
+    # group interval.
+    bound = 120
+    assert wait_until(lambda: notifications(client, "BGPSessionDown", "resolved", since, upstream=up), bound), \
+        f"no resolution delivered within {bound}s"
+    resolved = notifications(client, "BGPSessionDown", "resolved", since, upstream=up)[0]["received_at"] - since
+    print(f"link restored -> resolution delivered after {resolved:.1f}s")
+    assert time.monotonic() - start < 600
