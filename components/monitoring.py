@@ -118,10 +118,13 @@ class Monitoring(pulumi.ComponentResource):
         rules = render_alert_rules(args.cfg)
         am_yml = pulumi.Output.secret(pulumi.Output.from_input(args.webhook_url).apply(
             lambda url: render_alertmanager_yml(url, args.lab)))
+        # A changed config or rule file is reloaded (SIGHUP, through the
+        # shared PID namespace), never a restart: Prometheus keeps its state.
+        reload = "pkill -HUP -x prometheus || true"
         files = [
             host_file("home-prometheus-config", home, f"{METRICS_ETC}/prometheus.yml", prometheus_yml, dirs=dirs,
-                      opts=pulumi.ResourceOptions(parent=self, depends_on=home_after)),
-            host_file("home-prometheus-rules", home, RULES_FILE, rules, dirs=dirs,
+                      reload=reload, opts=pulumi.ResourceOptions(parent=self, depends_on=home_after)),
+            host_file("home-prometheus-rules", home, RULES_FILE, rules, dirs=dirs, reload=reload,
                       opts=pulumi.ResourceOptions(parent=self, depends_on=home_after)),
         ]
         am_file = host_file("home-alertmanager-config", home, ALERTMANAGER_FILE, am_yml, mode="0600", dirs=dirs,
@@ -135,6 +138,5 @@ class Monitoring(pulumi.ComponentResource):
             "metrics-daemon", "prometheus", f"--config.file={METRICS_ETC}/prometheus.yml",
             f"--storage.tsdb.path={PROMETHEUS_DATA}", "--storage.tsdb.retention.time=15d",
             f"--web.listen-address=127.0.0.1:{PORTS.prometheus}"], [METRICS_ETC, PROMETHEUS_DATA],
-            [*files, self.alertmanager.container, self.tunnel.container],
-            restart_with=_digest(prometheus_yml + rules))
+            [*files, self.alertmanager.container, self.tunnel.container])
         self.register_outputs({})
