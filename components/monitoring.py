@@ -106,10 +106,9 @@ class Monitoring(pulumi.ComponentResource):
         known_file = host_file("home-metrics-known-hosts", home, TUNNEL_KNOWN_HOSTS, pulumi.Output.unsecret(known),
                                dirs=dirs, opts=pulumi.ResourceOptions(parent=self, depends_on=home_after))
         self.tunnel = service(home, "metrics-tunnel", args.metrics, [
-            "metrics-tunnel", "-i", TUNNEL_KEY, "-o", f"UserKnownHostsFile={TUNNEL_KNOWN_HOSTS}", "-p", str(port),
+            "metrics-tunnel", TUNNEL_KEY, TUNNEL_KNOWN_HOSTS, str(port), f"{TUNNEL_USER}@{args.vps_address}",
             "-L", f"127.0.0.1:{PORTS.tunnel_node}:127.0.0.1:{PORTS.node}",
-            "-L", f"127.0.0.1:{PORTS.tunnel_bird}:127.0.0.1:{PORTS.bird}",
-            f"{TUNNEL_USER}@{args.vps_address}"], [METRICS_ETC], [key_file, known_file, user],
+            "-L", f"127.0.0.1:{PORTS.tunnel_bird}:127.0.0.1:{PORTS.bird}"], [METRICS_ETC], [key_file, known_file, user],
             # A new key or host key is read when ssh starts.
             restart_with=_digest(pulumi.Output.all(key.public_key, known).apply("".join)))
 
