@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from bench import acme, bfd, irr, lab, vmlab
+from bench import acme, bfd, irr, lab, monitoring, vmlab
 from bench.lab import say
 from bench.fulltable import bare_bird_baseline, synthetic_as_paths, synthetic_routes, write_static_routes
 from bench.plot import plot
@@ -323,6 +323,7 @@ def main() -> None:
         "acme": lambda: acme.measure(args.runs),
         "irr": lambda: irr.measure(args.runs),
         "bfd": lambda: bfd.measure(args.runs),
+        "monitoring": lambda: monitoring.measure(args.runs),
         # Last: it destroys the lab (the two stacks share the lab world's addresses).
         "vmlab": lambda: vmlab.measure(args.routes),
     }
