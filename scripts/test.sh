@@ -49,7 +49,7 @@ if [ "$tier" = lab ] || [ "$tier" = all ]; then
   python -m pytest tests/lab/test_1a_bad_input.py tests/lab/test_1_changes.py tests/lab/test_2_bad_change.py \
     tests/lab/test_3_acme_renewal.py tests/lab/test_4_rov_flip.py tests/lab/test_4b_irr_drift.py \
     tests/lab/test_4c_edge_policy.py tests/lab/test_4d_two_upstreams.py tests/lab/test_5_secrets.py \
-    tests/lab/test_6_restarts.py tests/lab/test_7_faults.py \
+    tests/lab/test_6_restarts.py tests/lab/test_7_faults.py tests/lab/test_7b_alerts.py \
     -v -p no:cacheprovider
   # Each in its own process: they destroy or lose the state, and a new state
   # means a new SSH key that session-wide fixtures would not see.

@@ -37,6 +37,8 @@ def secrets(lab_is_up, home, rir, vps, cfg) -> dict[str, str]:
             f"cat {account_key_path(cfg.acme.directory, cfg.acme.email)}")),
         "route0 tls key": pem_body_line(vps.check_output("cat /etc/nginx/tls/route0.key")),
     }
+    if cfg.monitoring:
+        found["metrics tunnel key"] = pem_body_line(home.check_output("cat /etc/personal-as/metrics/tunnel-key"))
     if cfg.irr:
         found["irr maintainer password"] = cfg.irr.maintainer.password.get_secret_value()
         found["irr override password"] = state_output("irr-override", "value")
@@ -109,6 +111,8 @@ def test_pulumi_up_output_holds_no_secret(secrets):
     ("rir", "/etc/krill/krill.conf", "krill"),
     ("rir", "/var/lib/krill/data/ssl/key.pem", "krill"),
     ("vps", "/etc/nginx/tls/route0.key", "root"),
+    ("home", "/etc/personal-as/metrics/tunnel-key", "root"),
+    ("home", "/etc/personal-as/metrics/alertmanager.yml", "root"),
     ("vps", account_key_path("https://acme.lab:14000/dir", "hostmaster@example.net"), "root"),
 ])
 def test_secret_files_on_hosts_are_0600_and_owned_by_their_daemon(request, host, path, owner):
