@@ -38,7 +38,10 @@ def secrets(lab_is_up, home, rir, vps, cfg) -> dict[str, str]:
         "route0 tls key": pem_body_line(vps.check_output("cat /etc/nginx/tls/route0.key")),
     }
     if cfg.monitoring:
-        found["metrics tunnel key"] = pem_body_line(home.check_output("cat /etc/personal-as/metrics/tunnel-key"))
+        # An OpenSSH key's first base64 line is the same for every ed25519
+        # key; its third holds key material.
+        tunnel_key = home.check_output("cat /etc/personal-as/metrics/tunnel-key").splitlines()
+        found["metrics tunnel key"] = [line for line in tunnel_key if line and not line.startswith("-----")][2]
     if cfg.irr:
         found["irr maintainer password"] = cfg.irr.maintainer.password.get_secret_value()
         found["irr override password"] = state_output("irr-override", "value")
