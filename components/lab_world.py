@@ -35,7 +35,9 @@ SHARED_PATHS = {
              "/run/nginx": "nginx-run", "/etc/nginx/tls": "tls", "/etc/personal-as/acme": "acme-etc",
              "/var/lib/personal-as/acme": "acme-data", "/var/www/acme": "acme-www",
              "/etc/personal-as/metrics": "metrics-etc", "/var/lib/personal-as/prometheus": "prometheus-data",
-             "/var/lib/personal-as/alertmanager": "alertmanager-data"},
+             "/var/lib/personal-as/alertmanager": "alertmanager-data",
+             "/var/lib/personal-as/metrics-textfile": "metrics-textfile",
+             "/var/cache/personal-as/rpki-client": "rpki-cache", "/var/lib/personal-as/rpki-client": "rpki-out"},
     # The lab's alert receiver keeps what it was sent.
     "client": {"/var/lib/personal-as/alerts": "alerts"},
     "rir": {"/etc/krill": "krill-etc", "/var/lib/krill": "krill-data"},

@@ -36,6 +36,11 @@ TUNNEL_KEY = f"{METRICS_ETC}/tunnel-key"
 TUNNEL_KNOWN_HOSTS = f"{METRICS_ETC}/known_hosts"
 # Every collector a router's operator reads; the rest only add series.
 NODE_COLLECTORS = ("cpu", "meminfo", "loadavg", "filesystem", "netdev", "time")
+# rpki-status writes the own prefixes' RPKI states here; home's
+# node_exporter serves them (its textfile collector).
+TEXTFILE_DIR = "/var/lib/personal-as/metrics-textfile"
+RPKI_CACHE = "/var/cache/personal-as/rpki-client"
+RPKI_OUT = "/var/lib/personal-as/rpki-client"
 
 
 def _digest(text: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -43,9 +48,10 @@ def _digest(text: pulumi.Input[str]) -> pulumi.Output[str]:
         lambda t: hashlib.sha256(t.encode()).hexdigest()[:16]))
 
 
-def node_exporter_command(port: int) -> list[str]:
+def node_exporter_command(port: int, textfile: bool = False) -> list[str]:
     return ["node", f"--web.listen-address=127.0.0.1:{port}", "--collector.disable-defaults",
-            *[f"--collector.{c}" for c in NODE_COLLECTORS]]
+            *[f"--collector.{c}" for c in NODE_COLLECTORS],
+            *(["--collector.textfile", f"--collector.textfile.directory={TEXTFILE_DIR}"] if textfile else [])]
 
 
 @dataclass
@@ -62,6 +68,9 @@ class MonitoringArgs:
     vps_address: str
     webhook_url: pulumi.Input[str]
     lab: bool
+    # A lab world's TA publishes its TAL here, over HTTPS from the lab CA.
+    tal_url: str | None = None
+    lab_ca_cert: pulumi.Input[str] | None = None
     after_vps: list[pulumi.Resource] = field(default_factory=list)
     after_home: list[pulumi.Resource] = field(default_factory=list)
 
@@ -84,8 +93,8 @@ class Monitoring(pulumi.ComponentResource):
         self.vps_bird = service(vps, "bird-exporter", args.vps_exporters, [
             "bird", "-bird.v2", "-format.new", "-bird.socket=/run/bird/bird.ctl",
             f"-web.listen-address=127.0.0.1:{PORTS.bird}"], ["/run/bird"], args.after_vps)
-        self.home_node = service(home, "node-exporter", args.home_exporters, node_exporter_command(PORTS.node), [],
-                                 args.after_home)
+        self.home_node = service(home, "node-exporter", args.home_exporters,
+                                 node_exporter_command(PORTS.node, textfile=True), [TEXTFILE_DIR], args.after_home)
 
         # The tunnel: a key of its own, a user on vps that may only forward.
         key = SshKeyPair("metrics-tunnel-key", comment=f"personal-as {stack} metrics tunnel", opts=child)
@@ -111,6 +120,21 @@ class Monitoring(pulumi.ComponentResource):
             "-L", f"127.0.0.1:{PORTS.tunnel_bird}:127.0.0.1:{PORTS.bird}"], [METRICS_ETC], [key_file, known_file, user],
             # A new key or host key is read when ssh starts.
             restart_with=_digest(pulumi.Output.all(key.public_key, known).apply("".join)))
+
+        # The own prefixes as the world's validators see them: rpki-client
+        # with the configured TALs, every 10 s in a lab, 10 min for real (a
+        # run over the whole RPKI takes minutes).
+        rpki_after = list(home_after)
+        if args.lab_ca_cert is not None:
+            rpki_after.append(host_file("home-metrics-lab-ca", home, f"{METRICS_ETC}/lab-ca.crt", args.lab_ca_cert,
+                                        dirs=dirs, opts=pulumi.ResourceOptions(parent=self, depends_on=home_after)))
+        own = " ".join(f"{p}={args.cfg.asn}" for p in args.cfg.prefixes)
+        self.rpki_status = ServiceContainer(f"{home.name}-rpki-status", ServiceArgs(
+            stack=stack, host=home, service="rpki-status", image=args.metrics,
+            mounts=[METRICS_ETC, TEXTFILE_DIR, RPKI_CACHE, RPKI_OUT], after=rpki_after,
+            command=["rpki-status-loop", "10" if args.lab else "600", f"{TEXTFILE_DIR}/rpki.prom"],
+            env={"OWN_PREFIXES": own, **({"TAL_URL": args.tal_url} if args.tal_url else {})},
+        ), opts=child)
 
         # Prometheus and Alertmanager, on home's loopback.
         prometheus_yml = render_prometheus_yml(args.cfg)

@@ -250,7 +250,8 @@ def build_irr(stack: str, cfg: StackConfig, world: LabWorld | None, images: dict
 
 
 def build_monitoring(stack: str, cfg: StackConfig, world: LabWorld | None, plan, images, on_host, vps: Host,
-                     home: Host, after_vps: list[pulumi.Resource], after_home: list[pulumi.Resource]) -> Monitoring:
+                     home: Host, tls_ca: LabCa, after_vps: list[pulumi.Resource],
+                     after_home: list[pulumi.Resource]) -> Monitoring:
     """Metrics and alerts. In a lab world home reaches vps across the lab
     (its link address) and alerts go to the lab's receiver on client."""
     assert cfg.monitoring is not None
@@ -270,6 +271,9 @@ def build_monitoring(stack: str, cfg: StackConfig, world: LabWorld | None, plan,
         stack=stack, cfg=cfg, vps=vps, home=home, vps_exporters=on_host["vps"]["exporters"],
         home_exporters=on_host["home"]["exporters"], metrics=on_host["home"]["metrics"], vps_address=vps_address,
         webhook_url=webhook, lab=cfg.faces_lab, after_vps=after_vps, after_home=after_home,
+        # A lab world's relying party trusts the lab's TA only.
+        tal_url=f"https://{RIR_NAME}:{RirKrill.PORT}/ta/ta.tal" if world else None,
+        lab_ca_cert=tls_ca.cert_pem if world else None,
     ))
 
 
@@ -405,7 +409,7 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         outputs["krill_publisher_request_xml"] = onboarding.publisher_request.stdout
 
     if cfg.monitoring is not None:
-        build_monitoring(stack, cfg, world, plan, images, on_host, vps, home,
+        build_monitoring(stack, cfg, world, plan, images, on_host, vps, home, tls_ca,
                          after_vps=[vps_net, router.service], after_home=[home_net, krill.krill])
 
     outputs["hosts"] = {h: _host_output(stack, h, cfg.hosts.get(h), hosts[h]) for h in hosts}

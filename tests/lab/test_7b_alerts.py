@@ -1,6 +1,7 @@
-"""Alerts that reach the operator: the vps-gw link cut fires
-BGPSessionDown for transit, delivered to the lab's receiver on client
-within a stated bound, and restoring the link delivers its resolution.
+"""Alerts that reach the operator, each delivered to the lab's receiver on
+client within a stated bound, and its resolution too: the vps-gw link cut
+fires BGPSessionDown for transit; the user's ROA removed fires
+OwnPrefixNotValid.
 
 During the cut home cannot reach vps either (its tunnel crosses gw, as a
 home's path to a VPS crosses the VPS's uplink): the rule counts a BIRD that
@@ -14,6 +15,8 @@ import pytest
 
 from tests.infra.bird import has_route, session_is_established, wait_until
 from tests.infra.monitoring import firing, notifications
+from tests.lab.conftest import pulumi
+from tests.lab.test_4_rov_flip import roa_delta
 from tests.lab.test_7_faults import cut, restore
 
 pytestmark = pytest.mark.destructive
@@ -54,3 +57,26 @@ def test_a_cut_link_pages_the_operator_and_restoring_it_resolves(lab_is_up, vps,
     resolved = notifications(client, "BGPSessionDown", "resolved", since, upstream=up)[0]["received_at"] - since
     print(f"link restored -> resolution delivered after {resolved:.1f}s")
     assert time.monotonic() - start < 600
+
+
+def test_a_removed_roa_pages_the_operator_and_putting_it_back_resolves(lab_is_up, home, client, cfg):
+    """The ROA is removed in Krill itself (behind the stack's back); the
+    relying party on home then finds the prefix NOT_FOUND, and the next
+    `pulumi up` puts the ROA back."""
+    prefix = str(cfg.v6_networks[0])
+    assert wait_until(lambda: firing(home) == [], 120), firing(home)
+    # Krill publishes at once; rpki-status runs every 10 s; one scrape, the
+    # rule's `for:` (two scrapes), one evaluation and the group wait.
+    bound = 10 + 5 * cfg.monitoring.scrape_interval + 45
+    since = now(client)
+    roa_delta(home, cfg.krill.handle, added=[], removed=[{"asn": cfg.asn, "prefix": prefix, "max_length": 48}])
+    assert wait_until(lambda: notifications(client, "OwnPrefixNotValid", "firing", since, prefix=prefix), bound), \
+        f"no OwnPrefixNotValid for {prefix} delivered within {bound}s"
+    got = notifications(client, "OwnPrefixNotValid", "firing", since, prefix=prefix)[0]
+    print(f"ROA removed -> OwnPrefixNotValid ({got['labels']['state']}) delivered after "
+          f"{got['received_at'] - since:.1f}s (bound {bound}s)")
+    since = now(client)
+    pulumi("up", "--yes", "--skip-preview")
+    assert wait_until(lambda: notifications(client, "OwnPrefixNotValid", "resolved", since, prefix=prefix),
+                      bound), "no resolution delivered"
+    pulumi("preview", "--expect-no-changes")

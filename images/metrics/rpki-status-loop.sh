@@ -1,0 +1,39 @@
+#!/bin/sh
+# rpki-status-loop INTERVAL OUT: validate the RPKI with rpki-client, then
+# write the states of OWN_PREFIXES ("<prefix>=<origin> ...") for
+# node_exporter's textfile collector (rpki-status). TALs: with TAL_URL, only
+# the one fetched there (a lab's own TA: a lab never asks the real RIRs);
+# else the ones Debian's rpki-trust-anchors installs in /etc/tals.
+set -eu
+: "${OWN_PREFIXES:?OWN_PREFIXES must list <prefix>=<origin>}"
+interval=$1 out=$2
+conf=/etc/personal-as/metrics
+cache=/var/cache/personal-as/rpki-client
+outdir=/var/lib/personal-as/rpki-client
+mkdir -p "$cache" "$outdir" "$(dirname "$out")"
+chown _rpki-client "$cache" "$outdir"
+# A lab CA signs the lab repository's HTTPS certificate.
+if [ -f "$conf/lab-ca.crt" ]; then
+  cp "$conf/lab-ca.crt" /usr/local/share/ca-certificates/personal-as-lab.crt
+  update-ca-certificates >/dev/null 2>&1
+fi
+if [ -n "${TAL_URL:-}" ]; then
+  mkdir -p /run/tals
+  until curl -fsS --max-time 10 -o /run/tals/lab.tal "$TAL_URL"; do
+    echo "rpki-status: waiting for the TAL at $TAL_URL" >&2; sleep 3
+  done
+  tals=/run/tals
+else
+  tals=/etc/tals
+fi
+while :; do
+  set --
+  for t in "$tals"/*.tal; do set -- "$@" -t "$t"; done
+  if rpki-client -j "$@" -d "$cache" "$outdir" >/dev/null; then
+    # shellcheck disable=SC2086
+    rpki-status "$outdir/json" "$out" $OWN_PREFIXES || echo "rpki-status: could not write $out" >&2
+  else
+    echo "rpki-status: rpki-client failed; the last states stay" >&2
+  fi
+  sleep "$interval"
+done
