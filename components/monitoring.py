@@ -110,8 +110,9 @@ class Monitoring(pulumi.ComponentResource):
         key_file = host_file("home-metrics-tunnel-key", home, TUNNEL_KEY, key.private_key, mode="0600", dirs=dirs,
                              opts=pulumi.ResourceOptions(parent=self, depends_on=home_after))
         port = vps.ssh_port
-        known = vps.connection.apply(lambda c: "".join(
-            f"[{args.vps_address}]:{port} {k}\n" for k in c["host_keys"]))
+        # known_hosts names a host on port 22 bare, any other port as [host]:port.
+        where = args.vps_address if port == 22 else f"[{args.vps_address}]:{port}"
+        known = vps.connection.apply(lambda c: "".join(f"{where} {k}\n" for k in c["host_keys"]))
         known_file = host_file("home-metrics-known-hosts", home, TUNNEL_KNOWN_HOSTS, pulumi.Output.unsecret(known),
                                dirs=dirs, opts=pulumi.ResourceOptions(parent=self, depends_on=home_after))
         self.tunnel = service(home, "metrics-tunnel", args.metrics, [
