@@ -14,7 +14,7 @@ import pytest
 
 from components.config.bgp_policy import BFD_INTERVAL_MS, BFD_MULTIPLIER
 from tests.infra.bird import (
-    has_route, neighbor_preserved_families, session_is_established, wait_until, withdraws_received,
+    birdc, has_route, neighbor_preserved_families, session_is_established, wait_until, withdraws_received,
 )
 
 BIRD_CONTAINER = "lab-vps-bird"
@@ -47,8 +47,28 @@ def restore(host) -> None:
     host.run("nft delete table inet lab_cut")
 
 
+NO_BFD_CONF = "/etc/bird/no-bfd-test.conf"
+
+
+@pytest.fixture
+def transit_without_bfd(transit, vps, peer, cfg):
+    """transit running its own bird.conf with BFD taken off the customer's
+    session: an upstream that does not run BFD, which graceful restart is
+    for (see the BFD test below for why)."""
+    transit.check_output(f"sed '/^  bfd {{/d' /etc/bird/bird.conf > {NO_BFD_CONF}")
+    assert "\n  bfd {" not in transit.check_output(f"cat {NO_BFD_CONF}")
+    birdc(transit, f'configure "{NO_BFD_CONF}"')
+    prefix, up = str(cfg.v6_networks[0]), cfg.upstreams[0].name
+    assert wait_until(lambda: session_is_established(vps, up) and has_route(peer, prefix), 120)
+    yield transit
+    birdc(transit, 'configure "/etc/bird/bird.conf"')
+    transit.check_output(f"rm -f {NO_BFD_CONF}")
+    assert wait_until(lambda: session_is_established(vps, up) and has_route(peer, prefix), 120)
+
+
 @pytest.mark.destructive
-def test_bird_killed_restarts_and_graceful_restart_keeps_the_route(lab_is_up, vps, transit, peer, cfg):
+def test_bird_killed_restarts_and_graceful_restart_keeps_the_route(lab_is_up, vps, transit_without_bfd, peer, cfg):
+    transit = transit_without_bfd
     prefix, up = str(cfg.v6_networks[0]), cfg.upstreams[0].name
     assert wait_until(lambda: session_is_established(vps, up) and has_route(peer, prefix), 120)
     before = container_state(BIRD_CONTAINER)
@@ -75,6 +95,28 @@ def test_bird_killed_restarts_and_graceful_restart_keeps_the_route(lab_is_up, vp
     assert neighbor_preserved_families(transit, customer(cfg)) == ["ipv6"]
     assert withdraws_received(peer, up) == withdraws, "peer saw the route withdrawn"
     assert took < 30
+
+
+@pytest.mark.destructive
+def test_with_bfd_a_killed_bird_is_a_dead_path_to_transit_and_comes_back(lab_is_up, vps, transit, peer, cfg):
+    """BIRD runs BFD in its own process (RFC 5880's C bit clear): when BIRD
+    dies, so does BFD, and transit cannot tell that from a dead path. It
+    withdraws at once instead of waiting out a graceful restart, and takes
+    the route back when the new BIRD comes up. The trade-off `bfd: true`
+    makes (README: BGP policy at the edge)."""
+    prefix, up = str(cfg.v6_networks[0]), cfg.upstreams[0].name
+    assert cfg.upstreams[0].bfd, "the lab stack runs BFD with transit"
+    assert wait_until(lambda: session_is_established(vps, up) and has_route(peer, prefix), 120)
+    before = container_state(BIRD_CONTAINER)
+    start = time.monotonic()
+    subprocess.run(["kill", "-KILL", str(before["pid"])], check=True)
+    assert wait_until(lambda: not has_route(peer, prefix), BFD_INTERVAL_MS * BFD_MULTIPLIER / 1000 + 3, 0.1)
+    gone = time.monotonic() - start
+    assert wait_until(lambda: session_is_established(vps, up) and has_route(peer, prefix), 60, 0.5)
+    print(f"BIRD on vps killed with BFD on: withdrawn at peer after {gone:.1f}s, "
+          f"back after {time.monotonic() - start:.1f}s")
+    after = container_state(BIRD_CONTAINER)
+    assert after["restarts"] == before["restarts"] + 1, "docker, not the test, restarted BIRD"
 
 
 @pytest.mark.destructive
