@@ -34,7 +34,8 @@ def test_vps_and_transit_agree_on_their_roles(vps, cfg):
 
 def test_bfd_runs_with_transit(vps, transit, cfg):
     up = cfg.upstreams[0]
-    assert up.bfd, "the lab stacks turn BFD on"
+    if not up.bfd:
+        pytest.skip("this stack runs no BFD (vmlab: emulated guests stall past BFD's detection time)")
     assert re.search(rf"^{re.escape(up.neighbor)}\s+\S*\s+Up\s", birdc(vps, "show bfd sessions"), re.M)
     assert re.search(rf"^{re.escape(up.source or cfg.router_id)}\s+\S*\s+Up\s",
                      birdc(transit, "show bfd sessions"), re.M)
