@@ -7,6 +7,7 @@ bounds the time it takes.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 
@@ -59,6 +60,11 @@ def transit_without_bfd(transit, vps, peer, cfg):
     assert "\n  bfd {" not in transit.check_output(f"cat {NO_BFD_CONF}")
     birdc(transit, f'configure "{NO_BFD_CONF}"')
     prefix, up = str(cfg.v6_networks[0]), cfg.upstreams[0].name
+    # vps still asks for BFD: its session goes down once transit stops
+    # answering, and vps resets BGP then. Wait for that to be over: BFD
+    # down for good (a session that never comes up again resets nothing),
+    # BGP and the route back.
+    assert wait_until(lambda: not re.search(r"\sUp\s", birdc(vps, "show bfd sessions")), 30)
     assert wait_until(lambda: session_is_established(vps, up) and has_route(peer, prefix), 120)
     yield transit
     birdc(transit, 'configure "/etc/bird/bird.conf"')
