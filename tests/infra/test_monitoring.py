@@ -58,21 +58,21 @@ def test_vps_exporters_answer_on_loopback_only(vps, client, cfg):
         assert client.run(f"curl -sS -m 3 http://[{address}]:{port}/metrics").rc != 0
 
 
-def _tunnel_ssh(home, vps_address: str, extra: str) -> int:
+def _tunnel_ssh(home, vps_address: str, options: str = "", command: str = "") -> int:
     return home.run(
         f"ssh -i {TUNNEL_KEY} -o UserKnownHostsFile={TUNNEL_KNOWN_HOSTS} -o StrictHostKeyChecking=yes "
-        f"-o BatchMode=yes -o ConnectTimeout=5 {extra} {TUNNEL_USER}@{vps_address}").rc
+        f"-o BatchMode=yes -o ConnectTimeout=5 {options} {TUNNEL_USER}@{vps_address} {command}").rc
 
 
 def test_the_tunnels_key_gets_no_shell_and_no_other_port(home, cfg):
     address = vps_link_address(cfg)
     # No command runs: the key's `command="/bin/false"` does instead.
-    assert _tunnel_ssh(home, address, "'echo shell'") != 0
+    assert _tunnel_ssh(home, address, command="'echo shell'") == 1
     # A forward to vps's sshd (not a permitted port) is refused.
-    home.run("pkill -f 'L 127.0.0.1:18022' || true")
-    assert _tunnel_ssh(home, address, "-N -o ExitOnForwardFailure=yes -L 127.0.0.1:18022:127.0.0.1:22 "
-                                      "-f -o ServerAliveInterval=2") == 0
+    home.run("pkill -f '[L] 127.0.0.1:18022' || true")
+    assert _tunnel_ssh(home, address, "-N -f -o ExitOnForwardFailure=yes -o ServerAliveInterval=2 "
+                                      "-L 127.0.0.1:18022:127.0.0.1:22") == 0
     try:
         assert home.run("curl -sS -m 3 telnet://127.0.0.1:18022 </dev/null | head -c 8").stdout[:4] != "SSH-"
     finally:
-        home.run("pkill -f 'L 127.0.0.1:18022' || true")
+        home.run("pkill -f '[L] 127.0.0.1:18022' || true")
