@@ -103,7 +103,7 @@ class LabWorld(pulumi.ComponentResource):
             next_hop6=_address(plan, "transit", "eth-gw", 6),
             # transit's side mirrors what the user asked of it, as a provider
             # configures its end of a customer's session to match.
-            role=OTHER_ROLE[up.role] if up.role else None, bfd=up.bfd, blackhole=up.blackhole,
+            role=OTHER_ROLE.get(up.role), bfd=up.bfd, blackhole=up.blackhole,
         )
         vps6_net = [a for i, a in plan.addresses_of("vps") if ":" in a][0]
         # With registry objects, transit filters its customer by them, as a
@@ -139,7 +139,7 @@ class LabWorld(pulumi.ComponentResource):
         second = second_upstream(cfg)
         peer_customer = None if second is None else Session(
             name=f"customer_as{cfg.asn}", asn=cfg.asn, local=LAB_PEER_NEIGHBOR, neighbor=LAB_PEER_LINK_VPS,
-            hold_time=second.hold_time, role=OTHER_ROLE[second.role] if second.role else None, bfd=second.bfd,
+            hold_time=second.hold_time, role=OTHER_ROLE.get(second.role), bfd=second.bfd,
         )
         peer_conf = (args.passwords.get(second.name) if second else None) or pulumi.Output.from_input(None)
         self.peer = BirdRouter("peer-router", BirdRouterArgs(

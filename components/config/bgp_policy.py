@@ -10,7 +10,6 @@ from typing import Literal
 
 # BIRD's `local role` values (RFC 9234 names, with _ for -).
 Role = Literal["provider", "rs_server", "rs_client", "customer", "peer"]
-ROLES = ("provider", "rs_server", "rs_client", "customer", "peer")
 
 # RFC 8326 GRACEFUL_SHUTDOWN, RFC 7999 BLACKHOLE, RFC 1997 NO_EXPORT.
 GRACEFUL_SHUTDOWN = (65535, 0)

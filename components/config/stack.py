@@ -22,6 +22,17 @@ REQUIRED_HOSTS = ("vps", "home")
 BIRD_ROUTER_ID = "BIRD needs a unique, non-zero router id; use this router's own IPv4 address (e.g. its public one)"
 
 
+def _normalised_once(values: list[str], normalise) -> list[str]:
+    """Each value in its normal form; the same value twice (in any spelling) is refused."""
+    out: list[str] = []
+    for value in values:
+        norm = normalise(value)
+        if norm in out:
+            raise ValueError(f"{norm} is listed twice")
+        out.append(norm)
+    return out
+
+
 class StackConfig(Strict):
     """The validated `personal-as:*` config of one stack.
 
@@ -119,24 +130,12 @@ class StackConfig(Strict):
     @field_validator("communities")
     @classmethod
     def _communities(cls, v: list[str]) -> list[str]:
-        out: list[str] = []
-        for c in v:
-            norm = ":".join(str(p) for p in parse_large_community(c))
-            if norm in out:
-                raise ValueError(f"{c!r} is listed twice")
-            out.append(norm)
-        return out
+        return _normalised_once(v, lambda c: ":".join(str(p) for p in parse_large_community(c)))
 
     @field_validator("blackhole")
     @classmethod
     def _blackhole(cls, v: list[str]) -> list[str]:
-        out: list[str] = []
-        for a in v:
-            ip = parse_ip(a)
-            if str(ip) in out:
-                raise ValueError(f"{ip} is listed twice")
-            out.append(str(ip))
-        return out
+        return _normalised_once(v, lambda a: str(parse_ip(a)))
 
     @field_validator("upstreams")
     @classmethod

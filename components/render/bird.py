@@ -31,6 +31,11 @@ class BfdTimers:
     multiplier: int
 
 
+# The policy constants every BIRD template of the project may use.
+POLICY = {"bfd": BfdTimers(BFD_INTERVAL_MS, BFD_MULTIPLIER), "gshut": GRACEFUL_SHUTDOWN, "bh": BLACKHOLE,
+          "no_export": NO_EXPORT}
+
+
 @dataclass(frozen=True)
 class UpstreamView:
     """An upstream as the template sees it, with the plaintext password."""
@@ -101,8 +106,7 @@ def render_bird_conf(cfg: StackConfig, passwords: Mapping[str, str | None]) -> s
     return render(
         "bird.conf.j2", asn=cfg.asn, router_id=cfg.router_id, families=fams, upstreams=ups,
         communities=[c.split(":") for c in cfg.communities], blackholes=blackholes,
-        validator=cfg.validator if cfg.validates_imports else None, lab_world=cfg.faces_lab,
-        bfd=BfdTimers(BFD_INTERVAL_MS, BFD_MULTIPLIER), gshut=GRACEFUL_SHUTDOWN, bh=BLACKHOLE, no_export=NO_EXPORT,
+        validator=cfg.validator if cfg.validates_imports else None, lab_world=cfg.faces_lab, **POLICY,
     )
 
 

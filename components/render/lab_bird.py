@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config.bgp_policy import BFD_INTERVAL_MS, BFD_MULTIPLIER, BLACKHOLE, GRACEFUL_SHUTDOWN, NO_EXPORT
-from .bird import BfdTimers
+from .bird import POLICY
 from .env import render
 from .irr_filter import IrrList
 
 # The rest of the lab's internet, as transit sells it to a customer that
 # takes routes (import default or full): one route RPKI-valid for transit's
 # own AS, one whose ROA names another AS (INVALID as transit originates it).
-# Their ROAs are the LIR's (lab_world.WORLD_ROAS).
+# Their ROAs are the LIR's (world_roas below).
 WORLD_VALID = "2001:db8:200::/48"
 WORLD_INVALID = "2001:db8:300::/48"
 WORLD_ROUTES = (WORLD_VALID, WORLD_INVALID)
@@ -72,8 +71,7 @@ def render_transit_conf(asn: int, router_id: str, customer: Session, customer_pr
         customer_prefixes=customer_prefixes, nexthop_routes=nexthop_routes, peer=peer, rtr=rtr,
         irr_lists=list(irr_lists), customer_set=v6[0].name if v6 else "CUSTOMER_V6",
         customer_more_set=v6_more[0].name if v6_more else "CUSTOMER_V6_MORE",
-        world_routes=WORLD_ROUTES, bfd=BfdTimers(BFD_INTERVAL_MS, BFD_MULTIPLIER),
-        gshut=GRACEFUL_SHUTDOWN, bh=BLACKHOLE, no_export=NO_EXPORT,
+        world_routes=WORLD_ROUTES, **POLICY,
     )
 
 
@@ -81,5 +79,4 @@ def render_peer_conf(asn: int, router_id: str, upstream: Session, own_prefixes: 
                      customer: Session | None = None, customer_prefixes: list[str] | None = None) -> str:
     """With `customer`, peer is vps's second upstream too."""
     return render("bird-lab-peer.conf.j2", asn=asn, router_id=router_id, upstream=upstream, own_prefixes=own_prefixes,
-                  customer=customer, customer_prefixes=customer_prefixes or [],
-                  bfd=BfdTimers(BFD_INTERVAL_MS, BFD_MULTIPLIER), gshut=GRACEFUL_SHUTDOWN)
+                  customer=customer, customer_prefixes=customer_prefixes or [], **POLICY)
