@@ -17,7 +17,7 @@ from .host import Host
 from .host_file import host_file
 from .providers.tls import LabCa, LabCertificate
 from .render.krill import render_krill_conf
-from .render.nginx import TLS_DIR, proxy_health_url, render_krill_proxy_conf
+from .render.nginx import TLS_DIR, StatusSite, proxy_health_url, render_krill_proxy_conf
 from .service import ServiceArgs, ServiceContainer
 from .web_server import NGINX_MOUNTS, NGINX_RUN_DIRS, nginx_config_command
 
@@ -52,6 +52,9 @@ class KrillCAArgs:
     acme: AcmeAccount | None = None
     acme_image: ContainerImage | None = None
     acme_after: list[pulumi.Resource] = field(default_factory=list)
+    # The status page at /status/ (monitoring), and its files on the host.
+    status: StatusSite | None = None
+    status_after: list[pulumi.Resource] = field(default_factory=list)
 
 
 class KrillCA(pulumi.ComponentResource):
@@ -98,9 +101,11 @@ class KrillCA(pulumi.ComponentResource):
         # The stack CA's certificate beside the key, so clients on the host can verify.
         self.tls_ca_cert = host_file(f"{name}-tls-ca", host, f"{TLS_DIR}/ca.crt", args.tls_ca.cert_pem, **tls)
         proxy_conf = render_krill_proxy_conf(args.server_name, cert_file, key_file, args.proxy_listen,
-                                             args.https_port, args.http_port, acme=args.acme is not None)
+                                             args.https_port, args.http_port, acme=args.acme is not None,
+                                             status=args.status)
         health = proxy_health_url(args.proxy_listen[0], args.https_port)
-        self.proxy_config = nginx_config_command(f"{name}-proxy-config", host, proxy_conf, self, proxy_tls)
+        self.proxy_config = nginx_config_command(f"{name}-proxy-config", host, proxy_conf, self,
+                                                 [*proxy_tls, *args.status_after])
         self.proxy = ServiceContainer(f"{name}-nginx", ServiceArgs(
             stack=args.stack, host=host, service="nginx", image=args.nginx_image,
             mounts=[*NGINX_MOUNTS, *NGINX_ACME_MOUNTS] if args.acme else [*NGINX_MOUNTS, TLS_DIR],

@@ -23,8 +23,8 @@ from .host_file import host_file
 from .providers.remote_command import RemoteCommand
 from .providers.secrets import SshKeyPair
 from .render.monitoring import (
-    ALERTMANAGER_FILE, METRICS_ETC, PORTS, RULES_FILE, render_alert_rules, render_alertmanager_yml,
-    render_prometheus_yml,
+    ALERTMANAGER_FILE, CONSOLES_DIR, METRICS_ETC, PORTS, RULES_FILE, STATUS_CONSOLE, render_alert_rules,
+    render_alertmanager_yml, render_prometheus_yml, render_status_console,
 )
 from .render.provision import render_metrics_user, render_metrics_user_check, render_metrics_user_remove
 from .service import ServiceArgs, ServiceContainer
@@ -34,6 +34,7 @@ ALERTMANAGER_DATA = "/var/lib/personal-as/alertmanager"
 TUNNEL_USER = "personal-as-metrics"
 TUNNEL_KEY = f"{METRICS_ETC}/tunnel-key"
 TUNNEL_KNOWN_HOSTS = f"{METRICS_ETC}/known_hosts"
+KRILL_TOKEN = f"{METRICS_ETC}/krill-token"
 # Every collector a router's operator reads; the rest only add series.
 NODE_COLLECTORS = ("cpu", "meminfo", "loadavg", "filesystem", "netdev", "time")
 # rpki-status writes the own prefixes' RPKI states here; home's
@@ -73,6 +74,14 @@ class MonitoringArgs:
     lab_ca_cert: pulumi.Input[str] | None = None
     after_vps: list[pulumi.Resource] = field(default_factory=list)
     after_home: list[pulumi.Resource] = field(default_factory=list)
+    # Where the status page is served (Prometheus's external URL: its links).
+    status_url: str = "http://127.0.0.1:9090/"
+    # cert-status: the user's Krill CA (its API on home, the admin token),
+    # and the TLS endpoints people reach, as "<name>@<host>:<port>".
+    krill_url: str = "https://127.0.0.1:3000"
+    krill_ca: str | None = None
+    krill_token: pulumi.Input[str] | None = None
+    tls_endpoints: list[str] = field(default_factory=list)
 
 
 class Monitoring(pulumi.ComponentResource):
@@ -129,12 +138,19 @@ class Monitoring(pulumi.ComponentResource):
         if args.lab_ca_cert is not None:
             rpki_after.append(host_file("home-metrics-lab-ca", home, f"{METRICS_ETC}/lab-ca.crt", args.lab_ca_cert,
                                         dirs=dirs, opts=pulumi.ResourceOptions(parent=self, depends_on=home_after)))
+        cert_env = {"TLS_ENDPOINTS": " ".join(args.tls_endpoints)}
+        if args.krill_ca and args.krill_token is not None:
+            # The admin token as a root-only file: never in the container's environment.
+            rpki_after.append(host_file("home-metrics-krill-token", home, KRILL_TOKEN, pulumi.Output.secret(
+                args.krill_token), mode="0600", dirs=dirs, opts=pulumi.ResourceOptions(parent=self,
+                                                                                     depends_on=home_after)))
+            cert_env.update(KRILL_URL=args.krill_url, KRILL_CA=args.krill_ca, KRILL_TOKEN_FILE=KRILL_TOKEN)
         own = " ".join(f"{p}={args.cfg.asn}" for p in args.cfg.prefixes)
         self.rpki_status = ServiceContainer(f"{home.name}-rpki-status", ServiceArgs(
             stack=stack, host=home, service="rpki-status", image=args.metrics,
             mounts=[METRICS_ETC, TEXTFILE_DIR, RPKI_CACHE, RPKI_OUT], after=rpki_after,
             command=["rpki-status-loop", "10" if args.lab else "600", f"{TEXTFILE_DIR}/rpki.prom"],
-            env={"OWN_PREFIXES": own, **({"TAL_URL": args.tal_url} if args.tal_url else {})},
+            env={"OWN_PREFIXES": own, **({"TAL_URL": args.tal_url} if args.tal_url else {}), **cert_env},
         ), opts=child)
 
         # Prometheus and Alertmanager, on home's loopback.
@@ -151,6 +167,11 @@ class Monitoring(pulumi.ComponentResource):
             host_file("home-prometheus-rules", home, RULES_FILE, rules, dirs=dirs, reload=reload,
                       opts=pulumi.ResourceOptions(parent=self, depends_on=home_after)),
         ]
+        # The status page: read by Prometheus at each request, so a new one
+        # needs no reload.
+        files.append(host_file("home-status-console", home, f"{CONSOLES_DIR}/{STATUS_CONSOLE}",
+                               render_status_console(args.cfg), dirs=dirs,
+                               opts=pulumi.ResourceOptions(parent=self, depends_on=home_after)))
         am_file = host_file("home-alertmanager-config", home, ALERTMANAGER_FILE, am_yml, mode="0600", dirs=dirs,
                             opts=pulumi.ResourceOptions(parent=self, depends_on=home_after))
         self.alertmanager = service(home, "alertmanager", args.metrics, [
@@ -161,6 +182,9 @@ class Monitoring(pulumi.ComponentResource):
         self.prometheus = service(home, "prometheus", args.metrics, [
             "metrics-daemon", "prometheus", f"--config.file={METRICS_ETC}/prometheus.yml",
             f"--storage.tsdb.path={PROMETHEUS_DATA}", "--storage.tsdb.retention.time=15d",
-            f"--web.listen-address=127.0.0.1:{PORTS.prometheus}"], [METRICS_ETC, PROMETHEUS_DATA],
+            f"--web.listen-address=127.0.0.1:{PORTS.prometheus}",
+            f"--web.console.templates={CONSOLES_DIR}", f"--web.console.libraries={CONSOLES_DIR}",
+            # Served under the status page's URL by the proxy; links say so.
+            f"--web.external-url={args.status_url}", "--web.route-prefix=/"], [METRICS_ETC, PROMETHEUS_DATA],
             [*files, self.alertmanager.container, self.tunnel.container])
         self.register_outputs({})

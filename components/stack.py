@@ -44,6 +44,8 @@ from .render.irr import lab_assignment_objects, maintainer_objects, render_irr_o
 from .render.nginx import KRILL_PORT, route0_tls, route0_url
 from .render.host_network import Firewall, PrefixInterface
 from .render.host_network import HostNetwork as HostNetworkSpec
+from .render.topology import topology_dot
+from .status_page import StatusPage
 from .web_server import WebServer, WebServerArgs
 
 def versions() -> dict[str, str]:
@@ -250,7 +252,7 @@ def build_irr(stack: str, cfg: StackConfig, world: LabWorld | None, images: dict
 
 
 def build_monitoring(stack: str, cfg: StackConfig, world: LabWorld | None, plan, images, on_host, vps: Host,
-                     home: Host, tls_ca: LabCa, after_vps: list[pulumi.Resource],
+                     home: Host, tls_ca: LabCa, krill: KrillCA, status_url: str, after_vps: list[pulumi.Resource],
                      after_home: list[pulumi.Resource]) -> Monitoring:
     """Metrics and alerts. In a lab world home reaches vps across the lab
     (its link address) and alerts go to the lab's receiver on client."""
@@ -273,8 +275,25 @@ def build_monitoring(stack: str, cfg: StackConfig, world: LabWorld | None, plan,
         webhook_url=webhook, lab=cfg.faces_lab, after_vps=after_vps, after_home=after_home,
         # A lab world's relying party trusts the lab's TA only.
         tal_url=f"https://{RIR_NAME}:{RirKrill.PORT}/ta/ta.tal" if world else None,
-        lab_ca_cert=tls_ca.cert_pem if world else None,
+        lab_ca_cert=tls_ca.cert_pem if world else None, status_url=status_url,
+        krill_url=f"https://{_url_host(cfg.krill.listen)}:{KRILL_PORT}", krill_ca=cfg.krill.handle,
+        krill_token=krill.admin_token, tls_endpoints=tls_endpoints(cfg),
     ))
+
+
+def _url_host(address: str) -> str:
+    return f"[{address}]" if ":" in address else address
+
+
+def tls_endpoints(cfg: StackConfig) -> list[str]:
+    """The TLS certificates people are served, as cert-status reads them
+    from home: the Krill proxy's on home itself, and route0's when ACME
+    certifies it (at its address in the announced prefix)."""
+    proxy = cfg.krill.proxy
+    out = [f"{cfg.krill.public_name}@{_url_host(proxy.listen[0])}:{proxy.https_port}"]
+    if cfg.acme:
+        out.append(f"{cfg.acme.route0_name}@{_url_host(cfg.route0_address)}:443")
+    return out
 
 
 def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
@@ -384,6 +403,10 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         else RandomToken("krill-admin-token", purpose="krill-admin-token").value
     )
     proxy = cfg.krill.proxy
+    port = "" if proxy.https_port == 443 else f":{proxy.https_port}"
+    status_url = f"https://{cfg.krill.public_name}{port}/status/"
+    # The status page, behind the Krill proxy (its picture drawn from this plan).
+    status = StatusPage("status-page", home, topology_dot(cfg, plan), after=[home_net]) if cfg.monitoring else None
     krill = KrillCA("home-krill", KrillCAArgs(
         stack=stack, host=home, krill_image=on_host["home"]["krill"], nginx_image=on_host["home"]["nginx"],
         handle=cfg.krill.handle,
@@ -393,6 +416,7 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         parent_root_ca=tls_ca.cert_pem if world else None,
         acme=account if cfg.krill_by_acme else None, acme_image=on_host["home"]["acme"],
         acme_after=[home_net, *lab_path, *([world.networks["rir"], world.networks["validator"]] if world else [])],
+        status=status.site if status else None, status_after=status.files if status else [],
     ), opts=pulumi.ResourceOptions(depends_on=[home_net]))
     if world:
         build_lab_rpki(stack, cfg, world, images, tls_ca, krill, home_net)
@@ -409,11 +433,12 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         outputs["krill_publisher_request_xml"] = onboarding.publisher_request.stdout
 
     if cfg.monitoring is not None:
-        build_monitoring(stack, cfg, world, plan, images, on_host, vps, home, tls_ca,
+        build_monitoring(stack, cfg, world, plan, images, on_host, vps, home, tls_ca, krill, status_url,
                          after_vps=[vps_net, router.service], after_home=[home_net, krill.krill])
 
+    if status:
+        outputs.update({"status_url": status_url, "status_user": status.user, "status_password": status.password})
     outputs["hosts"] = {h: _host_output(stack, h, cfg.hosts.get(h), hosts[h]) for h in hosts}
-    port = "" if proxy.https_port == 443 else f":{proxy.https_port}"
     outputs.update({
         "route0_url": route0_url(cfg),
         "route0_address": route0,

@@ -4,7 +4,6 @@ config, its lab plan, Graphviz's SVG with the DOT source inside it.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from components.config import validate  # noqa: E402
 from components.lab_plan import plan  # noqa: E402
 from components.render.topology import topology_dot  # noqa: E402
 from components.render.topology_svg import embed_source  # noqa: E402
+from components.status_page import draw_svg  # noqa: E402
 from tests.stack_files import load_stack_file  # noqa: E402
 
 
@@ -21,8 +21,7 @@ def main(stack_file: str, out: str) -> None:
     raw, secrets = load_stack_file(Path(stack_file))
     cfg = validate(raw, secrets, check_files=False)
     dot = topology_dot(cfg, plan(cfg) if cfg.faces_lab else None)
-    svg = subprocess.run(["dot", "-Tsvg"], input=dot, capture_output=True, text=True, check=True).stdout
-    Path(out).write_text(embed_source(svg, dot))
+    Path(out).write_text(embed_source(draw_svg(dot), dot))
 
 
 if __name__ == "__main__":

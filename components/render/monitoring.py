@@ -67,3 +67,19 @@ def render_alertmanager_yml(webhook_url: str, lab: bool) -> str:
     return render("monitoring/alertmanager.yml.j2", webhook_url=webhook_url,
                   group_wait=1 if lab else 30, group_interval=5 if lab else 300,
                   repeat_interval="1m" if lab else "4h")
+
+
+CONSOLES_DIR = f"{METRICS_ETC}/consoles"
+STATUS_CONSOLE = "status.html"
+
+
+def _go(action: str) -> str:
+    """A Go template action, written from Jinja without Jinja reading it."""
+    return "{{ " + action + " }}"
+
+
+def render_status_console(cfg: StackConfig) -> str:
+    """The status page, a Prometheus console template: the stack's own
+    names in, everything else asked of Prometheus when the page is served."""
+    return render(f"monitoring/{STATUS_CONSOLE}.j2", asn=cfg.asn, upstreams=[u.name for u in cfg.upstreams],
+                  prefixes=list(cfg.prefixes), go=_go)

@@ -16,6 +16,17 @@ TLS_DIR = "/etc/nginx/tls"
 
 
 @dataclass(frozen=True)
+class StatusSite:
+    """The status page as the Krill proxy serves it at /status/: the
+    basic-auth hash file, the topology picture, where Prometheus answers."""
+
+    htpasswd: str
+    topology_svg: str
+    prometheus_port: int
+    realm: str = "personal-as status"
+
+
+@dataclass(frozen=True)
 class Route0Tls:
     name: str
     cert_file: str
@@ -53,17 +64,19 @@ def _listen(address: str, port: int) -> str:
 
 
 def render_krill_proxy_conf(server_name: str, cert_file: str, key_file: str, listen: list[str] | None = None,
-                            https_port: int = 443, http_port: int | None = 80, acme: bool = False) -> str:
+                            https_port: int = 443, http_port: int | None = 80, acme: bool = False,
+                            status: StatusSite | None = None) -> str:
     """The TLS proxy in front of Krill, on `listen` only (the home LAN side);
     with http_port None there is no plain-HTTP redirect listener at all.
-    With `acme`, port 80 also answers the ACME CA's HTTP-01 challenge."""
+    With `acme`, port 80 also answers the ACME CA's HTTP-01 challenge; with
+    `status`, /status/ is the status page."""
     addresses = listen or ["127.0.0.1", "::1"]
     return render(
         "nginx-krill-proxy.conf.j2", pid_file=PID_FILE, server_name=server_name,
         cert_file=cert_file, key_file=key_file, krill_port=KRILL_PORT,
         https_listen=[_listen(a, https_port) for a in addresses],
         http_listen=[_listen(a, http_port) for a in addresses] if http_port else [],
-        https_port=https_port, acme_webroot=ACME_WEBROOT if acme else None,
+        https_port=https_port, acme_webroot=ACME_WEBROOT if acme else None, status=status,
     )
 
 

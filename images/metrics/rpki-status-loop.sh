@@ -3,7 +3,8 @@
 # write the states of OWN_PREFIXES ("<prefix>=<origin> ...") for
 # node_exporter's textfile collector (rpki-status). TALs: with TAL_URL, only
 # the one fetched there (a lab's own TA: a lab never asks the real RIRs);
-# else the ones Debian's rpki-trust-anchors installs in /etc/tals.
+# else the ones Debian's rpki-trust-anchors installs in /etc/tals. Then the
+# certificates' expiry (cert-status; its environment says where to look).
 set -eu
 : "${OWN_PREFIXES:?OWN_PREFIXES must list <prefix>=<origin>}"
 interval=$1 out=$2
@@ -35,5 +36,7 @@ while :; do
   else
     echo "rpki-status: rpki-client failed; the last states stay" >&2
   fi
+  # The CA's, the ROAs' and the TLS certificates' expiry (cert-status).
+  cert-status "$(dirname "$out")/certs.prom" || echo "rpki-status: could not write the certificates' expiry" >&2
   sleep "$interval"
 done

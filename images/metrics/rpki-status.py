@@ -19,17 +19,24 @@ import sys
 import time
 
 
-def state(prefix: str, origin: int, vrps: list[dict]) -> tuple[str, int]:
-    """(valid|invalid|not_found, how many VRPs cover the prefix)."""
+def covering(prefix: str, vrps: list[dict]) -> list[dict]:
+    """The VRPs whose prefix contains `prefix` (same family)."""
     route = ipaddress.ip_network(prefix)
-    covering = []
+    out = []
     for v in vrps:
         net = ipaddress.ip_network(v["prefix"])
         if net.version == route.version and route.subnet_of(net):
-            covering.append(v)
-    if any(int(v["asn"]) == origin and origin != 0 and route.prefixlen <= int(v["maxLength"]) for v in covering):
-        return "valid", len(covering)
-    return ("invalid" if covering else "not_found"), len(covering)
+            out.append(v)
+    return out
+
+
+def state(prefix: str, origin: int, vrps: list[dict]) -> tuple[str, int]:
+    """(valid|invalid|not_found, how many VRPs cover the prefix)."""
+    route = ipaddress.ip_network(prefix)
+    covering_ = covering(prefix, vrps)
+    if any(int(v["asn"]) == origin and origin != 0 and route.prefixlen <= int(v["maxLength"]) for v in covering_):
+        return "valid", len(covering_)
+    return ("invalid" if covering_ else "not_found"), len(covering_)
 
 
 def metrics(vrps: list[dict], own: list[tuple[str, int]], now: float) -> str:
@@ -37,14 +44,20 @@ def metrics(vrps: list[dict], own: list[tuple[str, int]], now: float) -> str:
         "# HELP personal_as_rpki_prefix_valid 1 if the prefix is RPKI-valid for its origin (RFC 6811).",
         "# TYPE personal_as_rpki_prefix_valid gauge",
     ]
-    counts = []
+    counts, each = [], []
     for prefix, origin in own:
         st, n = state(prefix, origin, vrps)
         labels = f'prefix="{prefix}",origin="{origin}",state="{st}"'
         lines.append(f"personal_as_rpki_prefix_valid{{{labels}}} {1 if st == 'valid' else 0}")
         counts.append(f'personal_as_rpki_prefix_vrps{{prefix="{prefix}"}} {n}')
+        # Which ROAs the world sees for it (the status page lists them).
+        for v in sorted(covering(prefix, vrps), key=lambda v: (v["prefix"], int(v["asn"]), int(v["maxLength"]))):
+            each.append(f'personal_as_rpki_prefix_vrp{{prefix="{prefix}",vrp_prefix="{v["prefix"]}",'
+                        f'asn="{int(v["asn"])}",max_length="{int(v["maxLength"])}"}} 1')
     lines += ["# HELP personal_as_rpki_prefix_vrps VRPs covering the prefix.",
               "# TYPE personal_as_rpki_prefix_vrps gauge", *counts,
+              "# HELP personal_as_rpki_prefix_vrp One VRP covering the prefix: its prefix, origin AS and max length.",
+              "# TYPE personal_as_rpki_prefix_vrp gauge", *sorted(set(each)),
               "# HELP personal_as_rpki_vrps VRPs the relying party validated in all.",
               "# TYPE personal_as_rpki_vrps gauge", f"personal_as_rpki_vrps {len(vrps)}",
               "# HELP personal_as_rpki_last_run_timestamp_seconds When the states were last computed.",

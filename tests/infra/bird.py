@@ -17,7 +17,9 @@ def birdc(host, command: str) -> str:
 
 def session_state(host, protocol: str) -> str:
     out = birdc(host, f"show protocols {protocol}")
-    m = re.search(rf"^{protocol}\s+BGP\s+\S+\s+(\w+)\s+\S+\s*(\w*)", out, re.M)
+    # Name, proto, table, state, since (a date and a time: `timeformat
+    # protocol iso long` on vps; one field elsewhere), info.
+    m = re.search(rf"^{protocol}\s+BGP\s+\S+\s+(\w+)\s+\S+(?: \d\d:\d\d:\d\d)?\s*(\w*)", out, re.M)
     return m.group(2) or m.group(1) if m else "missing"
 
 

@@ -17,6 +17,8 @@ from components.render import (
     render_route0_conf,
 )
 from components.render.krill import Testbed as KrillTestbed
+from components.render.monitoring import render_status_console
+from components.render.nginx import StatusSite
 from components.render.irr_filter import IRR_DIR, empty_list_file, irr_lists
 from components.render.lab_bird import Route, RtrServer, Session, render_peer_conf, render_transit_conf
 from components.render.host_network import render_host_network, render_host_network_check, render_host_network_undo
@@ -101,8 +103,12 @@ NGINX_CASES = {
     "lab-krill-proxy-acme.nginx.conf": lambda tls: render_krill_proxy_conf(
         "krill.home.lab", f"{tls}/krill.crt", f"{tls}/krill.key", ["127.0.0.1", "::1", "2001:db8:ffff:10::2"],
         acme=True),
+    "lab-krill-proxy-status.nginx.conf": lambda tls: render_krill_proxy_conf(
+        "krill.home.lab", f"{tls}/krill.crt", f"{tls}/krill.key", ["127.0.0.1", "::1", "2001:db8:ffff:10::2"],
+        acme=True, status=StatusSite(f"{tls}/htpasswd", f"{tls}/topology.svg", 9090)),
 }
 TEXT_CASES = {
+    "lab-status.console.html": lambda: render_status_console(lab_cfg()),
     "lab-home.krill.conf": lambda: render_krill_conf("golden-token-0123456789", "https://krill.home.lab/"),
     "lab-rir.krill.conf": lambda: render_krill_conf("golden-token-0123456789", "https://rir.lab/",
                                                     testbed=KrillTestbed("https://rir.lab/", "rir.lab")),

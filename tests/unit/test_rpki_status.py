@@ -52,3 +52,11 @@ def test_the_textfile_is_written_whole_with_one_series_per_prefix(tmp_path):
     assert 'personal_as_rpki_prefix_valid{prefix="2001:db8:300::/48",origin="65536",state="invalid"} 0' in text
     assert "personal_as_rpki_vrps 4" in text
     assert not (tmp_path / "rpki.prom.tmp").exists()
+
+
+def test_each_covering_vrp_is_listed_once_for_the_status_page():
+    vrps = [*VRPS, {"asn": 65536, "prefix": "2001:db8:100::/48", "maxLength": 48, "ta": "other"}]
+    text = rpki_status.metrics(vrps, [("2001:db8:100::/48", 65536), ("2001:db8:600::/48", 65536)], 0)
+    listed = [line for line in text.splitlines() if line.startswith("personal_as_rpki_prefix_vrp{")]
+    assert listed == ['personal_as_rpki_prefix_vrp{prefix="2001:db8:100::/48",vrp_prefix="2001:db8:100::/48",'
+                      'asn="65536",max_length="48"} 1']
