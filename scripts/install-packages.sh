@@ -3,10 +3,12 @@
 # bird2/nginx for checking rendered configs with the real binaries, and
 # docker-registry, the local end images are shipped to real hosts from;
 # promtool and amtool (prometheus, prometheus-alertmanager) check the
-# rendered alert rules and Alertmanager config.
+# rendered alert rules and Alertmanager config, and prometheus runs the
+# status page's console template in the unit tier; graphviz draws the
+# topology picture `pulumi up` puts on the status page.
 . "$(dirname "$0")/lib.sh"
 
-PACKAGES=(docker.io docker-registry bird2 nginx-light prometheus prometheus-alertmanager iproute2 debootstrap openssh-client nftables ca-certificates curl openssl util-linux)
+PACKAGES=(docker.io docker-registry bird2 nginx-light prometheus prometheus-alertmanager graphviz iproute2 debootstrap openssh-client nftables ca-certificates curl openssl util-linux)
 # Callers may need more (bootstrap-arm64.sh: the cross toolchain).
 PACKAGES+=("$@")
 

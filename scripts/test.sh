@@ -42,6 +42,11 @@ if [ "$tier" = lab ] || [ "$tier" = all ]; then
   echo "== lab tier"; t=$SECONDS
   pulumi stack select --create lab --non-interactive >/dev/null
   bash scripts/pulumi-recover.sh lab
+  # Debian's Chromium, for the status page's browser test (test_7c), while
+  # the lab comes up.
+  chromium_log="${PERSONAL_AS_CACHE:-$HOME/.cache/personal-as}/install-chromium.log"
+  bash scripts/install-packages.sh chromium >"$chromium_log" 2>&1 &
+  chromium_pid=$!
   # Up first, then every host verified (destructive checks included), then
   # changes to the running lab, and destroy last.
   python -m pytest tests/lab/test_0_up.py -v -p no:cacheprovider
@@ -51,6 +56,8 @@ if [ "$tier" = lab ] || [ "$tier" = all ]; then
     tests/lab/test_4c_edge_policy.py tests/lab/test_4d_two_upstreams.py tests/lab/test_5_secrets.py \
     tests/lab/test_6_restarts.py tests/lab/test_7_faults.py tests/lab/test_7b_alerts.py \
     -v -p no:cacheprovider
+  wait "$chromium_pid" || { cat "$chromium_log" >&2; echo "installing chromium failed" >&2; exit 1; }
+  python -m pytest tests/lab/test_7c_status_page.py -v -p no:cacheprovider
   # Each in its own process: they destroy or lose the state, and a new state
   # means a new SSH key that session-wide fixtures would not see.
   python -m pytest tests/lab/test_8_interrupted_up.py -v -p no:cacheprovider

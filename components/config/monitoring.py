@@ -25,6 +25,25 @@ class Monitoring(Strict):
     # Where Alertmanager delivers (a webhook; its URL often holds a token, so
     # it is a secret). A lab world delivers to its own receiver instead.
     webhook_url: SecretStr | None = None
+    # The RPKI validator the routers rely on, if its metrics can be scraped
+    # from home: "<host>:<port>" (an IPv6 address in brackets), e.g.
+    # StayRTR's or Routinator's. Unset: not scraped.
+    validator_metrics: str | None = None
+
+    @field_validator("validator_metrics")
+    @classmethod
+    def _validator_metrics(cls, v: str | None) -> str | None:
+        if v is None:
+            return v
+        parts = urlsplit(f"//{v}")
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        if not parts.hostname or port is None or parts.path or parts.query or (
+                ":" in parts.hostname and not v.startswith("[")):
+            raise ValueError('must be "<host>:<port>", an IPv6 address in brackets: "[2001:db8::1]:9847"')
+        return v
 
     @field_validator("webhook_url", mode="before")
     @classmethod

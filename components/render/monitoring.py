@@ -57,7 +57,8 @@ def render_prometheus_yml(cfg: StackConfig, monitoring: Monitoring | None = None
     m = monitoring or cfg.monitoring or Monitoring()
     return render("monitoring/prometheus.yml.j2", asn=cfg.asn, scrape_interval=m.scrape_interval,
                   # A scrape must end before the next begins.
-                  scrape_timeout=max(1, m.scrape_interval - 1), rules_file=RULES_FILE, ports=ports)
+                  scrape_timeout=max(1, m.scrape_interval - 1), rules_file=RULES_FILE, ports=ports,
+                  validator_metrics=m.validator_metrics)
 
 
 def render_alertmanager_yml(webhook_url: str, lab: bool) -> str:

@@ -15,7 +15,9 @@ chown _rpki-client /var/lib/rpki-client /var/cache/rpki-client
 until curl -fsS --max-time 10 -o /etc/personal-as/lab.tal "$TAL_URL"; do
   echo "waiting for the TAL at $TAL_URL" >&2; sleep 3
 done
-stayrtr -bind "[::]:8282" -metrics.addr "127.0.0.1:9847" -cache /var/lib/rpki-client/json \
+# Its metrics on every address: the user's Prometheus on home scrapes them
+# across the lab, as an operator watches the validator its routers rely on.
+stayrtr -bind "[::]:8282" -metrics.addr "[::]:9847" -cache /var/lib/rpki-client/json \
   -refresh "$REFRESH_SECONDS" -checktime=false -rtr.refresh 30 -rtr.retry 10 -rtr.expire 600 &
 while true; do
   rpki-client -j -t /etc/personal-as/lab.tal -d /var/cache/rpki-client /var/lib/rpki-client \

@@ -20,8 +20,10 @@ def _needs_monitoring(cfg):
         pytest.skip("this stack has no monitoring section")
 
 
-def test_every_target_is_scraped(home):
+def test_every_target_is_scraped(home, cfg):
     expected = {("bird", "vps"), ("node", "vps"), ("node", "home"), ("krill", "home")}
+    if cfg.monitoring.validator_metrics:
+        expected.add(("validator", "validator"))
     assert wait_until(lambda: targets(home) == {t: "up" for t in expected}, 120), targets(home)
 
 

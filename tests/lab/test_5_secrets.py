@@ -42,6 +42,7 @@ def secrets(lab_is_up, home, rir, vps, cfg) -> dict[str, str]:
         # key; its third holds key material.
         tunnel_key = home.check_output("cat /etc/personal-as/metrics/tunnel-key").splitlines()
         found["metrics tunnel key"] = [line for line in tunnel_key if line and not line.startswith("-----")][2]
+        found["status page password"] = outputs["status_password"]
     if cfg.irr:
         found["irr maintainer password"] = cfg.irr.maintainer.password.get_secret_value()
         found["irr override password"] = state_output("irr-override", "value")
@@ -116,6 +117,7 @@ def test_pulumi_up_output_holds_no_secret(secrets):
     ("vps", "/etc/nginx/tls/route0.key", "root"),
     ("home", "/etc/personal-as/metrics/tunnel-key", "root"),
     ("home", "/etc/personal-as/metrics/alertmanager.yml", "root"),
+    ("home", "/etc/personal-as/metrics/krill-token", "root"),
     ("vps", account_key_path("https://acme.lab:14000/dir", "hostmaster@example.net"), "root"),
 ])
 def test_secret_files_on_hosts_are_0600_and_owned_by_their_daemon(request, host, path, owner):

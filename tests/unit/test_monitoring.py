@@ -47,6 +47,14 @@ def test_a_webhook_url_must_be_a_secret_and_a_url():
     refused(raw, PROD_SECRETS | {"monitoring"}, "http(s):// URL")
 
 
+@pytest.mark.parametrize("value", ["2001:db8:ffff:11::2:9847", "[2001:db8:ffff:11::2]", "validator.lab",
+                                   "http://validator.lab:9847/metrics", "[2001:db8::1]:99999"])
+def test_the_validators_metrics_are_a_host_and_port(value):
+    raw = with_change(LAB_RAW, ("monitoring", "validator_metrics"), value)
+    err = refused(raw, LAB_SECRETS, '"<host>:<port>"')
+    assert "personal-as:monitoring.validator_metrics" in err
+
+
 @TOOLS
 def test_prometheus_and_alertmanager_accept_the_rendered_configs(tmp_path):
     cfg = lab_cfg()

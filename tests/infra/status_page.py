@@ -1,0 +1,38 @@
+"""The status page as the operator reaches it: through the Krill proxy on
+home, by the name the stack serves it at, with the stack's password."""
+
+from __future__ import annotations
+
+import shlex
+from urllib.parse import urlsplit
+
+from tests.infra import stack
+
+
+def status_url() -> str:
+    return stack.outputs()["status_url"]
+
+
+def login() -> tuple[str, str]:
+    out = stack.outputs()
+    return out["status_user"], out["status_password"]
+
+
+def resolve_args(cfg) -> str:
+    """curl's --resolve for the page's name to where the proxy listens."""
+    parts = urlsplit(status_url())
+    listen = cfg.krill.proxy.listen[0]
+    return f"--resolve {parts.hostname}:{parts.port or 443}:{listen}"
+
+
+def fetch(home, cfg, path: str = "", user: str | None = None, password: str | None = None) -> tuple[int, str, str]:
+    """(HTTP status, content type, body) of a page under /status/, from home."""
+    auth = f"-u {shlex.quote(f'{user}:{password}')}" if user is not None else ""
+    # The proxy's certificate is the ACME CA's in the lab: TLS itself is
+    # checked by the Krill proxy's own tests; this one is about the page.
+    res = home.run(f"curl -sk -m 20 {resolve_args(cfg)} {auth} -o /tmp/status-page.body "
+                   f"-w '%{{http_code}} %{{content_type}}' {shlex.quote(status_url() + path)}; "
+                   "echo; cat /tmp/status-page.body; rm -f /tmp/status-page.body")
+    head, _, body = res.stdout.partition("\n")
+    code, _, ctype = head.partition(" ")
+    return int(code or 0), ctype, body
