@@ -120,7 +120,9 @@ def plan(cfg: StackConfig) -> LabPlan:
         links += (Link(LinkEnd("vps", "eth-peer", (f"{LAB_PEER_LINK_VPS}/64",)),
                        LinkEnd("peer", "eth-vps", (f"{LAB_PEER_NEIGHBOR}/64",))),)
     own = [str(n) for n in cfg.networks]
-    own6 = [p for p in own if ":" in p]
+    # route0's own address, not the whole prefixes: a prefix added later
+    # changes nothing on the services segment.
+    route0_6 = [f"{cfg.route0_address}/128"] if ":" in cfg.route0_address else []
     routes = {
         # A VPS has a static default route from its provider.
         "vps": (f"default via {gw4}", f"default via {gw6}"),
@@ -141,15 +143,14 @@ def plan(cfg: StackConfig) -> LabPlan:
         # link address, across gw and transit.
         "validator": (f"{SERVICES_NET} via 2001:db8:ffff:11::1", f"{CLIENT_NET} via 2001:db8:ffff:12::1",
                       f"{ACME_NET} via 2001:db8:ffff:12::1", f"{_net64(vps6)} via 2001:db8:ffff:12::1",
-                      *[f"{p} via 2001:db8:ffff:12::1" for p in own6]),
-        # home reaches vps (its metrics tunnel) and the user's own prefixes
-        # (route0, whose TLS certificate it watches) over routed paths, as a
-        # home server reaches its VPS across the internet: rir, validator,
-        # transit, gw.
+                      *[f"{a} via 2001:db8:ffff:12::1" for a in route0_6]),
+        # home reaches vps (its metrics tunnel) and route0 (whose TLS
+        # certificate it watches) over routed paths, as a home server reaches
+        # its VPS across the internet: rir, validator, transit, gw.
         "rir": (f"{CLIENT_NET} via 2001:db8:ffff:11::2", f"{ACME_NET} via 2001:db8:ffff:11::2",
-                f"{_net64(vps6)} via 2001:db8:ffff:11::2", *[f"{p} via 2001:db8:ffff:11::2" for p in own6]),
+                f"{_net64(vps6)} via 2001:db8:ffff:11::2", *[f"{a} via 2001:db8:ffff:11::2" for a in route0_6]),
         "home": (f"{CLIENT_NET} via 2001:db8:ffff:10::1", f"{ACME_NET} via 2001:db8:ffff:10::1",
-                 f"{_net64(vps6)} via 2001:db8:ffff:10::1", *[f"{p} via 2001:db8:ffff:10::1" for p in own6]),
+                 f"{_net64(vps6)} via 2001:db8:ffff:10::1", *[f"{a} via 2001:db8:ffff:10::1" for a in route0_6]),
         "acme": ("default via 2001:db8:ffff:5::1",),
         **({"irr": ("default via 2001:db8:ffff:13::1",)} if with_irr else {}),
     }

@@ -35,6 +35,7 @@ TUNNEL_USER = "personal-as-metrics"
 TUNNEL_KEY = f"{METRICS_ETC}/tunnel-key"
 TUNNEL_KNOWN_HOSTS = f"{METRICS_ETC}/known_hosts"
 KRILL_TOKEN = f"{METRICS_ETC}/krill-token"
+OWN_PREFIXES_FILE = f"{METRICS_ETC}/own-prefixes"
 # Every collector a router's operator reads; the rest only add series.
 NODE_COLLECTORS = ("cpu", "meminfo", "loadavg", "filesystem", "netdev", "time")
 # rpki-status writes the own prefixes' RPKI states here; home's
@@ -145,12 +146,17 @@ class Monitoring(pulumi.ComponentResource):
                 args.krill_token), mode="0600", dirs=dirs, opts=pulumi.ResourceOptions(parent=self,
                                                                                      depends_on=home_after)))
             cert_env.update(KRILL_URL=args.krill_url, KRILL_CA=args.krill_ca, KRILL_TOKEN_FILE=KRILL_TOKEN)
-        own = " ".join(f"{p}={args.cfg.asn}" for p in args.cfg.prefixes)
+        # The prefixes to judge, as a file the loop reads at each run: a
+        # prefix added is picked up without a new container.
+        own = "".join(f"{p}={args.cfg.asn}\n" for p in args.cfg.prefixes)
+        rpki_after.append(host_file("home-rpki-status-prefixes", home, OWN_PREFIXES_FILE, own, dirs=dirs,
+                                    opts=pulumi.ResourceOptions(parent=self, depends_on=home_after)))
         self.rpki_status = ServiceContainer(f"{home.name}-rpki-status", ServiceArgs(
             stack=stack, host=home, service="rpki-status", image=args.metrics,
             mounts=[METRICS_ETC, TEXTFILE_DIR, RPKI_CACHE, RPKI_OUT], after=rpki_after,
             command=["rpki-status-loop", "10" if args.lab else "600", f"{TEXTFILE_DIR}/rpki.prom"],
-            env={"OWN_PREFIXES": own, **({"TAL_URL": args.tal_url} if args.tal_url else {}), **cert_env},
+            env={"OWN_PREFIXES_FILE": OWN_PREFIXES_FILE, **({"TAL_URL": args.tal_url} if args.tal_url else {}),
+                 **cert_env},
         ), opts=child)
 
         # Prometheus and Alertmanager, on home's loopback.

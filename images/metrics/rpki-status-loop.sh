@@ -1,12 +1,12 @@
 #!/bin/sh
 # rpki-status-loop INTERVAL OUT: validate the RPKI with rpki-client, then
-# write the states of OWN_PREFIXES ("<prefix>=<origin> ...") for
-# node_exporter's textfile collector (rpki-status). TALs: with TAL_URL, only
+# write the states of the prefixes in OWN_PREFIXES_FILE ("<prefix>=<origin>"
+# lines) for node_exporter's textfile collector (rpki-status). TALs: with TAL_URL, only
 # the one fetched there (a lab's own TA: a lab never asks the real RIRs);
 # else the ones Debian's rpki-trust-anchors installs in /etc/tals. Then the
 # certificates' expiry (cert-status; its environment says where to look).
 set -eu
-: "${OWN_PREFIXES:?OWN_PREFIXES must list <prefix>=<origin>}"
+: "${OWN_PREFIXES_FILE:?OWN_PREFIXES_FILE must name a file of <prefix>=<origin> lines}"
 interval=$1 out=$2
 conf=/etc/personal-as/metrics
 cache=/var/cache/personal-as/rpki-client
@@ -31,8 +31,9 @@ while :; do
   set --
   for t in "$tals"/*.tal; do set -- "$@" -t "$t"; done
   if rpki-client -j "$@" -d "$cache" "$outdir" >/dev/null; then
-    # shellcheck disable=SC2086
-    rpki-status "$outdir/json" "$out" $OWN_PREFIXES || echo "rpki-status: could not write $out" >&2
+    # Read at each run: the stack rewrites it when the prefixes change.
+    # shellcheck disable=SC2046
+    rpki-status "$outdir/json" "$out" $(cat "$OWN_PREFIXES_FILE") || echo "rpki-status: could not write $out" >&2
   else
     echo "rpki-status: rpki-client failed; the last states stay" >&2
   fi

@@ -15,6 +15,11 @@ def registry(*names: str) -> set[str]:
     return set(names) if config().irr else set()
 
 
+def monitoring(*names: str) -> set[str]:
+    """What monitoring also touches, where the stack has it."""
+    return set(names) if config().monitoring else set()
+
+
 def test_second_up_reports_no_changes(lab_is_up):
     pulumi("preview", "--expect-no-changes")
 
@@ -39,6 +44,11 @@ def test_new_prefix_and_password_are_applied_by_reload(lab_is_up, restore_stack_
     } | registry(
         "irr-registry-assignment",  # the RIR assigns the block to the user's maintainer,
         "irr-routing-objects",      # who registers its route6: transit's filter takes it from there
+    ) | monitoring(
+        "home-prometheus-rules",      # OwnPrefixNotExported counts the prefixes per family,
+        "home-rpki-status-prefixes",  # rpki-status judges the new one too,
+        "home-status-console",        # the status page has a row for it,
+        "status-page-topology",       # and the picture's title names it
     )
     assert "rotated-md5-secret" not in preview.stdout + preview.stderr
 
