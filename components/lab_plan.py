@@ -150,7 +150,9 @@ def plan(cfg: StackConfig) -> LabPlan:
         "rir": (f"{CLIENT_NET} via 2001:db8:ffff:11::2", f"{ACME_NET} via 2001:db8:ffff:11::2",
                 f"{_net64(vps6)} via 2001:db8:ffff:11::2", *[f"{a} via 2001:db8:ffff:11::2" for a in route0_6]),
         "home": (f"{CLIENT_NET} via 2001:db8:ffff:10::1", f"{ACME_NET} via 2001:db8:ffff:10::1",
-                 f"{_net64(vps6)} via 2001:db8:ffff:10::1", *[f"{a} via 2001:db8:ffff:10::1" for a in route0_6]),
+                 f"{_net64(vps6)} via 2001:db8:ffff:10::1", *[f"{a} via 2001:db8:ffff:10::1" for a in route0_6],
+                 # The validator's own link: its metrics, scraped from home.
+                 "2001:db8:ffff:11::/64 via 2001:db8:ffff:10::1"),
         "acme": ("default via 2001:db8:ffff:5::1",),
         **({"irr": ("default via 2001:db8:ffff:13::1",)} if with_irr else {}),
     }
