@@ -36,3 +36,15 @@ def fetch(home, cfg, path: str = "", user: str | None = None, password: str | No
     head, _, body = res.stdout.partition("\n")
     code, _, ctype = head.partition(" ")
     return int(code or 0), ctype, body
+
+
+def row(page: str, row_id: str) -> str:
+    """One table row of the page, by its id ("" when it has none)."""
+    start = page.find(f'<tr id="{row_id}">')
+    return page[start:page.find("</tr>", start)] if start >= 0 else ""
+
+
+def shows_healthy(page: str, cfg) -> bool:
+    """Every upstream's session Established and every prefix VALID."""
+    return all('class="state ok">Established<' in row(page, f"session-{u.name}") for u in cfg.upstreams) and all(
+        'class="rpki ok">VALID<' in row(page, f"prefix-{p}") for p in cfg.prefixes)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.infra.bird import wait_until
-from tests.infra.status_page import fetch, login
+from tests.infra.status_page import fetch, login, row, shows_healthy
 
 
 @pytest.fixture(autouse=True)
@@ -32,15 +32,10 @@ def test_the_page_shows_every_session_established_and_every_prefix_valid(home, c
         code, _, body = fetch(home, cfg, user=user, password=password)
         return body if code == 200 else ""
 
-    def healthy(body: str) -> bool:
-        return all(f'<tr id="session-{u.name}"><th>{u.name}</th>\n<td class="state ok">Established' in body
-                   for u in cfg.upstreams) and all(
-            f'<tr id="prefix-{p}"><th>{p}</th>\n<td class="rpki ok">VALID' in body for p in cfg.prefixes)
-
-    assert wait_until(lambda: healthy(page()), 120), page()
+    assert wait_until(lambda: shows_healthy(page(), cfg), 120), page()
     body = page()
     for p in cfg.prefixes:
-        assert f"<li>{p} max " in body, f"no ROA listed for {p}"
+        assert f"<li>{p} max " in row(body, f"prefix-{p}"), f"no ROA listed for {p}"
     assert '<tr><td colspan="3" class="ok">none</td></tr>' in body, "an alert is firing"
 
 

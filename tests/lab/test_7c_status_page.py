@@ -17,7 +17,7 @@ import pytest
 from components import naming
 from tests.infra.bird import wait_until
 from tests.infra.stack import STACK
-from tests.infra.status_page import login, status_url
+from tests.infra.status_page import login, shows_healthy, status_url
 
 CACHE = Path(os.environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache/personal-as"))
 SCREENSHOT = CACHE / "test-output" / "status-page.png"
@@ -48,16 +48,11 @@ def chromium(cfg, tmp_path, *args: str) -> subprocess.CompletedProcess:
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium: scripts/test.sh installs it for the lab tier")
 def test_a_browser_logs_in_and_sees_the_session_and_the_prefix(lab_is_up, cfg, tmp_path):
     assert cfg.monitoring is not None, "the lab stack has monitoring"
-    up, prefix = cfg.upstreams[0].name, cfg.prefixes[0]
 
     def dom() -> str:
         return chromium(cfg, tmp_path, "--dump-dom").stdout
 
-    def healthy(page: str) -> bool:
-        return (f'<tr id="session-{up}"><th>{up}</th>\n<td class="state ok">Established' in page
-                and f'<tr id="prefix-{prefix}"><th>{prefix}</th>\n<td class="rpki ok">VALID' in page)
-
-    assert wait_until(lambda: healthy(dom()), 120), dom()[-3000:]
+    assert wait_until(lambda: shows_healthy(dom(), cfg), 120), dom()[-3000:]
     page = dom()
     assert f"<h1>AS{cfg.asn}</h1>" in page
     assert '<img src="topology.svg"' in page
