@@ -97,6 +97,20 @@ class Monitoring(pulumi.ComponentResource):
                 stack=stack, host=host, service=service, image=image, mounts=mounts, after=after, command=command,
                 restart_with=restart_with), opts=child)
 
+        # home's monitoring data: made here, and dropped at destroy after
+        # every service that uses it (metrics and silences are telemetry the
+        # next `up` starts again; the CA's keys, which are not, stay).
+        data_dirs = (PROMETHEUS_DATA, ALERTMANAGER_DATA, TEXTFILE_DIR, RPKI_OUT, RPKI_CACHE)
+        data = RemoteCommand(
+            "home-metrics-data", connection=home.connection,
+            create="set -eu\n" + "".join(f"mkdir -p {d}\n" for d in data_dirs),
+            delete="set -u\n" + "".join(f"rm -rf --one-file-system {d} 2>/dev/null || true\n"
+                                         for d in (*data_dirs, CONSOLES_DIR, METRICS_ETC))
+            # What the stack's own paths leave behind, if nothing else is in them.
+            + "rmdir /var/cache/personal-as /var/lib/personal-as /etc/personal-as 2>/dev/null || true\n",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*home.ready, *args.after_home]))
+        after_home = [*args.after_home, data]
+
         # vps: the exporters, on its loopback.
         self.vps_node = service(vps, "node-exporter", args.vps_exporters, node_exporter_command(PORTS.node), [],
                                 args.after_vps)
@@ -104,7 +118,7 @@ class Monitoring(pulumi.ComponentResource):
             "bird", "-bird.v2", "-format.new", "-bird.socket=/run/bird/bird.ctl",
             f"-web.listen-address=127.0.0.1:{PORTS.bird}"], ["/run/bird"], args.after_vps)
         self.home_node = service(home, "node-exporter", args.home_exporters,
-                                 node_exporter_command(PORTS.node, textfile=True), [TEXTFILE_DIR], args.after_home)
+                                 node_exporter_command(PORTS.node, textfile=True), [TEXTFILE_DIR], after_home)
 
         # The tunnel: a key of its own, a user on vps that may only forward.
         key = SshKeyPair("metrics-tunnel-key", comment=f"personal-as {stack} metrics tunnel", opts=child)
@@ -116,7 +130,7 @@ class Monitoring(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*vps.engine_ready, *args.after_vps]),
         )
         dirs = (METRICS_ETC,)
-        home_after = [*home.ready, *args.after_home]
+        home_after = [*home.ready, *after_home]
         key_file = host_file("home-metrics-tunnel-key", home, TUNNEL_KEY, key.private_key, mode="0600", dirs=dirs,
                              opts=pulumi.ResourceOptions(parent=self, depends_on=home_after))
         port = vps.ssh_port
