@@ -9,7 +9,9 @@ cannot be scraped as a session that cannot be seen Established."""
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +22,19 @@ from tests.lab.test_4_rov_flip import roa_delta
 from tests.lab.test_7_faults import cut, restore
 
 pytestmark = pytest.mark.destructive
+
+
+CACHE = Path(os.environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache/personal-as"))
+# Each run's delivery times, kept beside the other test output (the log
+# does not show a passing test's prints).
+TIMES = CACHE / "test-output" / "alert-times.txt"
+
+
+def record(line: str) -> None:
+    print(line)
+    TIMES.parent.mkdir(parents=True, exist_ok=True)
+    with TIMES.open("a") as f:
+        f.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {line}\n")
 
 
 def now(client) -> float:
@@ -43,7 +58,7 @@ def test_a_cut_link_pages_the_operator_and_restoring_it_resolves(lab_is_up, vps,
         assert wait_until(lambda: notifications(client, "BGPSessionDown", "firing", since, upstream=up), bound), \
             f"no BGPSessionDown for {up} delivered within {bound}s"
         fired = notifications(client, "BGPSessionDown", "firing", since, upstream=up)[0]["received_at"] - since
-        print(f"link cut -> BGPSessionDown delivered after {fired:.1f}s (bound {bound}s)")
+        record(f"link cut -> BGPSessionDown delivered after {fired:.1f}s (bound {bound}s)")
     finally:
         restore(vps)
         restore(gw)
@@ -55,7 +70,7 @@ def test_a_cut_link_pages_the_operator_and_restoring_it_resolves(lab_is_up, vps,
     assert wait_until(lambda: notifications(client, "BGPSessionDown", "resolved", since, upstream=up), bound), \
         f"no resolution delivered within {bound}s"
     resolved = notifications(client, "BGPSessionDown", "resolved", since, upstream=up)[0]["received_at"] - since
-    print(f"link restored -> resolution delivered after {resolved:.1f}s")
+    record(f"link restored -> resolution delivered after {resolved:.1f}s")
     assert time.monotonic() - start < 600
 
 
@@ -73,8 +88,8 @@ def test_a_removed_roa_pages_the_operator_and_putting_it_back_resolves(lab_is_up
     assert wait_until(lambda: notifications(client, "OwnPrefixNotValid", "firing", since, prefix=prefix), bound), \
         f"no OwnPrefixNotValid for {prefix} delivered within {bound}s"
     got = notifications(client, "OwnPrefixNotValid", "firing", since, prefix=prefix)[0]
-    print(f"ROA removed -> OwnPrefixNotValid ({got['labels']['state']}) delivered after "
-          f"{got['received_at'] - since:.1f}s (bound {bound}s)")
+    record(f"ROA removed -> OwnPrefixNotValid ({got['labels']['state']}) delivered after "
+           f"{got['received_at'] - since:.1f}s (bound {bound}s)")
     since = now(client)
     pulumi("up", "--yes", "--skip-preview")
     assert wait_until(lambda: notifications(client, "OwnPrefixNotValid", "resolved", since, prefix=prefix),
