@@ -37,6 +37,12 @@ def firing(home) -> list[dict]:
     return [a for a in prometheus(home, "alerts")["alerts"] if a["state"] == "firing"]
 
 
+def active(home) -> list[dict]:
+    """Alerts pending or firing: a fault test starts from none, or a pending
+    alert left by an earlier test would fire early and shorten its time."""
+    return prometheus(home, "alerts")["alerts"]
+
+
 def delivered(client) -> list[dict]:
     """Every notification the lab's receiver got: {received_at, payload}."""
     res = client.run(f"cat {RECEIVED_FILE}")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.infra.bird import has_route, session_is_established, wait_until
-from tests.infra.monitoring import firing, notifications
+from tests.infra.monitoring import active, notifications
 from tests.lab.conftest import pulumi
 from tests.lab.test_4_rov_flip import roa_delta
 from tests.lab.test_7_faults import cut, restore
@@ -45,7 +45,7 @@ def test_a_cut_link_pages_the_operator_and_restoring_it_resolves(lab_is_up, vps,
     m = cfg.monitoring
     assert m is not None, "the lab stack has monitoring"
     up, prefix = cfg.upstreams[0].name, str(cfg.v6_networks[0])
-    assert wait_until(lambda: session_is_established(vps, up) and has_route(peer, prefix) and firing(home) == [],
+    assert wait_until(lambda: session_is_established(vps, up) and has_route(peer, prefix) and active(home) == [],
                       180)
     # The scrape that misses, the rule's `for:`, one evaluation, and
     # Alertmanager's 1 s group wait, with margin for a loaded machine.
@@ -79,7 +79,7 @@ def test_a_removed_roa_pages_the_operator_and_putting_it_back_resolves(lab_is_up
     relying party on home then finds the prefix NOT_FOUND, and the next
     `pulumi up` puts the ROA back."""
     prefix = str(cfg.v6_networks[0])
-    assert wait_until(lambda: firing(home) == [], 120), firing(home)
+    assert wait_until(lambda: active(home) == [], 120), active(home)
     # Krill publishes at once; rpki-status runs every 10 s; one scrape, the
     # rule's `for:` (two scrapes), one evaluation and the group wait.
     bound = 10 + 5 * cfg.monitoring.scrape_interval + 45
