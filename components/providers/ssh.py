@@ -159,7 +159,7 @@ def pooled(conn: dict[str, Any]) -> tuple[Any, bool]:
 # Docker API connection, a wait for a certificate): take a slot first, and
 # keep two spare for what waits past its slot.
 SESSIONS_PER_CONNECTION = 8
-SLOT_WAIT_S = 600
+SLOT_WAIT_S = 120
 _SLOTS: dict[tuple, threading.BoundedSemaphore] = {}
 
 
