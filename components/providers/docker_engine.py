@@ -51,8 +51,6 @@ def _bridge(local: socket.socket, chan) -> None:
 @contextlib.contextmanager
 def ssh_engine(conn: dict[str, Any]) -> Iterator[Any]:
     """A DockerClient for the engine on the host behind `conn`."""
-    import docker
-
     from .ssh import as_root, open_session, pooled, session_slot
 
     ssh, _ = pooled(conn)  # the provider's kept connection to this host
@@ -83,13 +81,44 @@ def ssh_engine(conn: dict[str, Any]) -> Iterator[Any]:
             threading.Thread(target=connection, args=(local,), daemon=True).start()
 
     threading.Thread(target=serve, daemon=True).start()
-    client = docker.DockerClient(base_url=f"unix://{path}", timeout=300)
+    client = one_connection_client(f"unix://{path}")
     try:
         yield client
     finally:
         client.close()
+        # shutdown() wakes the accept() in serve(); close() alone leaves it
+        # (and its thread) waiting on a socket nobody will ever connect to.
+        with contextlib.suppress(OSError):
+            server.shutdown(socket.SHUT_RDWR)
         server.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+# The engine API version the client speaks: Debian bookworm's docker.io
+# (20.10). Every engine since accepts it. Given, not asked for: asking is one
+# more connection, and here a connection is dear (see one_connection_client).
+API_VERSION = "1.41"
+
+
+def one_connection_client(base_url: str):
+    """A DockerClient that keeps one connection for all its calls.
+
+    docker-py keys its connection pools by URL, so each API path it calls
+    (inspect, create, archive, start) opens one more connection and keeps
+    it until close. Through ssh_engine a connection is an SSH session and a
+    `docker` CLI started on the host: seconds on a small machine, and sshd
+    allows 10 sessions per connection. Holding several at once, a few
+    containers created together took every session and then waited for
+    more: none came until the waits timed out (vmlab's first `up` with
+    monitoring). One pool for every path makes a client one session.
+    """
+    import docker
+
+    client = docker.DockerClient(base_url=base_url, timeout=300, version=API_VERSION)
+    adapter = client.api.get_adapter(client.api.base_url)
+    by_url = adapter.get_connection
+    adapter.get_connection = lambda _url, proxies=None: by_url(client.api.base_url, proxies)
+    return client
 
 
 def container_status(spec: dict[str, Any] | None, container_id: str) -> str | None:
