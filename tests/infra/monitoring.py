@@ -17,8 +17,9 @@ def prometheus(home, path: str) -> dict:
     return body["data"]
 
 
-def query(home, promql: str) -> list[dict]:
-    return prometheus(home, "query?query=" + _quote(promql))["result"]
+def query(home, promql: str, at: float | None = None) -> list[dict]:
+    """An instant query, now or `at` (epoch seconds)."""
+    return prometheus(home, "query?query=" + _quote(promql) + (f"&time={at:.3f}" if at is not None else ""))["result"]
 
 
 def _quote(text: str) -> str:

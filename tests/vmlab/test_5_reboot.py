@@ -18,6 +18,7 @@ import testinfra
 
 from tests.infra import route0, stack
 from tests.infra.bird import has_route, session_is_established, wait_until
+from tests.infra.monitoring import notifications, query, targets
 from tests.lab.conftest import pulumi
 from tests.lab.test_6_restarts import ca_state, is_valid
 from tests.vmlab.conftest import guest_shell
@@ -77,9 +78,28 @@ def record(name: str, figures: dict) -> None:
     print(f"{name}: {json.dumps(figures)}")
 
 
+def all_scraped(home) -> bool:
+    """Every target Prometheus on home scrapes is up (vps's through the tunnel)."""
+    try:
+        t = targets(home)
+    except AssertionError:  # Prometheus is not answering yet
+        return False
+    return bool(t) and all(h == "up" for h in t.values())
+
+
+def now(client) -> float:
+    """The alert receiver's clock (client's), which stamps what it gets."""
+    return float(client.check_output("date +%s.%N"))
+
+
 def test_vps_comes_back_by_itself_after_a_power_cut(lab_is_up, ssh_config, client, transit, cfg):
     prefix = str(cfg.networks[0])
     assert route0_answers(client, cfg) and has_route(transit, prefix)
+    monitored = cfg.monitoring is not None
+    if monitored:
+        home = fresh_host("home", ssh_config)
+        assert wait_until(lambda: all_scraped(home), 120), targets(home)
+        since = now(client)
     before, cut = reset("vps", "echo b > /proc/sysrq-trigger")  # no sync, no clean shutdown
     # The route goes: transit's session to vps dies with the machine.
     assert wait_until(lambda: not route0_answers(client, cfg), 60), "route0 still answered after the power cut"
@@ -92,11 +112,27 @@ def test_vps_comes_back_by_itself_after_a_power_cut(lab_is_up, ssh_config, clien
     assert wait_until(lambda: session_established(vps, cfg), 180), "the BGP session never came back"
     established = time.monotonic()
     assert wait_until(lambda: has_route(transit, prefix) and is_valid(transit, cfg), 120)
-    record("vps power cut", {
+    figures = {
         "reset_to_sshd_s": round(sshd - cut, 1), "reset_to_route0_s": round(back - cut, 1),
         "reset_to_established_s": round(established - cut, 1),
         "route0_after_sshd_s": round(back - sshd, 1), "ratio_route0_to_sshd": round((back - cut) / (sshd - cut), 2),
-    })
+    }
+    if monitored:
+        # The operator was told, and told again when it was over: the
+        # tunnel to the dead machine broke, BIRD could not be scraped, and
+        # after the reboot the tunnel found vps again by itself.
+        up = cfg.upstreams[0].name
+        assert notifications(client, "BGPSessionDown", "firing", since, upstream=up), \
+            "the power cut was not delivered as BGPSessionDown"
+        assert wait_until(lambda: all_scraped(home), 180), targets(home)
+        figures["reset_to_scraped_s"] = round(time.monotonic() - cut, 1)
+        assert wait_until(lambda: notifications(client, "BGPSessionDown", "resolved", since, upstream=up), 180), \
+            "no resolution delivered after vps came back"
+        fired = notifications(client, "BGPSessionDown", "firing", since, upstream=up)[0]["received_at"]
+        resolved = notifications(client, "BGPSessionDown", "resolved", since, upstream=up)[0]["received_at"]
+        figures["cut_to_alert_delivered_s"] = round(fired - since, 1)
+        figures["alert_to_resolution_s"] = round(resolved - fired, 1)
+    record("vps power cut", figures)
 
 
 def test_home_comes_back_by_itself_after_a_reboot(lab_is_up, ssh_config, client, transit, cfg):
@@ -104,6 +140,10 @@ def test_home_comes_back_by_itself_after_a_reboot(lab_is_up, ssh_config, client,
     home = fresh_host("home", ssh_config)
     ca_before = ca_state(home, handle)
     assert ca_before["routes"], "no ROAs to compare"
+    monitored = cfg.monitoring is not None
+    if monitored:
+        assert wait_until(lambda: all_scraped(home), 120), targets(home)
+        seen_before = time.time()
     before, cut = reset("home", "systemctl reboot")
     sshd = wait_for_new_boot("home", before)
     home = fresh_host("home", ssh_config)
@@ -115,10 +155,18 @@ def test_home_comes_back_by_itself_after_a_reboot(lab_is_up, ssh_config, client,
     assert "home's own page" in home.check_output("curl -fsS -m 5 http://127.0.0.1/")
     assert route0_answers(client, cfg)
     assert has_route(transit, str(cfg.networks[0])) and is_valid(transit, cfg)
-    record("home reboot", {
+    figures = {
         "reset_to_sshd_s": round(sshd - cut, 1), "reset_to_krill_healthy_s": round(back - cut, 1),
         "krill_after_sshd_s": round(back - sshd, 1), "ratio_krill_to_sshd": round((back - cut) / (sshd - cut), 2),
-    })
+    }
+    if monitored:
+        # Prometheus is back on its own disk, with what it had seen before
+        # the reboot, and scrapes both hosts again (home's tunnel to vps too).
+        assert wait_until(lambda: all_scraped(home), 240), targets(home)
+        figures["reset_to_scraped_s"] = round(time.monotonic() - cut, 1)
+        kept = query(home, 'up{job="krill"}', at=seen_before)
+        assert [r["value"][1] for r in kept] == ["1"], f"Prometheus lost what it saw before the reboot: {kept}"
+    record("home reboot", figures)
 
 
 def test_after_both_preview_expects_no_changes(lab_is_up):
