@@ -22,6 +22,7 @@ from .host import Host
 from .host_file import host_file
 from .providers.remote_command import RemoteCommand
 from .providers.secrets import SshKeyPair
+from .providers.ssh import known_name
 from .render.monitoring import (
     ALERTMANAGER_FILE, CONSOLES_DIR, METRICS_ETC, PORTS, RULES_FILE, STATUS_CONSOLE, render_alert_rules,
     render_alertmanager_yml, render_prometheus_yml, render_status_console,
@@ -134,8 +135,7 @@ class Monitoring(pulumi.ComponentResource):
         key_file = host_file("home-metrics-tunnel-key", home, TUNNEL_KEY, key.private_key, mode="0600", dirs=dirs,
                              opts=pulumi.ResourceOptions(parent=self, depends_on=home_after))
         port = vps.ssh_port
-        # known_hosts names a host on port 22 bare, any other port as [host]:port.
-        where = args.vps_address if port == 22 else f"[{args.vps_address}]:{port}"
+        where = known_name({"host": args.vps_address, "port": port})
         known = vps.connection.apply(lambda c: "".join(f"{where} {k}\n" for k in c["host_keys"]))
         known_file = host_file("home-metrics-known-hosts", home, TUNNEL_KNOWN_HOSTS, pulumi.Output.unsecret(known),
                                dirs=dirs, opts=pulumi.ResourceOptions(parent=self, depends_on=home_after))

@@ -41,7 +41,7 @@ from .rpki import (
 )
 from .render import render_bird_conf, render_route0_conf, render_route0_page
 from .render.irr import lab_assignment_objects, maintainer_objects, render_irr_objects, routing_objects
-from .render.nginx import KRILL_PORT, route0_tls, route0_url
+from .render.nginx import KRILL_PORT, route0_tls, route0_url, url_host
 from .render.host_network import Firewall, PrefixInterface
 from .render.host_network import HostNetwork as HostNetworkSpec
 from .render.topology import topology_dot
@@ -276,13 +276,9 @@ def build_monitoring(stack: str, cfg: StackConfig, world: LabWorld | None, plan,
         # A lab world's relying party trusts the lab's TA only.
         tal_url=f"https://{RIR_NAME}:{RirKrill.PORT}/ta/ta.tal" if world else None,
         lab_ca_cert=tls_ca.cert_pem if world else None, status_url=status_url,
-        krill_url=f"https://{_url_host(cfg.krill.listen)}:{KRILL_PORT}", krill_ca=cfg.krill.handle,
+        krill_url=f"https://{url_host(cfg.krill.listen)}:{KRILL_PORT}", krill_ca=cfg.krill.handle,
         krill_token=krill.admin_token, tls_endpoints=tls_endpoints(cfg),
     ))
-
-
-def _url_host(address: str) -> str:
-    return f"[{address}]" if ":" in address else address
 
 
 def tls_endpoints(cfg: StackConfig) -> list[str]:
@@ -290,9 +286,9 @@ def tls_endpoints(cfg: StackConfig) -> list[str]:
     from home: the Krill proxy's on home itself, and route0's when ACME
     certifies it (at its address in the announced prefix)."""
     proxy = cfg.krill.proxy
-    out = [f"{cfg.krill.public_name}@{_url_host(proxy.listen[0])}:{proxy.https_port}"]
+    out = [f"{cfg.krill.public_name}@{url_host(proxy.listen[0])}:{proxy.https_port}"]
     if cfg.acme:
-        out.append(f"{cfg.acme.route0_name}@{_url_host(cfg.route0_address)}:443")
+        out.append(f"{cfg.acme.route0_name}@{url_host(cfg.route0_address)}:443")
     return out
 
 

@@ -59,8 +59,13 @@ def render_route0_page(cfg: StackConfig) -> str:
     )
 
 
+def url_host(address: str) -> str:
+    """An address as a URL or listen directive names it (IPv6 in brackets)."""
+    return f"[{address}]" if ":" in address else address
+
+
 def _listen(address: str, port: int) -> str:
-    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+    return f"{url_host(address)}:{port}"
 
 
 def render_krill_proxy_conf(server_name: str, cert_file: str, key_file: str, listen: list[str] | None = None,
@@ -81,5 +86,4 @@ def render_krill_proxy_conf(server_name: str, cert_file: str, key_file: str, lis
 
 
 def proxy_health_url(address: str, https_port: int) -> str:
-    host = f"[{address}]" if ":" in address else address
-    return f"https://{host}:{https_port}/health"
+    return f"https://{url_host(address)}:{https_port}/health"
