@@ -34,6 +34,15 @@ def targets(home) -> dict[tuple[str, str], str]:
             for t in prometheus(home, "targets?state=active")["activeTargets"]}
 
 
+def all_scraped(home) -> bool:
+    """Every target Prometheus on home scrapes is up (vps's through the tunnel)."""
+    try:
+        t = targets(home)
+    except AssertionError:  # Prometheus is not answering yet
+        return False
+    return bool(t) and all(h == "up" for h in t.values())
+
+
 def firing(home) -> list[dict]:
     return [a for a in prometheus(home, "alerts")["alerts"] if a["state"] == "firing"]
 
@@ -42,6 +51,11 @@ def active(home) -> list[dict]:
     """Alerts pending or firing: a fault test starts from none, or a pending
     alert left by an earlier test would fire early and shorten its time."""
     return prometheus(home, "alerts")["alerts"]
+
+
+def receiver_now(client) -> float:
+    """The alert receiver's clock (client's), which stamps what it gets."""
+    return float(client.check_output("date +%s.%N"))
 
 
 def delivered(client) -> list[dict]:

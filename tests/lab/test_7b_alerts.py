@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.infra.bird import has_route, session_is_established, wait_until
-from tests.infra.monitoring import active, notifications
+from tests.infra.monitoring import active, notifications, receiver_now
 from tests.lab.conftest import pulumi
 from tests.lab.test_4_rov_flip import roa_delta
 from tests.lab.test_7_faults import cut, restore
@@ -37,10 +37,6 @@ def record(line: str) -> None:
         f.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {line}\n")
 
 
-def now(client) -> float:
-    return float(client.check_output("date +%s.%N"))
-
-
 def test_a_cut_link_pages_the_operator_and_restoring_it_resolves(lab_is_up, vps, gw, home, peer, client, cfg):
     m = cfg.monitoring
     assert m is not None, "the lab stack has monitoring"
@@ -50,7 +46,7 @@ def test_a_cut_link_pages_the_operator_and_restoring_it_resolves(lab_is_up, vps,
     # The scrape that misses, the rule's `for:`, one evaluation, and
     # Alertmanager's 1 s group wait, with margin for a loaded machine.
     bound = m.scrape_interval + m.session_down_for + 2 * m.scrape_interval + 20
-    since = now(client)
+    since = receiver_now(client)
     start = time.monotonic()
     cut(vps, "eth-gw")
     cut(gw, "eth-vps")
@@ -62,7 +58,7 @@ def test_a_cut_link_pages_the_operator_and_restoring_it_resolves(lab_is_up, vps,
     finally:
         restore(vps)
         restore(gw)
-    since = now(client)
+    since = receiver_now(client)
     # The tunnel reconnects (retried every 2 s after ssh gives up, 15 s),
     # the session comes back (BIRD's error wait), then one scrape and one
     # group interval.
@@ -83,14 +79,14 @@ def test_a_removed_roa_pages_the_operator_and_putting_it_back_resolves(lab_is_up
     # Krill publishes at once; rpki-status runs every 10 s; one scrape, the
     # rule's `for:` (two scrapes), one evaluation and the group wait.
     bound = 10 + 5 * cfg.monitoring.scrape_interval + 45
-    since = now(client)
+    since = receiver_now(client)
     roa_delta(home, cfg.krill.handle, added=[], removed=[{"asn": cfg.asn, "prefix": prefix, "max_length": 48}])
     assert wait_until(lambda: notifications(client, "OwnPrefixNotValid", "firing", since, prefix=prefix), bound), \
         f"no OwnPrefixNotValid for {prefix} delivered within {bound}s"
     got = notifications(client, "OwnPrefixNotValid", "firing", since, prefix=prefix)[0]
     record(f"ROA removed -> OwnPrefixNotValid ({got['labels']['state']}) delivered after "
            f"{got['received_at'] - since:.1f}s (bound {bound}s)")
-    since = now(client)
+    since = receiver_now(client)
     pulumi("up", "--yes", "--skip-preview")
     assert wait_until(lambda: notifications(client, "OwnPrefixNotValid", "resolved", since, prefix=prefix),
                       bound), "no resolution delivered"

@@ -18,7 +18,7 @@ import testinfra
 
 from tests.infra import route0, stack
 from tests.infra.bird import has_route, session_is_established, wait_until
-from tests.infra.monitoring import notifications, query, targets
+from tests.infra.monitoring import all_scraped, notifications, query, receiver_now, targets
 from tests.lab.conftest import pulumi
 from tests.lab.test_6_restarts import ca_state, is_valid
 from tests.vmlab.conftest import guest_shell
@@ -78,20 +78,6 @@ def record(name: str, figures: dict) -> None:
     print(f"{name}: {json.dumps(figures)}")
 
 
-def all_scraped(home) -> bool:
-    """Every target Prometheus on home scrapes is up (vps's through the tunnel)."""
-    try:
-        t = targets(home)
-    except AssertionError:  # Prometheus is not answering yet
-        return False
-    return bool(t) and all(h == "up" for h in t.values())
-
-
-def now(client) -> float:
-    """The alert receiver's clock (client's), which stamps what it gets."""
-    return float(client.check_output("date +%s.%N"))
-
-
 def test_vps_comes_back_by_itself_after_a_power_cut(lab_is_up, ssh_config, client, transit, cfg):
     prefix = str(cfg.networks[0])
     assert route0_answers(client, cfg) and has_route(transit, prefix)
@@ -99,7 +85,7 @@ def test_vps_comes_back_by_itself_after_a_power_cut(lab_is_up, ssh_config, clien
     if monitored:
         home = fresh_host("home", ssh_config)
         assert wait_until(lambda: all_scraped(home), 120), targets(home)
-        since = now(client)
+        since = receiver_now(client)
     before, cut = reset("vps", "echo b > /proc/sysrq-trigger")  # no sync, no clean shutdown
     # The route goes: transit's session to vps dies with the machine.
     assert wait_until(lambda: not route0_answers(client, cfg), 60), "route0 still answered after the power cut"
