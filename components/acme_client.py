@@ -21,7 +21,7 @@ from .host_file import host_file
 from .providers.remote_command import RemoteCommand
 from .render.acme import (
     ACME_CONF, ACME_DATA, ACME_ETC, ACME_WEBROOT, DIRECTORY_CA, account_json_path, account_key_path,
-    placeholder_script, render_acme_client_conf, wait_issued_script,
+    ROUTED_TIMEOUT_S, placeholder_script, render_acme_client_conf, wait_issued_script, wait_routed_script,
 )
 from .render.nginx import PID_FILE, TLS_DIR
 from .service import ServiceArgs, ServiceContainer
@@ -63,6 +63,16 @@ class AcmeClientArgs:
     # nginx serving port 80 (and the stand-in certificate), and in a lab
     # world the CA and the routed path to it.
     after: list[pulumi.Resource] = field(default_factory=list)
+
+
+def routed_gate(name: str, vantage: Host, domain: str, triggers: list, after: list[pulumi.Resource]) -> RemoteCommand:
+    """Waits, on the ACME CA's own host, until `http://<domain>/healthz`
+    answers: what HTTP-01 validation needs, proved from where the CA will
+    fetch. Issuance starts after it, so no CA is asked while the route is
+    still unknown to (or invalid at) the upstream, and a failure says why."""
+    return RemoteCommand(name, connection=vantage.connection, create=wait_routed_script(domain, ROUTED_TIMEOUT_S),
+                         triggers=[domain, *triggers], timeout=ROUTED_TIMEOUT_S + 30,
+                         opts=pulumi.ResourceOptions(depends_on=after))
 
 
 def placeholder_certificate(name: str, host: Host, domain: str, cert_file: str, key_file: str,

@@ -30,6 +30,11 @@ KRILL_MOUNTS = ["/etc/krill", "/var/lib/krill"]
 KRILL_RESTART = "pkill -x krill || true"
 # Krill's HTTP client trusts these roots for its parent and repository.
 LAB_CA_FOR_KRILL = "/etc/krill/lab-ca.crt"
+# An RFC 8183 exchange prints nothing until it is done, and the SSH read
+# waits this long for it. A one-vCPU TCG guest on a fresh machine took more
+# than 180 s for `parents add` + refresh + sync under a first `up`'s load
+# (101 s on a quiet re-run); a real VPS takes seconds.
+EXCHANGE_TIMEOUT_S = 600
 
 
 def krill_cli(host: Host) -> KrillCli:
@@ -95,14 +100,14 @@ class RirKrill(pulumi.ComponentResource):
         ), opts=pulumi.ResourceOptions(parent=self))
         self.lir = RemoteCommand(
             f"{name}-lir", connection=args.host.connection,
-            create=lir_setup(krill_cli(args.host), args.lir, self.RIR_CA, args.lir_resources), timeout=180,
+            create=lir_setup(krill_cli(args.host), args.lir, self.RIR_CA, args.lir_resources), timeout=EXCHANGE_TIMEOUT_S,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.krill]),
         )
         if args.world_roas:
             cli = krill_cli(args.host)
             RemoteCommand(
                 f"{name}-world-roas", connection=args.host.connection, create=roas_apply(cli, args.lir),
-                stdin=roas_json(args.world_roas), timeout=180,
+                stdin=roas_json(args.world_roas), timeout=EXCHANGE_TIMEOUT_S,
                 drift_check=roas_apply(cli, args.lir, check_only=True),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[self.lir]),
             )
@@ -130,12 +135,12 @@ class DelegatedCa(pulumi.ComponentResource):
 
         def on_home(suffix: str, script: str, stdin=None, after=()) -> RemoteCommand:
             return RemoteCommand(f"{name}-{suffix}", connection=args.home.connection, create=script, stdin=stdin,
-                                 timeout=180, opts=pulumi.ResourceOptions(
+                                 timeout=EXCHANGE_TIMEOUT_S, opts=pulumi.ResourceOptions(
                                      parent=self, depends_on=[*args.after_home, *after]))
 
         def on_parent(suffix: str, script: str, stdin, after=()) -> RemoteCommand:
             return RemoteCommand(f"{name}-{suffix}", connection=args.parent_host.connection, create=script,
-                                 stdin=stdin, timeout=180, opts=pulumi.ResourceOptions(
+                                 stdin=stdin, timeout=EXCHANGE_TIMEOUT_S, opts=pulumi.ResourceOptions(
                                      parent=self, depends_on=[*args.after_parent, *after]))
 
         home, parent = krill_cli(args.home), krill_cli(args.parent_host)
@@ -156,7 +161,7 @@ class DelegatedCa(pulumi.ComponentResource):
         # ROAs as code: applied as a delta against what Krill holds.
         self.roas = RemoteCommand(
             f"{name}-roas", connection=args.home.connection, create=roas_apply(home, args.handle),
-            stdin=roas_json(args.roas), timeout=180,
+            stdin=roas_json(args.roas), timeout=EXCHANGE_TIMEOUT_S,
             # ROAs changed behind Pulumi's back (in Krill's UI or API) are put
             # back on the next up: the diff asks Krill what it really holds.
             drift_check=roas_apply(home, args.handle, check_only=True),
@@ -215,7 +220,7 @@ class PortalOnboarding(pulumi.ComponentResource):
 
         def on_home(suffix: str, script: str, stdin=None, after=(), drift_check=None) -> RemoteCommand:
             return RemoteCommand(f"{name}-{suffix}", connection=args.home.connection, create=script, stdin=stdin,
-                                 timeout=180, drift_check=drift_check, opts=pulumi.ResourceOptions(
+                                 timeout=EXCHANGE_TIMEOUT_S, drift_check=drift_check, opts=pulumi.ResourceOptions(
                                      parent=self, depends_on=[*args.after_home, *after]))
 
         home = krill_cli(args.home)

@@ -13,7 +13,9 @@ import pulumi
 
 from . import naming
 from .acme_ca import AcmeCa, AcmeCaArgs
-from .acme_client import NGINX_ACME_MOUNTS, AcmeAccount, AcmeClient, AcmeClientArgs, placeholder_certificate
+from .acme_client import (
+    NGINX_ACME_MOUNTS, AcmeAccount, AcmeClient, AcmeClientArgs, placeholder_certificate, routed_gate,
+)
 from .bird_router import BirdRouter, BirdRouterArgs
 from .config import StackConfig
 from .config.arch import machine_arch
@@ -192,7 +194,7 @@ def _read_optional(path: str | None) -> str | None:
 
 
 def build_lab_rpki(stack: str, cfg: StackConfig, world: LabWorld, images: dict[str, ContainerImage], tls_ca: LabCa,
-                   home_krill: KrillCA, home_net: HostNetwork) -> None:
+                   home_krill: KrillCA, home_net: HostNetwork) -> DelegatedCa:
     """The RPKI world: RIR -> sponsoring LIR -> the user's own Krill, a
     validator, and (in LabWorld) route-origin validation at transit."""
     rir = RirKrill("rir", RirKrillArgs(
@@ -207,7 +209,7 @@ def build_lab_rpki(stack: str, cfg: StackConfig, world: LabWorld, images: dict[s
         stack=stack, host=world.hosts["validator"], image=images["validator"], tal_url=rir.tal_url, tls_ca=tls_ca,
         refresh_seconds=10, after=[world.networks["validator"]],
     ))
-    DelegatedCa("user-ca", DelegatedCaArgs(
+    return DelegatedCa("user-ca", DelegatedCaArgs(
         home=home_krill.host, parent_host=world.hosts["rir"], handle=cfg.krill.handle, parent_handle="lir",
         resources=Resources(asn=f"AS{cfg.asn}", ipv4=", ".join(str(n) for n in cfg.v4_networks),
                             ipv6=", ".join(str(n) for n in cfg.v6_networks)),
@@ -382,11 +384,6 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
     ))
     # In a lab world the CA must be up, and the path to it routed, first.
     lab_path = [acme_ca.service, router, world.transit, world.peer, *registered] if world and acme_ca else []
-    if tls and account:
-        AcmeClient("route0-acme", AcmeClientArgs(
-            stack=stack, host=vps, image=on_host["vps"]["acme"], account=account, domain=tls.name,
-            cert_file=tls.cert_file, key_file=tls.key_file, after=[web.service, *lab_path],
-        ))
 
     home_net = HostNetwork("home-network", home, home_network(
         is_lab_host("home"), plan.addresses_of("home") if plan else (), plan.routes.get("home", ()) if plan else (),
@@ -414,9 +411,21 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         acme_after=[home_net, *lab_path, *([world.networks["rir"], world.networks["validator"]] if world else [])],
         status=status.site if status else None, status_after=status.files if status else [],
     ), opts=pulumi.ResourceOptions(depends_on=[home_net]))
-    if world:
-        build_lab_rpki(stack, cfg, world, images, tls_ca, krill, home_net)
-    else:
+    user_ca = build_lab_rpki(stack, cfg, world, images, tls_ca, krill, home_net) if world else None
+    if tls and account:
+        acme_after: list[pulumi.Resource] = [web.service, *lab_path]
+        if world and acme_ca and user_ca:
+            # Order, not time: HTTP-01 needs the name routed to the CA, which
+            # needs the ROAs (the CA's parent comes before them). The CA's
+            # own host waits for route0 to answer before anyone asks it.
+            acme_after.append(routed_gate(
+                "route0-routed", world.hosts["acme"], tls.name, triggers=[account.ca_identity],
+                after=[user_ca.roas, web.service, *lab_path]))
+        AcmeClient("route0-acme", AcmeClientArgs(
+            stack=stack, host=vps, image=on_host["vps"]["acme"], account=account, domain=tls.name,
+            cert_file=tls.cert_file, key_file=tls.key_file, after=acme_after,
+        ))
+    if not world:
         onboarding = PortalOnboarding("user-ca", PortalOnboardingArgs(
             home=home, handle=cfg.krill.handle,
             parent_response=_read_optional(cfg.krill.parent_response_file),

@@ -11,6 +11,17 @@ source scripts/env.sh
 tier="${1:-all}"
 t0=$SECONDS
 stamp() { echo "== $1 done in $((SECONDS - $2)) s (total $((SECONDS - t0)) s)"; }
+# Every pytest run prints its 20 slowest tests: a slow or red run says where
+# its time went.
+export PYTEST_ADDOPTS="${PYTEST_ADDOPTS:-} --durations=20"
+# The machine's CPU over the run, every 15 s, beside the CI log: what ran
+# beside a test that timed out, and how idle each tier leaves the machine.
+cpu_log="${PERSONAL_AS_CACHE:-$HOME/.cache/personal-as}/ci/cpu-$(date -u +%Y%m%dT%H%M%SZ)-$tier.log"
+mkdir -p "$(dirname "$cpu_log")"
+vmstat -n -t 15 >"$cpu_log" 2>&1 &
+vmstat_pid=$!
+trap 'kill $vmstat_pid 2>/dev/null || true' EXIT
+echo "== CPU samples: $cpu_log"
 
 guest_build_pid=""
 guest_log="${PERSONAL_AS_CACHE:-$HOME/.cache/personal-as}/guests-build.log"

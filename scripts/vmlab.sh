@@ -14,7 +14,12 @@ bash scripts/guests/vmlab.sh build
 # is gone, so start them pristine too.
 if [ "${1:-}" = --fresh ] || ! pulumi stack export --stack vmlab 2>/dev/null | python3 -c '
 import json, sys
-sys.exit(0 if json.load(sys.stdin).get("deployment", {}).get("resources") else 1)'; then
+# No stack yet (a fresh clone) prints nothing: that is "no state", not an error.
+try:
+    state = json.load(sys.stdin)
+except ValueError:
+    sys.exit(1)
+sys.exit(0 if state.get("deployment", {}).get("resources") else 1)'; then
   bash scripts/vmlab-reset.sh
 fi
 bash scripts/guests/vmlab.sh up

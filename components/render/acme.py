@@ -92,6 +92,37 @@ WAKE_CLIENT = ("for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = acm
                "&& kill -USR1 ${p#/proc/} 2>/dev/null; done; true")
 
 
+# How long the CA's vantage point waits for a name to answer over the
+# announced prefix once the ROAs are in Krill: publication, the validator's
+# run (every 10 s in a lab world), its RTR cache and transit's refresh (10 s
+# each) come first. A quiet lab takes 20-30 s; a world of one-vCPU TCG
+# guests on a fresh, busy machine is given fourteen times that.
+ROUTED_TIMEOUT_S = 420
+
+
+def wait_routed_script(domain: str, seconds: int) -> str:
+    """Poll `http://<domain>/healthz` until it answers, printing progress
+    every 30 s; on timeout, say what is likely missing."""
+    url = shlex.quote(f"http://{domain}/healthz")
+    return (
+        "set -u\n"
+        f"start=$(date +%s); end=$(( start + {seconds} )); last=$start\n"
+        "while [ \"$(date +%s)\" -lt \"$end\" ]; do\n"
+        f"  if curl -fsS -m 5 -o /dev/null {url} 2>/dev/null; then\n"
+        f"    echo \"{domain} answered after $(( $(date +%s) - start )) s\"; exit 0\n"
+        "  fi\n"
+        "  now=$(date +%s)\n"
+        "  if [ $(( now - last )) -ge 30 ]; then\n"
+        f"    echo \"still waiting for {domain} to be routed ($(( now - start )) s)\"; last=$now\n"
+        "  fi\n"
+        "  sleep 2\n"
+        "done\n"
+        f"echo \"{domain} did not answer from the ACME CA's host within {seconds} s: the route does not "
+        "reach it (no ROA published yet, or the upstream drops the route as RPKI-invalid)\" >&2\n"
+        "exit 1\n"
+    )
+
+
 def wait_issued_script(domain: str, cert_file: str, seconds: int) -> str:
     """Ask the client for a certificate from the CA as it is now, and wait
     until it is the one nginx serves; on timeout say what the client last

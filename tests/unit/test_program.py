@@ -407,3 +407,17 @@ def test_up_waits_drain_time_only_when_maintenance_goes_on():
     # router's config (with GRACEFUL_SHUTDOWN) is applied.
     assert draining["create"] == "sleep 42" and draining["triggers"] == ["transit"]
     assert draining["timeout"] >= 42
+
+
+def test_in_a_lab_world_issuance_waits_until_the_ca_reaches_route0_over_the_announced_prefix():
+    run_program(VMLAB)
+    gate = inputs_of("route0-routed")
+    assert "curl" in gate["create"] and "http://route0.lab/healthz" in gate["create"]
+    # Bounded, with the bound and the likely cause in its failure.
+    assert "within 420 s" in gate["create"] and "RPKI-invalid" in gate["create"]
+    assert gate["timeout"] > 420
+
+
+def test_prod_has_no_routed_gate_of_the_lab_ca():
+    run_program(PROD_EXAMPLE)
+    assert "route0-routed" not in names_of("remote:Command")
