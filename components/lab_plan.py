@@ -21,8 +21,6 @@ PEER_ASN = LAB_PEER_ASN
 # is a /28 at the top of 203.0.113.0/24 rather than the whole /24: on the
 # project's build machines the package mirror itself answers at 203.0.113.80,
 # and a /24 route to the bridge would cut the machine off from it.
-MGMT_NET = ipaddress.ip_network("203.0.113.224/28")
-MGMT_GATEWAY = f"{MGMT_NET.network_address + 1}/{MGMT_NET.prefixlen}"
 MGMT_IF = "mgmt0"
 RIR_NAME = "rir.lab"
 # home's link to rir, and client's link to peer.
@@ -65,6 +63,8 @@ class LabPlan:
     routers: tuple[str, ...] = ()
     names: dict[str, dict[str, str]] = field(default_factory=dict)  # host -> {name: address}
     rtr_address: str = ""
+    # The machine's side of the management bridge (`lab_mgmt_net`'s first address).
+    mgmt_gateway: str = ""
 
     def addresses_of(self, host: str) -> list[tuple[str, str]]:
         out = []
@@ -157,7 +157,8 @@ def plan(cfg: StackConfig) -> LabPlan:
         **({"irr": ("default via 2001:db8:ffff:13::1",)} if with_irr else {}),
     }
     routes["transit"] += (f"{SERVICES_NET} via 2001:db8:ffff:12::2",)
-    mgmt = {h: f"{MGMT_NET.network_address + 2 + i}/{MGMT_NET.prefixlen}" for i, h in enumerate(hosts)}
+    mgmt_net = ipaddress.ip_network(cfg.lab_mgmt_net)
+    mgmt = {h: f"{mgmt_net.network_address + 2 + i}/{mgmt_net.prefixlen}" for i, h in enumerate(hosts)}
     # Lab names resolve through /etc/hosts entries the stack writes: each host
     # reaches rir's Krill (the RIR's CA and repository) over its own link.
     # The ACME CA and the sites it certifies are reached by name too.
@@ -175,4 +176,5 @@ def plan(cfg: StackConfig) -> LabPlan:
     }
     return LabPlan(hosts=hosts, links=links, mgmt_addresses=mgmt, routes=routes,
                    routers=("vps", "gw", "transit", "peer", "validator", "rir"), names=names,
-                   rtr_address="2001:db8:ffff:12::2")
+                   rtr_address="2001:db8:ffff:12::2",
+                   mgmt_gateway=f"{mgmt_net.network_address + 1}/{mgmt_net.prefixlen}")

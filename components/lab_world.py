@@ -15,7 +15,7 @@ from .container_image import ContainerImage
 from .host import Host, LabHost, LabHostArgs
 from .host_network import HostNetwork
 from .config.world import LAB_PEER_LINK_VPS, LAB_PEER_NEIGHBOR
-from .lab_plan import ACME_NET, IRR_NAME, MGMT_GATEWAY, MGMT_IF, PEER_ASN, LabPlan, second_upstream
+from .lab_plan import ACME_NET, IRR_NAME, MGMT_IF, PEER_ASN, LabPlan, second_upstream
 from .link import Link
 from .providers.link import MgmtBridge
 from .providers.remote_command import RemoteCommand
@@ -72,7 +72,7 @@ class LabWorld(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         stack, plan, cfg = args.stack, args.plan, args.cfg
         self.ssh_key = SshKeyPair(f"{name}-ssh-key", comment=f"personal-as-{stack}", opts=child)
-        self.mgmt = MgmtBridge(f"{name}-mgmt", bridge=naming.mgmt_bridge(stack), address=MGMT_GATEWAY, opts=child)
+        self.mgmt = MgmtBridge(f"{name}-mgmt", bridge=naming.mgmt_bridge(stack), address=plan.mgmt_gateway, opts=child)
         self.hosts: dict[str, Host] = {
             h: LabHost(h, LabHostArgs(
                 stack=stack, host=h, image=args.host_image, ssh_key=self.ssh_key,

@@ -16,7 +16,7 @@ from .model import (
     LAB_KRILL_PUBLIC_NAME, AnnouncedPrefix, Host, Krill, Roa, RpkiValidator, Strict, Upstream, _check_asn, faces_lab,
 )
 from .prefixes import IPNetwork, parse_ip, usable_address
-from .world import LAB_PEER_ASN, LAB_PEER_NEIGHBOR, faces_lab_world, is_lab
+from .world import LAB_MGMT_NET_DEFAULT, LAB_PEER_ASN, LAB_PEER_NEIGHBOR, faces_lab_world, is_lab, check_lab_mgmt_net
 
 REQUIRED_HOSTS = ("vps", "home")
 BIRD_ROUTER_ID = "BIRD needs a unique, non-zero router id; use this router's own IPv4 address (e.g. its public one)"
@@ -69,6 +69,9 @@ class StackConfig(Strict):
     communities: list[str] = Field(default_factory=list)
     # Metrics and alerts: scrape and alert timings (see monitoring.py).
     monitoring: Monitoring | None = None
+    # A lab world's management network (the machine's SSH to its lab hosts):
+    # a /28 of its own per stack, so a lab and a vmlab run side by side.
+    lab_mgmt_net: str = LAB_MGMT_NET_DEFAULT
 
     @model_validator(mode="before")
     @classmethod
@@ -83,6 +86,11 @@ class StackConfig(Strict):
         return data
 
     _asn = field_validator("asn")(_check_asn)
+
+    @field_validator("lab_mgmt_net")
+    @classmethod
+    def _lab_mgmt_net(cls, v: str, info: ValidationInfo) -> str:
+        return check_lab_mgmt_net(v, faces_lab(info))
 
     @field_validator("router_id")
     @classmethod

@@ -13,6 +13,7 @@ because they change which ASNs and prefixes are acceptable.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 
 LAB_WORLD_HINT = "lab_world: true; the default when every hosts.*.kind is lab"
@@ -21,6 +22,29 @@ LAB_WORLD_HINT = "lab_world: true; the default when every hosts.*.kind is lab"
 LAB_PEER_ASN = 64497
 LAB_PEER_NEIGHBOR = "2001:db8:ffff:6::1"
 LAB_PEER_LINK_VPS = "2001:db8:ffff:6::10"
+
+
+# The machine reaches a lab world's hosts over a bridge on a documentation
+# /28 (RFC 5737). Each stack that runs a world at the same time needs its own.
+LAB_MGMT_NET_DEFAULT = "203.0.113.224/28"
+LAB_MGMT_SPACE = ipaddress.ip_network("203.0.113.0/24")
+# scripts/guests/common.sh: the bridge of the vmlab guests themselves.
+GUESTS_MGMT_NET = ipaddress.ip_network("203.0.113.240/28")
+
+
+def check_lab_mgmt_net(value: str, lab_world: bool) -> str:
+    """`lab_mgmt_net` in its normal form, or a ValueError saying what is valid."""
+    valid = (f"a /28 inside {LAB_MGMT_SPACE} (documentation space) other than {GUESTS_MGMT_NET} "
+             f"(the vmlab guests' own), e.g. {LAB_MGMT_NET_DEFAULT} or 203.0.113.208/28")
+    if not lab_world and value != LAB_MGMT_NET_DEFAULT:
+        raise ValueError(f"only a stack that faces a lab world has a management network ({LAB_WORLD_HINT})")
+    try:
+        net = ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a network with its host bits zero; use {valid}") from None
+    if net.version != 4 or net.prefixlen != 28 or not net.subnet_of(LAB_MGMT_SPACE) or net == GUESTS_MGMT_NET:
+        raise ValueError(f"{value} cannot be used; use {valid}")
+    return str(net)
 
 
 def is_lab(raw: Mapping) -> bool:

@@ -445,3 +445,35 @@ def test_bad_krill_settings_are_refused(path, value, key, words):
 def test_krill_proxy_without_a_plain_http_listener_is_accepted():
     cfg = validate(with_change(LAB_RAW, ("krill", "proxy"), {"http_port": None}), LAB_SECRETS)
     assert cfg.krill.proxy.http_port is None and cfg.krill.proxy.https_port == 443
+
+
+MGMT_BAD = [
+    ("not-a-network", LAB_RAW, "203.0.113.300/28", "host bits zero"),
+    ("host-bits-set", LAB_RAW, "203.0.113.225/28", "host bits zero"),
+    ("too-big", LAB_RAW, "203.0.113.0/24", "a /28 inside 203.0.113.0/24"),
+    ("outside-documentation-space", LAB_RAW, "10.0.0.0/28", "a /28 inside 203.0.113.0/24"),
+    ("ipv6", LAB_RAW, "2001:db8:fe::/124", "a /28 inside 203.0.113.0/24"),
+    ("the-guests-own", LAB_RAW, "203.0.113.240/28", "vmlab guests' own"),
+    ("outside-a-lab-world", PROD_NAMED, "203.0.113.208/28", "faces a lab world"),
+]
+
+
+@pytest.mark.parametrize("base,value,words", [c[1:] for c in MGMT_BAD], ids=[c[0] for c in MGMT_BAD])
+def test_a_lab_management_network_must_be_a_documentation_28_of_its_own(base, value, words):
+    secrets = LAB_SECRETS if base is LAB_RAW else PROD_SECRETS
+    with pytest.raises(ConfigError) as err:
+        validate(with_change(base, ("lab_mgmt_net",), value), secrets, check_files=False)
+    message = str(err.value)
+    assert "personal-as:lab_mgmt_net" in message and words in message and value in message
+
+
+def test_each_lab_world_stack_gets_its_own_management_network():
+    from components.lab_plan import plan
+
+    lab = plan(validate(LAB_RAW, LAB_SECRETS, check_files=False))
+    vmlab = plan(validate(with_change(VMLAB_RAW, ("lab_mgmt_net",), "203.0.113.208/28"), LAB_SECRETS,
+                          check_files=False))
+    assert lab.mgmt_gateway == "203.0.113.225/28" and lab.mgmt_addresses["vps"] == "203.0.113.226/28"
+    assert vmlab.mgmt_gateway == "203.0.113.209/28"
+    assert all(a.startswith("203.0.113.2") and 210 <= int(a.split(".")[3].split("/")[0]) <= 222
+               for a in vmlab.mgmt_addresses.values())
