@@ -22,6 +22,10 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 
 [ "$(id -u)" -eq 0 ] || die "installing ${missing[*]} needs root (apt-get)"
+# One apt at a time from this project: the tiers run side by side, and
+# `apt-get update` does not wait for another's lock.
+exec 8>"$CACHE/apt.lock"
+flock 8
 log "debian packages: installing ${missing[*]}"
 # Package scripts must not start bird or nginx on the machine: the project
 # only uses these binaries to check configs, and nginx would grab port 80.

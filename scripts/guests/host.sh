@@ -15,6 +15,10 @@ ensure_host_packages() {
   # The packages must not start apt-cacher-ng on all addresses: we start it
   # ourselves, bound to the bridge only. policy-rc.d vetoes package starts.
   local policy=/usr/sbin/policy-rc.d own=0
+  # One apt at a time from this project (scripts/install-packages.sh): the
+  # tiers run side by side, and they share policy-rc.d too.
+  exec 8>"$CACHE/apt.lock"
+  flock 8
   if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy"; chmod +x "$policy"; own=1; fi
   local rc=0
   ( export DEBIAN_FRONTEND=noninteractive
@@ -23,6 +27,7 @@ ensure_host_packages() {
     apt-get -o DPkg::Lock::Timeout=300 install -y -qq --no-install-recommends "${missing[@]}"
   ) >"$VMLAB/apt.log" 2>&1 || rc=$?
   [ $own = 1 ] && rm -f "$policy"
+  exec 8>&-
   [ $rc = 0 ] || { tail -n 30 "$VMLAB/apt.log" >&2; die "installing ${missing[*]} failed"; }
 }
 

@@ -66,11 +66,16 @@ def lab_is_up():
     return True
 
 
+# The read-only host checks wait on SSH round trips, not on the CPU: four
+# at a time (pytest-xdist).
+INFRA_WORKERS = ("-n", "4")
+
+
 def infra_passes() -> None:
     """Every non-destructive testinfra check, in a fresh process: it reads the
     stack's outputs anew (a new state may mean a new SSH key)."""
     res = subprocess.run(["python", "-m", "pytest", "tests/infra", "-q", "-p", "no:cacheprovider",
-                          "-m", "not destructive"], cwd=ROOT, capture_output=True, text=True)
+                          "-m", "not destructive", *INFRA_WORKERS], cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 0, res.stdout[-3000:]
 
 
