@@ -51,6 +51,14 @@ ssh_probe() {
     "${G_USER[$1]}@${G_ADDR[$1]}" true 2>/dev/null
 }
 
+# vCPUs: vps is the 1-vCPU VPS a user rents. home runs Krill, its proxy,
+# Prometheus, Alertmanager and the exporters: with one emulated vCPU its load
+# reached 6.6 during the first `up` on a fresh machine, its health checks
+# timed out and Krill's exchanges outlasted their waits. Under TCG with
+# thread=multi a second vCPU is a second host thread, so home gets the
+# machine's other core whenever vps is idle.
+declare -A G_CPUS=([vps]=1 [home]=2)
+
 start_guest() {
   local g="$1" accel="$2" ov="$RUN/$1.qcow2" gdir accel_args
   # The overlay is the machine's disk: made once, kept until `fresh`.
@@ -66,7 +74,7 @@ start_guest() {
   date +%s >"$RUN/$g.started"
   # No -no-reboot: a reboot inside the guest resets it onto the same -kernel.
   qemu-system-x86_64 -name "vmlab-$g,process=vmlab-$g" -M pc -nodefaults -display none \
-    -daemonize -pidfile "$RUN/$g.pid" -m "${G_MEM[$g]}" -smp 1 "${accel_args[@]}" \
+    -daemonize -pidfile "$RUN/$g.pid" -m "${G_MEM[$g]}" -smp "${G_CPUS[$g]}" "${accel_args[@]}" \
     -kernel "$gdir/$g.vmlinuz" -initrd "$gdir/$g.initrd" -append "console=ttyS0 root=/dev/vda rw" \
     -drive "file=$ov,if=virtio,format=qcow2,discard=unmap" \
     -chardev "file,id=ser0,path=$RUN/$g.serial.log,append=on" -serial chardev:ser0 \
@@ -75,7 +83,7 @@ start_guest() {
     -netdev "tap,id=lab,ifname=$(tap_name "$g" l),script=no,downscript=no" \
     -device "virtio-net-pci,netdev=lab,mac=${G_LAB_MAC[$g]},romfile=" \
     -device virtio-rng-pci 9>&-   # fd 9 is our lock: the daemon must not keep it
-  log "vmlab: $g started ($accel, ${G_MEM[$g]} MB, pid $(cat "$RUN/$g.pid"))"
+  log "vmlab: $g started ($accel, ${G_CPUS[$g]} vCPU, ${G_MEM[$g]} MB, pid $(cat "$RUN/$g.pid"))"
 }
 
 wait_ssh() {
