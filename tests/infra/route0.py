@@ -19,11 +19,12 @@ def answers(client, cfg) -> bool:
 def served_certificate(client, name: str, connect: str | None = None) -> dict[str, str]:
     """The certificate served for `name` (at `connect`, default name:443),
     and whether the client's trust store verifies it for that name."""
+    # A file of its own: checks run side by side (pytest-xdist) on one host.
     out = client.check_output(
-        f"echo | timeout 10 openssl s_client -connect {connect or name + ':443'} -servername {name} "
+        f"out=$(mktemp); echo | timeout 10 openssl s_client -connect {connect or name + ':443'} -servername {name} "
         f"-verify_hostname {name} 2>&1 "
-        f"| tee /tmp/s_client.out | openssl x509 -noout -serial -issuer -enddate -nameopt RFC2253; "
-        f"grep -o 'Verify return code: .*' /tmp/s_client.out || true")
+        f"| tee $out | openssl x509 -noout -serial -issuer -enddate -nameopt RFC2253; "
+        f"grep -o 'Verify return code: .*' $out || true; rm -f $out")
     fields = {}
     for line in out.splitlines():
         key, _, value = line.partition("=")

@@ -30,9 +30,10 @@ def fetch(home, cfg, path: str = "", user: str | None = None, password: str | No
     auth = f"-u {shlex.quote(f'{user}:{password}')}" if user is not None else ""
     # The proxy's certificate is the ACME CA's in the lab: TLS itself is
     # checked by the Krill proxy's own tests; this one is about the page.
-    res = home.run(f"curl -sk -m 20 {resolve_args(cfg)} {auth} -o /tmp/status-page.body "
+    # The body in a file of its own: checks run side by side (pytest-xdist).
+    res = home.run(f"body=$(mktemp); curl -sk -m 20 {resolve_args(cfg)} {auth} -o $body "
                    f"-w '%{{http_code}} %{{content_type}}' {shlex.quote(status_url() + path)}; "
-                   "echo; cat /tmp/status-page.body; rm -f /tmp/status-page.body")
+                   "echo; cat $body; rm -f $body")
     head, _, body = res.stdout.partition("\n")
     code, _, ctype = head.partition(" ")
     return int(code or 0), ctype, body
