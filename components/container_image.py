@@ -36,6 +36,10 @@ class ContainerImageArgs:
     image: str  # folder under images/
     base_image: str
     labels: dict[str, str]
+    # The stack that builds it: its own tag, so two stacks building the same
+    # content at once (a lab beside a vmlab) never retag each other's image
+    # (their labels, and so their image ids, differ).
+    stack: str
     # Files built outside the repo (Krill's binaries), by name in the context.
     extra_files: dict[str, str] = field(default_factory=dict)
     # Docker's platform for a cross build ("linux/arm64"); "" builds for this machine.
@@ -49,7 +53,7 @@ def image_spec(args: ContainerImageArgs) -> dict:
         if not Path(src).is_file():
             raise FileNotFoundError(f"image {args.image}: {src} is missing; run the bootstrap (make bootstrap)")
     digest = context_hash(IMAGES_DIR / args.image, args.extra_files, build_args, args.platform)
-    return {"tag": f"personal-as/{args.image}:{digest[:12]}", "context": str(IMAGES_DIR / args.image),
+    return {"tag": f"personal-as/{args.image}:{args.stack}-{digest[:12]}", "context": str(IMAGES_DIR / args.image),
             "context_hash": digest, "build_args": build_args, "labels": args.labels,
             "extra_files": args.extra_files, "platform": args.platform}
 

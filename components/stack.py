@@ -97,7 +97,7 @@ def image_args(stack: str, name: str, arch: str | None = None) -> ContainerImage
     # bundle goes to that stage only, never to the image.
     irrd = {"irrd-requirements.lock": irrd_lock, "build-ca.crt": BUILD_CA_BUNDLE}
     extra = {"krill": krill, "host": {"krillc": krill["krillc"]}, "irrd": irrd}
-    return ContainerImageArgs(image=name, base_image=base_image(arch), labels=naming.labels(stack),
+    return ContainerImageArgs(image=name, base_image=base_image(arch), labels=naming.labels(stack), stack=stack,
                               extra_files=extra.get(name, {}), platform=f"linux/{arch}" if _arch_suffix(arch) else "")
 
 

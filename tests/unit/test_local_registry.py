@@ -20,6 +20,10 @@ pytestmark = pytest.mark.skipif(shutil.which("docker-registry") is None, reason=
 @pytest.fixture(autouse=True)
 def own_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("PERSONAL_AS_CACHE", str(tmp_path))
+    # A port of its own: the vmlab tier, running beside this one, ships its
+    # images through the real one.
+    monkeypatch.setattr(registry, "REGISTRY_PORT", registry.REGISTRY_PORT + 1)
+    monkeypatch.setattr(registry, "REGISTRY", f"127.0.0.1:{registry.REGISTRY_PORT}")
     if registry._port_taken():
         pytest.skip(f"127.0.0.1:{registry.REGISTRY_PORT} is in use (a transfer is running)")
     return tmp_path
