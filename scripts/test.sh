@@ -55,8 +55,9 @@ if [ "$tier" = arm64 ] || [ "$tier" = all ]; then
   # The cross toolchain, Krill for arm64 and the arm64 base: cached, so
   # only a cold machine waits for them, and then behind the other tiers.
   echo "== setting up arm64 builds in the background (log: $arm64_log)"
-  # Niced: Krill's cross build only fills what the tiers leave idle.
-  nice -n 19 bash scripts/bootstrap-arm64.sh >"$arm64_log" 2>&1 &
+  # Niced, but not to the floor: beside the lab and vmlab tiers nothing is
+  # idle, and at 19 Krill's cross build (cold only) would start when they end.
+  nice -n 10 bash scripts/bootstrap-arm64.sh >"$arm64_log" 2>&1 &
   arm64_pid=$!
 fi
 
