@@ -15,6 +15,13 @@ from .service import ServiceArgs, ServiceContainer
 BIRD_MOUNTS = ["/etc/bird", "/run/bird"]
 BIRD_CONF = "/etc/bird/bird.conf"
 BIRD_SOCKET = "/run/bird/bird.ctl"
+# How long a changed config has to bring its sessions back to Established
+# before it is rolled back: a BGP hold time on a real host, whose neighbour
+# is another operator's router; 45 s on a lab host, whose neighbours are
+# containers on the same machine (a legitimate change there is Established
+# again in seconds).
+VERIFY_S = 90
+LAB_VERIFY_S = 45
 
 
 @dataclass
@@ -26,6 +33,7 @@ class BirdRouterArgs:
     # BGP sessions that must be Established before a change is confirmed.
     verify_sessions: list[str]
     after: list[pulumi.Resource] | None = None
+    verify_seconds: int = VERIFY_S
 
 
 class BirdRouter(pulumi.ComponentResource):
@@ -33,7 +41,7 @@ class BirdRouter(pulumi.ComponentResource):
         super().__init__("personal-as:net:BirdRouter", name, None, opts)
         self.config = RemoteCommand(
             f"{name}-config", connection=args.host.connection,
-            create=render_bird_apply(args.verify_sessions),
+            create=render_bird_apply(args.verify_sessions, verify_seconds=args.verify_seconds),
             delete=render_file_remove(BIRD_CONF, remove_dirs=("/etc/bird",)),
             drift_check=render_file_check(BIRD_CONF, owner="bird:bird", mode="0600"),
             stdin=pulumi.Output.secret(args.config), timeout=300,

@@ -16,7 +16,7 @@ from .acme_ca import AcmeCa, AcmeCaArgs
 from .acme_client import (
     NGINX_ACME_MOUNTS, AcmeAccount, AcmeClient, AcmeClientArgs, placeholder_certificate, routed_gate,
 )
-from .bird_router import BirdRouter, BirdRouterArgs
+from .bird_router import LAB_VERIFY_S, VERIFY_S, BirdRouter, BirdRouterArgs
 from .config import StackConfig
 from .config.arch import machine_arch
 from .container_image import ContainerImage, ContainerImageArgs
@@ -72,7 +72,7 @@ def krill_binaries(arch: str | None = None) -> dict[str, str]:
 
     versions_ = versions()
     cache = Path(environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache/personal-as"))
-    bin_dir = cache / f"krill-{versions_['KRILL_VERSION']}-core{_arch_suffix(arch)}" / "bin"
+    bin_dir = cache / f"krill-{versions_['KRILL_VERSION']}-core-o{versions_['KRILL_OPT_LEVEL']}{_arch_suffix(arch)}" / "bin"
     return {"krill": str(bin_dir / "krill"), "krillc": str(bin_dir / "krillc")}
 
 
@@ -207,7 +207,9 @@ def build_lab_rpki(stack: str, cfg: StackConfig, world: LabWorld, images: dict[s
     ))
     Validator("validator", ValidatorArgs(
         stack=stack, host=world.hosts["validator"], image=images["validator"], tal_url=rir.tal_url, tls_ca=tls_ca,
-        refresh_seconds=10, after=[world.networks["validator"]],
+        # Lab-short (real validators run every few minutes): a ROA change
+        # is at the routers within about 10 s, so each ROV test waits less.
+        refresh_seconds=5, after=[world.networks["validator"]],
     ))
     return DelegatedCa("user-ca", DelegatedCaArgs(
         home=home_krill.host, parent_host=world.hosts["rir"], handle=cfg.krill.handle, parent_handle="lir",
@@ -338,6 +340,7 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
     router = BirdRouter("vps-router", BirdRouterArgs(
         stack=stack, host=vps, image=on_host["vps"]["bird"], config=bird_conf,
         verify_sessions=[u.name for u in cfg.upstreams], after=[vps_net, *router_after],
+        verify_seconds=LAB_VERIFY_S if is_lab_host("vps") else VERIFY_S,
     ))
     # RFC 8326: when maintenance is switched on, `up` is done only after the
     # upstreams had drain_time to move traffic away (vps cannot see them act).

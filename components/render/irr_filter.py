@@ -15,8 +15,10 @@ IRR_DIR = "/etc/bird/irr"
 STATUS_FILE = f"{IRR_DIR}/status"
 # The lab transit's refresh: a real transit's job runs hourly or daily; the
 # lab's bound on a registry change reaching the filter is this, plus one
-# bgpq4 run and a reconfigure (each well under a second).
-LAB_REFRESH_SECONDS = 15
+# bgpq4 run and a reconfigure (each well under a second). 5 s: a run
+# reconfigures BIRD only when the lists changed, so a short period costs a
+# bgpq4 query, not a reload.
+LAB_REFRESH_SECONDS = 5
 
 
 def irr_set_name(asn: int, version: int, upto: int | None = None) -> str:

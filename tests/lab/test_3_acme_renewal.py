@@ -16,7 +16,7 @@ from tests.infra import route0
 from tests.infra.bird import wait_until
 from tests.lab.conftest import changed_resources, pulumi
 
-# The lab's certificates are due 90 s after issuance (15 days + 90 s of life,
+# The lab's certificates are due 40 s after issuance (15 days + 40 s of life,
 # renewed at 14 whole days left), and the client checks every 10 s.
 DUE_S = PEBBLE_VALIDITY_SECONDS - 15 * 86400
 RENEW_BOUND_S = DUE_S + 10 + 60

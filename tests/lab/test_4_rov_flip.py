@@ -19,7 +19,7 @@ from tests.lab.conftest import changed_resources, pulumi
 # Breaks the running lab (or its state) on purpose; the tests put it back.
 pytestmark = pytest.mark.destructive
 
-BOUND_S = 60  # validator refresh 10 s + StayRTR refresh 10 s + BIRD RTR refresh 10 s, with margin
+BOUND_S = 60  # validator refresh 5 s + StayRTR refresh 5 s + BIRD RTR refresh 10 s, with margin
 WRONG_ORIGIN = 64511
 PREFIX = "2001:db8:100::/48"
 

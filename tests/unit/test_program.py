@@ -421,3 +421,12 @@ def test_in_a_lab_world_issuance_waits_until_the_ca_reaches_route0_over_the_anno
 def test_prod_has_no_routed_gate_of_the_lab_ca():
     run_program(PROD_EXAMPLE)
     assert "route0-routed" not in names_of("remote:Command")
+
+
+def test_a_change_that_cuts_a_lab_vps_off_rolls_back_after_45_s_and_on_a_real_vps_after_90():
+    run_program(LAB)
+    assert "not Established after 45s; rolling back" in inputs_of("vps-router-config")["create"]
+    for path in (VMLAB, PROD_EXAMPLE):
+        MOCKS.resources.clear()
+        run_program(path)
+        assert "not Established after 90s; rolling back" in inputs_of("vps-router-config")["create"]

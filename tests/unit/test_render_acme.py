@@ -53,7 +53,7 @@ def test_pebble_validates_on_port_80_and_keeps_management_on_loopback():
     assert conf["httpPort"] == 80
     assert conf["managementListenAddress"] == "127.0.0.1:15000"
     # Over the 14 days an expiry alert looks ahead, and not a whole number of
-    # days, so renew_days 14 renews each certificate 90 s after issuance.
+    # days, so renew_days 14 renews each certificate 40 s after issuance.
     assert conf["certificateValidityPeriod"] == PEBBLE_VALIDITY_SECONDS > 14 * 86400
 
 
