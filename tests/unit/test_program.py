@@ -430,3 +430,11 @@ def test_a_change_that_cuts_a_lab_vps_off_rolls_back_after_45_s_and_on_a_real_vp
         MOCKS.resources.clear()
         run_program(path)
         assert "not Established after 90s; rolling back" in inputs_of("vps-router-config")["create"]
+
+
+def test_home_validates_every_10_s_in_the_lab_and_30_s_on_an_emulated_home():
+    for path, interval in {LAB: "10", VMLAB: "30"}.items():
+        MOCKS.resources.clear()
+        run_program(path)
+        command = inputs_of("home-rpki-status-container")["command"]
+        assert command[:2] == ["rpki-status-loop", interval], (path.name, command)
