@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from bench import acme, bfd, irr, lab, monitoring, vmlab
+from bench import acme, bfd, irr, krill_build, lab, monitoring, vmlab
 from bench.lab import say
 from bench.fulltable import bare_bird_baseline, synthetic_as_paths, synthetic_routes, write_static_routes
 from bench.plot import plot
@@ -324,6 +324,8 @@ def main() -> None:
         "irr": lambda: irr.measure(args.runs),
         "bfd": lambda: bfd.measure(args.runs),
         "monitoring": lambda: monitoring.measure(args.runs),
+        # Krill at the bootstrap's opt-level against its own release profile's.
+        "krill_build": lambda: krill_build.measure(args.runs),
         # Last: it destroys the lab (the two stacks share the lab world's addresses).
         "vmlab": lambda: vmlab.measure(args.routes),
     }
