@@ -76,7 +76,8 @@ def one_run(bin_dir: Path, roas: int) -> dict:
         try:
             while not healthy(port):
                 if proc.poll() is not None or time.monotonic() - start > 120:
-                    raise RuntimeError(f"krill from {bin_dir} did not start: {(root / 'krill.log').read_text()[-2000:]}")
+                    log = (root / "krill.log").read_text()[-2000:]
+                    raise RuntimeError(f"krill from {bin_dir} did not start: {log}")
                 time.sleep(0.05)
             started = time.monotonic() - start
             lines = [f"2001:db8:100:{i << 4:x}::/60-60 => 65536" for i in range(roas)]

@@ -72,7 +72,9 @@ def krill_binaries(arch: str | None = None) -> dict[str, str]:
 
     versions_ = versions()
     cache = Path(environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache/personal-as"))
-    bin_dir = cache / f"krill-{versions_['KRILL_VERSION']}-core-o{versions_['KRILL_OPT_LEVEL']}{_arch_suffix(arch)}" / "bin"
+    # As scripts/lib.sh's krill_dir names it.
+    name = f"krill-{versions_['KRILL_VERSION']}-core-o{versions_['KRILL_OPT_LEVEL']}{_arch_suffix(arch)}"
+    bin_dir = cache / name / "bin"
     return {"krill": str(bin_dir / "krill"), "krillc": str(bin_dir / "krillc")}
 
 

@@ -9,9 +9,9 @@
 
 ARCH="${1:-native}"
 case "$ARCH" in
-  native) DEST="$CACHE/krill-$KRILL_VERSION-core-o$KRILL_OPT_LEVEL"; target=(); features=() ;;
+  native) DEST="$(krill_dir)"; target=(); features=() ;;
   arm64)
-    DEST="$CACHE/krill-$KRILL_VERSION-core-o$KRILL_OPT_LEVEL-arm64"
+    DEST="$(krill_dir arm64)"
     target=(--target aarch64-unknown-linux-gnu)
     # OpenSSL built from source for the target by the openssl crate, so no
     # arm64 libssl-dev (multiarch) is needed here; the binary links it in.

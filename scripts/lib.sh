@@ -5,6 +5,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=versions.env
 . "$ROOT/scripts/versions.env"
 CACHE="${PERSONAL_AS_CACHE:-$HOME/.cache/personal-as}"
+# Where Krill's binaries are cached: by version, opt-level and, for a cross
+# build, architecture (components/stack.py's krill_binaries says the same).
+krill_dir() { echo "$CACHE/krill-$KRILL_VERSION-core-o$KRILL_OPT_LEVEL${1:+-$1}"; }
 mkdir -p "$CACHE"
 
 log() { printf '[bootstrap %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

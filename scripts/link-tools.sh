@@ -6,7 +6,7 @@
 
 VBIN="$ROOT/.venv/bin"
 PBIN="$CACHE/pulumi-$PULUMI_VERSION/bin"
-KBIN="$CACHE/krill-$KRILL_VERSION-core-o$KRILL_OPT_LEVEL/bin"
+KBIN="$(krill_dir)/bin"
 [ -d "$VBIN" ] || die "no venv at $ROOT/.venv; run scripts/install-venv.sh"
 
 # The language host is copied next to the exec script it runs, so it does not
