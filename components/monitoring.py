@@ -105,9 +105,11 @@ class Monitoring(pulumi.ComponentResource):
 
         def service(host: Host, service: str, image: ContainerImage, command: list[str], mounts: list[str],
                     after: list[pulumi.Resource], restart_with: pulumi.Input[str] | None = None) -> ServiceContainer:
+            # Shipped after what it waits for (the route's daemons, Krill):
+            # telemetry is not on the way to the announcement.
             return ServiceContainer(f"{host.name}-{service}", ServiceArgs(
                 stack=stack, host=host, service=service, image=image, mounts=mounts, after=after, command=command,
-                restart_with=restart_with), opts=child)
+                restart_with=restart_with, ship_after=after), opts=child)
 
         # home's monitoring data: made here, and dropped at destroy after
         # every service that uses it (metrics and silences are telemetry the
@@ -178,7 +180,7 @@ class Monitoring(pulumi.ComponentResource):
                                     opts=pulumi.ResourceOptions(parent=self, depends_on=home_after)))
         self.rpki_status = ServiceContainer(f"{home.name}-rpki-status", ServiceArgs(
             stack=stack, host=home, service="rpki-status", image=args.metrics,
-            mounts=[METRICS_ETC, TEXTFILE_DIR, RPKI_CACHE, RPKI_OUT], after=rpki_after,
+            mounts=[METRICS_ETC, TEXTFILE_DIR, RPKI_CACHE, RPKI_OUT], after=rpki_after, ship_after=after_home,
             command=["rpki-status-loop", str(rpki_status_interval(args.cfg, args.lab)), f"{TEXTFILE_DIR}/rpki.prom"],
             env={"OWN_PREFIXES_FILE": OWN_PREFIXES_FILE, **({"TAL_URL": args.tal_url} if args.tal_url else {}),
                  **cert_env},

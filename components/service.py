@@ -38,6 +38,11 @@ class ServiceArgs:
     restart_with: pulumi.Input[str] | None = None
     # Arguments to the image's entrypoint (or the command, for an image without one).
     command: list[str] = field(default_factory=list)
+    # What the image's transfer to a real host waits for, beyond its engine:
+    # a host pulls every image at once otherwise, and on a small machine the
+    # ones on the way to an announced, valid route should not queue behind
+    # the rest.
+    ship_after: list[pulumi.Resource] = field(default_factory=list)
 
 
 # Docker's json-file log, rotated: at most 3 x 10 MB per container, so a
@@ -81,8 +86,9 @@ class ServiceContainer(pulumi.ComponentResource):
         if host.ships_images:
             # A real host has no registry to pull from: ship the image over SSH,
             # once its engine runs.
-            after.append(ImageTransfer(f"{name}-image", host.connection, args.image.tag, args.image.image_id,
-                                       opts=pulumi.ResourceOptions(parent=self, depends_on=host.engine_ready)))
+            after.append(ImageTransfer(
+                f"{name}-image", host.connection, args.image.tag, args.image.image_id,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[*host.engine_ready, *args.ship_after])))
         if host.identity is not None:
             # A new host is a new namespace: the service must follow.
             props["host_id"] = host.identity

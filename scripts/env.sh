@@ -10,6 +10,10 @@ export PULUMI_HOME="${PULUMI_HOME:-${PERSONAL_AS_CACHE:-$HOME/.cache/personal-as
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=false
+# Resource operations at once. Nearly all of them wait on a host (SSH, Docker,
+# Krill), so the engine's default of 4 per core leaves hosts idle: on two
+# cores, the vmlab guests took turns. The dynamic provider serves as many.
+export PULUMI_PARALLEL="${PULUMI_PARALLEL:-32}"
 # The lab passphrase is committed on purpose: it protects nothing real, and
 # CI needs it. A prod stack must use its own: export PULUMI_CONFIG_PASSPHRASE
 # (or _FILE) before running pulumi against prod.
