@@ -44,5 +44,13 @@ import json, sys
 d = json.load(sys.stdin).get("deployment", {})
 sys.exit(0 if d.get("pending_operations") else 1)'; then
   echo "== $stack: an earlier run was interrupted; clearing its pending operations"
-  pulumi refresh --stack "$stack" --yes --non-interactive --skip-preview --clear-pending-creates >/dev/null
+  # At 8 operations at once (the engine's default on two cores), not 32:
+  # it re-reads every resource right after a kill, and once (of two runs)
+  # failed at 32. Its output is shown when it fails, so the next one says why.
+  if ! out=$(pulumi refresh --stack "$stack" --yes --non-interactive --skip-preview --clear-pending-creates \
+      --parallel 8 2>&1); then
+    printf '%s\n' "$out" | tail -n 60
+    echo "== $stack: the refresh that clears pending operations failed (its output above)" >&2
+    exit 1
+  fi
 fi
