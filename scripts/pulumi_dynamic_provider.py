@@ -26,16 +26,14 @@ from orphan_watch import exit_when_orphaned  # noqa: E402
 WORKERS = max(32, int(os.environ.get("PULUMI_PARALLEL") or 0))
 
 
-def _server_with_workers(serve=grpc.server):
-    def server(_executor, *args, **kwargs):
-        return serve(futures.ThreadPoolExecutor(max_workers=WORKERS), *args, **kwargs)
-
-    return server
+def _with_workers(serve):
+    """`serve` (grpc.server) with this pool in place of the SDK's."""
+    return lambda _executor, *args, **kwargs: serve(futures.ThreadPoolExecutor(max_workers=WORKERS), *args, **kwargs)
 
 
 if __name__ == "__main__":
     exit_when_orphaned()
-    grpc.server = _server_with_workers()
+    grpc.server = _with_workers(grpc.server)
     # As `python -m` would: the working directory (the project) first, so
     # providers pickled by reference import from it.
     sys.path[0] = os.getcwd()
