@@ -1,9 +1,10 @@
-"""`pulumi up --stack lab` from whatever state the machine is in converges."""
+"""`pulumi up` on a lab stack, from whatever state the machine is in, converges."""
 
 from __future__ import annotations
 
 import time
 
+from tests.infra.stack import STACK
 from tests.lab.conftest import lab_containers, pulumi
 
 
@@ -17,6 +18,6 @@ def test_up_converges_and_a_second_preview_has_nothing_to_do():
 def test_every_lab_container_is_named_by_stack_and_host():
     names = set(lab_containers())
     hosts = {"vps", "gw", "transit", "peer", "client", "home"}
-    assert {f"lab-{h}" for h in hosts} <= names
-    assert {"lab-vps-bird", "lab-vps-nginx", "lab-transit-bird", "lab-peer-bird", "lab-home-krill",
-            "lab-home-nginx"} <= names
+    assert {f"{STACK}-{h}" for h in hosts} <= names
+    assert {f"{STACK}-{s}" for s in ("vps-bird", "vps-nginx", "transit-bird", "peer-bird", "home-krill",
+                                     "home-nginx")} <= names

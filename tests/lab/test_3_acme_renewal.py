@@ -14,6 +14,7 @@ import pytest
 from components.render.acme import PEBBLE_VALIDITY_SECONDS
 from tests.infra import route0
 from tests.infra.bird import wait_until
+from tests.infra.stack import STACK
 from tests.lab.conftest import changed_resources, pulumi
 
 # The lab's certificates are due 40 s after issuance (15 days + 40 s of life,
@@ -52,7 +53,7 @@ def test_certificate_is_renewed_and_served_with_no_pulumi_up(lab_is_up, client, 
 def test_restarted_ca_is_caught_up_by_the_client_and_the_next_up(lab_is_up, client, cfg):
     name = cfg.acme.route0_name
     before = route0.served_certificate(client, name)
-    subprocess.run(["docker", "restart", "lab-acme-pebble"], check=True, capture_output=True)
+    subprocess.run(["docker", "restart", f"{STACK}-acme-pebble"], check=True, capture_output=True)
     # The client's next renewal meets a CA that forgot its account: it
     # registers the same key again and gets a certificate under the new root.
     assert wait_until(lambda: route0.served_certificate(client, name)["issuer"] != before["issuer"], RENEW_BOUND_S)

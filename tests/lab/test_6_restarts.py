@@ -10,6 +10,7 @@ import pytest
 
 from tests.infra.bird import birdc, has_route, wait_until
 from tests.infra.krill import krill_api
+from tests.infra.stack import STACK
 
 PREFIX = "2001:db8:100::/48"
 
@@ -40,7 +41,7 @@ def test_krill_on_home_restarted_keeps_its_ca_and_the_route_stays_valid(lab_is_u
     handle = cfg.krill.handle
     assert wait_until(lambda: has_route(transit, PREFIX), 120)
     before = ca_state(home, handle)
-    restart("lab-home-krill")
+    restart(f"{STACK}-home-krill")
     start = time.monotonic()
     assert wait_until(lambda: home.run("curl -fsSk -m 3 https://127.0.0.1:3000/health").rc == 0, 60)
     print(f"Krill on home healthy again after {time.monotonic() - start:.1f}s")
@@ -52,7 +53,7 @@ def test_krill_on_home_restarted_keeps_its_ca_and_the_route_stays_valid(lab_is_u
 def test_validator_restarted_resyncs_rtr_and_rov_is_unchanged(lab_is_up, transit, cfg):
     assert is_valid(transit, cfg)
     before = rtr_line(transit)
-    restart("lab-validator-validator")
+    restart(f"{STACK}-validator-validator")
     start = time.monotonic()
     # A new session, not the old one: BIRD saw the RTR session drop and
     # resynced with the new StayRTR (its "since" time moves on).

@@ -17,8 +17,9 @@ from components.config.bgp_policy import BFD_INTERVAL_MS, BFD_MULTIPLIER
 from tests.infra.bird import (
     birdc, has_route, neighbor_preserved_families, session_is_established, wait_until, withdraws_received,
 )
+from tests.infra.stack import STACK
 
-BIRD_CONTAINER = "lab-vps-bird"
+BIRD_CONTAINER = f"{STACK}-vps-bird"
 
 
 def customer(cfg) -> str:
