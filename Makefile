@@ -53,5 +53,7 @@ bench: bootstrap
 topology: bootstrap
 	bash scripts/topology.sh
 
+# The lab, and the lab tier's second lab (`lab2`) if a run left it up.
 destroy:
-	source scripts/env.sh && pulumi destroy --stack lab --yes --non-interactive
+	source scripts/env.sh && pulumi destroy --stack lab --yes --non-interactive && \
+	  if pulumi stack ls --json | grep -q '"name": "lab2"'; then pulumi destroy --stack lab2 --yes --non-interactive; fi

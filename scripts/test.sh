@@ -93,7 +93,8 @@ if [ "$tier" = lab-lane-b ]; then
   python -m pytest tests/lab/test_0_up.py -v -p no:cacheprovider
   # test_0_up ends on `preview --expect-no-changes`, and so do 7b, 7c and the
   # interrupted-up tests: each process after them starts on a converged stack.
-  PERSONAL_AS_CONVERGED=lab2 python -m pytest tests/lab/test_4b_irr_drift.py tests/lab/test_4c_edge_policy.py \
+  PERSONAL_AS_CONVERGED=lab2 python -m pytest tests/lab/test_2_bad_change.py tests/lab/test_4b_irr_drift.py \
+    tests/lab/test_4c_edge_policy.py \
     tests/lab/test_4d_two_upstreams.py tests/lab/test_5_secrets.py tests/lab/test_6_restarts.py \
     tests/lab/test_7_faults.py tests/lab/test_7b_alerts.py -v -p no:cacheprovider
   wait "$chromium_pid" || { cat "$chromium_log" >&2; echo "installing chromium failed" >&2; exit 1; }
@@ -127,8 +128,8 @@ if [ "$tier" = lab ] || [ "$tier" = all ]; then
   # that break something on purpose and put it back, one at a time.
   python -m pytest tests/infra -v -p no:cacheprovider -m "not destructive" -n 4
   python -m pytest tests/infra -v -p no:cacheprovider -m destructive
-  python -m pytest tests/lab/test_1a_bad_input.py tests/lab/test_1_changes.py tests/lab/test_2_bad_change.py \
-    tests/lab/test_3_acme_renewal.py tests/lab/test_4_rov_flip.py -v -p no:cacheprovider
+  python -m pytest tests/lab/test_1a_bad_input.py tests/lab/test_1_changes.py tests/lab/test_3_acme_renewal.py \
+    tests/lab/test_4_rov_flip.py -v -p no:cacheprovider
   # In its own process: it loses the state, and a new state means a new SSH
   # key that session-wide fixtures would not see.
   python -m pytest tests/lab/test_8_lost_state.py tests/lab/test_9_destroy.py -v -p no:cacheprovider
