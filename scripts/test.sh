@@ -12,6 +12,17 @@ source scripts/env.sh
 tier="${1:-all}"
 t0=$SECONDS
 stamp() { echo "== $1 done in $((SECONDS - $2)) s (total $((SECONDS - t0)) s)"; }
+# join NAME PID LOG: wait for a part started in the background, print its
+# own log whole into this one, and end the run if it was red.
+join() {
+  local rc
+  set +e
+  wait "$2"; rc=$?
+  set -e
+  echo "== $1's own log ($3):"
+  cat "$3"
+  [ "$rc" -eq 0 ] || { echo "== $1 FAILED (exit $rc); see its log above" >&2; exit "$rc"; }
+}
 # Every pytest run prints its 20 slowest tests: a slow or red run says where
 # its time went.
 export PYTEST_ADDOPTS="${PYTEST_ADDOPTS:-} --durations=20"
@@ -135,13 +146,8 @@ if [ "$tier" = lab ] || [ "$tier" = all ]; then
   python -m pytest tests/lab/test_8_lost_state.py tests/lab/test_9_destroy.py -v -p no:cacheprovider
   stamp "lab tier, lane A" $t
   echo "== waiting for lane B"
-  set +e
-  wait "$lane_b_pid"; rc=$?
-  set -e
+  join "lab tier, lane B" "$lane_b_pid" "$lane_b_log"
   lane_b_pid=""
-  echo "== lane B's own log ($lane_b_log):"
-  cat "$lane_b_log"
-  [ "$rc" -eq 0 ] || { echo "== lab tier, lane B FAILED (exit $rc); see its log above" >&2; exit "$rc"; }
   stamp "lab tier" $t
 fi
 if [ "$tier" = arm64 ] || [ "$tier" = all ]; then
@@ -184,12 +190,7 @@ if run_vmlab_here; then
 fi
 if [ -n "$vmlab_pid" ]; then
   echo "== waiting for the vmlab tier (started beside the others)"; t=$SECONDS
-  set +e
-  wait "$vmlab_pid"; rc=$?
-  set -e
+  join "vmlab tier" "$vmlab_pid" "$vmlab_log"
   vmlab_pid=""
-  echo "== the vmlab tier's own log ($vmlab_log):"
-  cat "$vmlab_log"
-  [ "$rc" -eq 0 ] || { echo "== vmlab tier FAILED (exit $rc); see its log above" >&2; exit "$rc"; }
   stamp "waiting for the vmlab tier" $t
 fi
