@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 start=$SECONDS
 S="$ROOT/scripts"
+bash "$S/check-machine.sh"
 bash "$S/install-packages.sh"
 bash "$S/start-docker.sh"
 bash "$S/install-venv.sh"

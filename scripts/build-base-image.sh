@@ -18,6 +18,7 @@ esac
 IMAGE="personal-as/base:$DEBIAN_RELEASE-$BASE_IMAGE_VERSION$suffix"
 TARBALL="$CACHE/base-$DEBIAN_RELEASE-$BASE_IMAGE_VERSION$suffix.tar"
 MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+SECURITY_MIRROR="${DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}"
 
 want_arch="$(docker version -f '{{.Server.Arch}}')"
 [ "$ARCH" = native ] || want_arch="$ARCH"
@@ -31,6 +32,16 @@ if [ ! -s "$TARBALL" ]; then
   trap 'rm -rf "$rootfs"' EXIT
   with_progress "base image: debootstrap $DEBIAN_RELEASE $ARCH" "$CACHE/debootstrap$suffix.log" \
     debootstrap "${arch_opts[@]}" --variant=minbase "$DEBIAN_RELEASE" "$rootfs" "$MIRROR"
+  # Security fixes: debootstrap takes the release as it was at its point
+  # release; the images take the security archive and the release's
+  # updates too, now and at every rebuild.
+  cat >"$rootfs/etc/apt/sources.list" <<SOURCES
+deb $MIRROR $DEBIAN_RELEASE main
+deb $MIRROR $DEBIAN_RELEASE-updates main
+deb $SECURITY_MIRROR $DEBIAN_RELEASE-security main
+SOURCES
+  with_progress "base image: security updates" "$CACHE/base-upgrade$suffix.log" \
+    chroot "$rootfs" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -y -qq upgrade'
   # Slim: a container reads no documentation, manual pages or translations,
   # and apt's package caches are rebuilt by every `apt-get update` anyway.
   # dpkg's excludes keep them out of what the images install later too (the

@@ -2,7 +2,9 @@
 
 Encrypted values ({secure: ...}) cannot be decrypted without the passphrase,
 so tests put a recognisable placeholder in their place and mark the
-top-level key secret, exactly as Pulumi does for a --path secret.
+top-level key secret, exactly as Pulumi does for a --path secret. The prod
+example's `set-me...` strings are where a user sets secrets: they are
+treated the same way.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ VMLAB = ROOT / "stacks" / "Pulumi.vmlab.yaml"
 
 
 def _replace_secure(value, found: list, placeholder: str):
+    # The prod example's `set-me` strings are where the user sets secrets.
+    if isinstance(value, str) and value.startswith("set-me"):
+        found.append(True)
+        return f"{placeholder}-{len(found)}"
     if isinstance(value, dict):
         if set(value) == {"secure"}:
             found.append(True)

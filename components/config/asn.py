@@ -26,13 +26,23 @@ LAB_ONLY_RANGES = [
 VALID_HINT = "a public ASN in 1..4294967294 (documentation/private ASNs only in a stack that faces a lab world)"
 
 
-def asn_problem(asn: int, lab_world: bool) -> str | None:
+PRIVATE_RANGES = [(lo, hi) for lo, hi, what in LAB_ONLY_RANGES if what.startswith("private")]
+
+
+def is_private(asn: int) -> bool:
+    """A private-use ASN (RFC 6996)."""
+    return any(lo <= asn <= hi for lo, hi in PRIVATE_RANGES)
+
+
+def asn_problem(asn: int, lab_world: bool, private_ok: bool = False) -> str | None:
     """Why `asn` cannot be used, or None if it can.
 
     Args:
         asn: the number as configured.
         lab_world: whether the stack faces a lab world (`lab_world`), where
             documentation and private ASNs stand in for real ones.
+        private_ok: a private ASN is fine on the real internet too: an
+            upstream's session ASN, which the provider strips (Vultr's 64515).
     """
     if isinstance(asn, bool) or not isinstance(asn, int):
         return f"must be an integer, {VALID_HINT}"
@@ -43,7 +53,7 @@ def asn_problem(asn: int, lab_world: bool) -> str | None:
     for lo, hi, what in RESERVED_RANGES:
         if lo <= asn <= hi:
             return f"AS{asn} is {what}; valid is {VALID_HINT}"
-    if not lab_world:
+    if not lab_world and not (private_ok and is_private(asn)):
         for lo, hi, what in LAB_ONLY_RANGES:
             if lo <= asn <= hi:
                 return (

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 NAMESPACE = "personal-as"
-_SECRET_PARTS = {"password", "admin_token", "token"}
+# Where a user finds every key (the docs issue generates it from the models).
+KEY_REFERENCE = "the key list in the repository's README (section \"Config keys\")"
+_SECRET_PARTS = {"password", "admin_token", "token", "webhook_url"}
 
 
 class _Missing:
@@ -26,6 +28,14 @@ class KeyedError(ValueError):
     def __init__(self, loc: tuple, value: object, message: str):
         super().__init__(message)
         self.loc, self.value = loc, value
+
+
+class KeyedErrors(ValueError):
+    """Several KeyedErrors found by one check, reported together."""
+
+    def __init__(self, errors: list[KeyedError]):
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
 
 
 class ConfigError(ValueError):
@@ -62,16 +72,23 @@ def from_validation_error(err: ValidationError) -> ConfigError:
         loc = tuple(p for p in e["loc"] if p not in ("function-after",))
         msg = e["msg"].removeprefix("Value error, ")
         value = e.get("input")
-        keyed = (e.get("ctx") or {}).get("error")
-        if isinstance(keyed, KeyedError):
-            loc, value, msg = loc + keyed.loc, keyed.value, str(keyed)
+        raised = (e.get("ctx") or {}).get("error")
+        if isinstance(raised, KeyedErrors):
+            problems += [problem_line(loc + k.loc, k.value, str(k), e["type"]) for k in raised.errors]
+            continue
+        if isinstance(raised, KeyedError):
+            loc, value, msg = loc + raised.loc, raised.value, str(raised)
         if e["type"] == "extra_forbidden":
-            msg = "unknown key; check the spelling against DESIGN.md's stack config keys"
+            msg = f"unknown key; check the spelling against {KEY_REFERENCE}"
         elif e["type"] == "missing":
             msg = "is required"
-        key = f"{NAMESPACE}:{key_path(loc)}" if loc else NAMESPACE
-        if loc and e["type"] != "missing" and value is not MISSING:
-            problems.append(f"{key} = {_shown(loc, value)}: {msg}")
-        else:
-            problems.append(f"{key}: {msg}")
+        problems.append(problem_line(loc, value, msg, e["type"]))
     return ConfigError(problems)
+
+
+def problem_line(loc: tuple, value: object, msg: str, kind: str = "value_error") -> str:
+    """`personal-as:<key> = <value>: <why>`, the value hidden for secrets."""
+    key = f"{NAMESPACE}:{key_path(loc)}" if loc else NAMESPACE
+    if loc and kind != "missing" and value is not MISSING:
+        return f"{key} = {_shown(loc, value)}: {msg}"
+    return f"{key}: {msg}"

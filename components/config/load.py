@@ -16,7 +16,9 @@ from collections.abc import Mapping
 
 from pydantic import ValidationError
 
-from .errors import NAMESPACE, ConfigError, from_validation_error
+from .errors import KEY_REFERENCE, NAMESPACE, ConfigError, from_validation_error, key_path, problem_line
+from .passphrase import lab_passphrase_problem
+from .placeholders import placeholder_problems
 from .stack import StackConfig
 from .world import faces_lab_world, is_lab
 
@@ -28,7 +30,7 @@ KEYS = ("lab_world", "asn", "router_id", "prefixes", "upstreams", "roas", "hosts
 
 
 def validate(raw: Mapping, secret_keys: set[str] | frozenset[str] = frozenset(), *,
-             check_files: bool = True, build_arch: str | None = None) -> StackConfig:
+             check_files: bool = True, build_arch: str | None = None, placeholders_ok: bool = False) -> StackConfig:
     """Validate raw config values (keys without the namespace).
 
     Args:
@@ -39,20 +41,42 @@ def validate(raw: Mapping, secret_keys: set[str] | frozenset[str] = frozenset(),
             whose files live on the user's machine.
         build_arch: the architecture images are built for; default: this
             machine's (only tests pass another).
+        placeholders_ok: accept the prod example's placeholder names and
+            addresses (placeholders.py). Only tests pass True, to render the
+            example itself.
 
     Raises:
         ConfigError: naming each bad key, its value and what would be valid.
     """
-    context = {"lab_world": faces_lab_world(raw), "secret_keys": set(secret_keys), "check_files": check_files,
+    lab_world = faces_lab_world(raw)
+    context = {"lab_world": lab_world, "secret_keys": set(secret_keys), "check_files": check_files,
                "build_arch": build_arch}
+    # Every problem in one run. A `set-me` secret's line (with the command
+    # that sets it) replaces what the models say about the same key; a
+    # placeholder name or address is shown where the models had nothing
+    # against the key.
+    shown: list[str] = []
     try:
-        return StackConfig.model_validate(dict(raw), context=context)
+        cfg = StackConfig.model_validate(dict(raw), context=context)
     except ValidationError as err:
-        raise from_validation_error(err) from None
+        shown = from_validation_error(err).problems
+    for k in [] if placeholders_ok else placeholder_problems(raw, lab_world):
+        key = f"{NAMESPACE}:{key_path(k.loc)}"
+        same_key = [p for p in shown if p.startswith((key + " ", key + ":"))]
+        if k.secret_placeholder:
+            shown = [p for p in shown if p not in same_key]
+        elif same_key:
+            continue
+        shown.append(problem_line(k.loc, k.value, str(k)))
+    if shown:
+        raise ConfigError(shown)
+    return cfg
 
 
-def raw_from_pulumi() -> tuple[dict, set[str]]:
-    """Read every personal-as:* key from the running Pulumi program's config."""
+def raw_from_pulumi() -> tuple[dict, set[str], list[str]]:
+    """Every personal-as:* key of the running Pulumi program's config: the
+    known ones' values, which of them are secret, and a problem line for
+    each unknown one."""
     from pulumi.runtime import config as rc
 
     env = rc.get_config_env()
@@ -65,7 +89,7 @@ def raw_from_pulumi() -> tuple[dict, set[str]]:
             continue
         key = full_key[len(prefix):]
         if key not in KEYS:
-            unknown.append(f"{full_key}: unknown key; valid keys are {', '.join(KEYS)}")
+            unknown.append(f"{full_key}: unknown key; valid keys are {', '.join(KEYS)} (see {KEY_REFERENCE})")
             continue
         text = rc.get_config(full_key)
         try:
@@ -74,10 +98,21 @@ def raw_from_pulumi() -> tuple[dict, set[str]]:
             raw[key] = text  # plain strings are stored unquoted
         if rc.is_config_secret(full_key):
             secret.add(key)
-    if unknown:
-        raise ConfigError(unknown)
-    return raw, secret
+    return raw, secret, unknown
 
 
 def load() -> StackConfig:
-    return validate(*raw_from_pulumi())
+    """The running program's stack config, validated; every problem at once."""
+    import pulumi
+
+    raw, secret, problems = raw_from_pulumi()
+    passphrase = lab_passphrase_problem(pulumi.get_stack(), faces_lab_world(raw))
+    if passphrase:
+        problems.append(f"{NAMESPACE}: {passphrase}")
+    try:
+        cfg = validate(raw, secret)
+    except ConfigError as err:
+        problems += err.problems
+    if problems:
+        raise ConfigError(problems)
+    return cfg

@@ -19,6 +19,7 @@ Validation context (built by load.validate):
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 from typing import Literal
 
@@ -27,7 +28,7 @@ from typing import Annotated
 
 from .arch import buildable, machine_arch
 from .bgp_policy import Role
-from .asn import asn_problem
+from .asn import asn_problem, is_private
 from .errors import MISSING, KeyedError
 from .names import (
     check_key_file, parse_dns_name, parse_host_address, parse_host_key, parse_ifname, parse_listen_address,
@@ -86,11 +87,25 @@ def _port(value: int) -> int:
     return value
 
 
+def _check_session_asn(value: int, info: ValidationInfo) -> int:
+    """An upstream's session ASN: a private one too, since providers that
+    use one (Vultr's 64515) strip it; `path_asn` then says what the world sees."""
+    problem = asn_problem(value, lab_world=faces_lab(info), private_ok=True)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 class Upstream(Strict):
     """One BGP session to a transit provider."""
 
     name: str
+    # The ASN the session speaks (BIRD's `neighbor ... as`).
     asn: int
+    # The public ASN the provider puts in the AS path where `asn` is private
+    # (Vultr: session 64515, paths 20473). The registry's aut-num policy
+    # names it, never a private ASN. Default: `asn`.
+    path_asn: int | None = None
     neighbor: str
     source: str | None = None
     multihop: int | None = Field(default=None)
@@ -118,7 +133,8 @@ class Upstream(Strict):
     # Announce to this upstream with GRACEFUL_SHUTDOWN (RFC 8326).
     maintenance: bool = False
 
-    _asn = field_validator("asn")(_check_asn)
+    _asn = field_validator("asn")(_check_session_asn)
+    _path_asn = field_validator("path_asn")(_check_asn)
 
     @field_validator("name")
     @classmethod
@@ -149,6 +165,20 @@ class Upstream(Strict):
         if v is not None and not 3 <= v <= 65535:
             raise ValueError("must be 3..65535 seconds (RFC 4271), or omitted for BIRD's 240")
         return v
+
+    @model_validator(mode="after")
+    def _public_path_asn(self, info: ValidationInfo) -> Upstream:
+        if self.path_asn is None and is_private(self.asn) and not faces_lab(info):
+            raise KeyedError(("path_asn",), MISSING,
+                             f"asn {self.asn} is private (RFC 6996): the provider strips it, and the AS path shows "
+                             "its public ASN instead. Set path_asn to that one (Vultr: 20473); the registry's "
+                             "aut-num policy names it")
+        return self
+
+    @property
+    def public_asn(self) -> int:
+        """The upstream's ASN as the rest of the internet sees it."""
+        return self.path_asn if self.path_asn is not None else self.asn
 
     @model_validator(mode="after")
     def _learned_routes_resolvable(self) -> Upstream:
@@ -392,6 +422,18 @@ class Krill(Strict):
             raise ValueError("must be a Pulumi secret: pulumi config set --secret --path 'krill.admin_token' <value>")
         if not isinstance(v, str) or len(v) < 16 or '"' in v or "\\" in v:
             raise ValueError("must be a string of at least 16 characters without quotes or backslashes")
+        return v
+
+    @field_validator("parent_response_file", "repository_response_file")
+    @classmethod
+    def _response_file(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is None or not check_files(info):
+            return v
+        path = os.path.expanduser(v)
+        if not os.path.isfile(path):
+            raise ValueError(f"{path} does not exist on the machine running pulumi; save the XML your parent's "
+                             "portal gave back there, or leave the key unset until you have it (up then prints "
+                             "what to hand the parent)")
         return v
 
     @field_validator("handle")

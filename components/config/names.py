@@ -152,7 +152,44 @@ def check_key_file(value: str) -> str:
     if not os.access(path, os.R_OK):
         raise ValueError(f"{path} is not readable by this user; fix its permissions, or omit key_file to use "
                          "ssh-agent")
+    kind = private_key_kind(path)
+    if kind == "public":
+        raise ValueError(f"{path} is a public key; key_file is the private one (usually the same path without "
+                         ".pub)")
+    if kind == "unknown":
+        raise ValueError(f"{path} is not an SSH private key (OpenSSH or PEM); {tail}")
+    if kind == "encrypted" and not os.environ.get("SSH_AUTH_SOCK"):
+        raise ValueError(f"{path} is protected by a passphrase, which pulumi cannot type, and no ssh-agent is "
+                         "running (SSH_AUTH_SOCK is unset): start one and `ssh-add` the key, or omit key_file and "
+                         "use the agent")
     return value
+
+
+def private_key_kind(path: str) -> str:
+    """"plain", "encrypted", "public" or "unknown": what the key file holds."""
+    with open(path, "rb") as f:
+        head = f.read(64 * 1024)
+    text = head.decode("ascii", errors="replace").strip()
+    first = text.split(None, 1)[0] if text else ""
+    if first.startswith(("ssh-", "ecdsa-", "sk-")) or first.startswith("---- BEGIN SSH2 PUBLIC KEY"):
+        return "public"
+    if "-----BEGIN OPENSSH PRIVATE KEY-----" in text:
+        body = "".join(line for line in text.splitlines() if not line.startswith("-----"))
+        try:
+            blob = base64.b64decode(body)
+        except ValueError:
+            return "unknown"
+        magic = b"openssh-key-v1\0"
+        if not blob.startswith(magic) or len(blob) < len(magic) + 4:
+            return "unknown"
+        n = int.from_bytes(blob[len(magic):len(magic) + 4], "big")
+        cipher = blob[len(magic) + 4:len(magic) + 4 + n]
+        return "plain" if cipher == b"none" else "encrypted"
+    if "-----BEGIN ENCRYPTED PRIVATE KEY-----" in text or "Proc-Type: 4,ENCRYPTED" in text:
+        return "encrypted"
+    if re.search(r"-----BEGIN (RSA |EC |DSA )?PRIVATE KEY-----", text):
+        return "plain"
+    return "unknown"
 
 
 def parse_listen_address(value: object) -> IPAddress:

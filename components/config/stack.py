@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
@@ -11,7 +12,7 @@ from .acme import Acme
 from .irr import Irr
 from .monitoring import Monitoring
 from .bgp_policy import DEFAULT_DRAIN_S, parse_large_community
-from .errors import MISSING, KeyedError
+from .errors import MISSING, KeyedError, KeyedErrors
 from .model import (
     LAB_KRILL_PUBLIC_NAME, AnnouncedPrefix, Host, Krill, Roa, RpkiValidator, Strict, Upstream, _check_asn, faces_lab,
 )
@@ -157,92 +158,108 @@ class StackConfig(Strict):
 
     @model_validator(mode="after")
     def _cross_checks(self, info: ValidationInfo) -> StackConfig:
+        # Every problem at once: a user fixing one key per preview run is
+        # a user who gives up.
+        problems = [*self._own_checks(), *self._policy_checks()]
+        if problems:
+            raise KeyedErrors(problems)
+        return self
+
+    def _own_checks(self) -> Iterator[KeyedError]:
         for i, up in enumerate(self.upstreams):
             if up.asn == self.asn:
-                raise KeyedError(("upstreams", i, "asn"), up.asn,
+                yield KeyedError(("upstreams", i, "asn"), up.asn,
                                  f"is the stack's own asn {self.asn}: that would be iBGP, and this project speaks "
                                  "eBGP to its upstreams; give the upstream's own AS number")
+            if up.neighbor_ip.version == 4 and self.v6_networks and up.next_hop6 is None:
+                yield KeyedError(("upstreams", i, "next_hop6"), MISSING,
+                                 f"the session to {up.neighbor} runs over IPv4 and carries your IPv6 prefixes, "
+                                 "which need an IPv6 next hop: set your VPS's own global IPv6 address on its "
+                                 "uplink (without it BIRD logs 'Missing next hop address' and announces nothing)")
         for i, roa in enumerate(self.roas):
             if not any(roa.net.version == n.version and roa.net.subnet_of(n) for n in self.networks):
-                raise KeyedError(("roas", i, "prefix"), roa.prefix,
+                yield KeyedError(("roas", i, "prefix"), roa.prefix,
                                  f"not covered by any of prefixes {self.prefixes}; a ROA can only authorize your own space")
         if self.route0 is not None:
             ip = parse_ip(self.route0)
             if not any(ip in n for n in self.networks):
-                raise KeyedError(("route0",), self.route0, f"not inside any of prefixes {self.prefixes}")
+                yield KeyedError(("route0",), self.route0, f"not inside any of prefixes {self.prefixes}")
         elif not self.v6_networks:
-            raise KeyedError(("route0",), MISSING, "must be set when no IPv6 prefix is configured")
+            yield KeyedError(("route0",), MISSING, "must be set when no IPv6 prefix is configured")
+        if self.monitoring is not None and self.monitoring.webhook_url is None and not self.faces_lab:
+            yield KeyedError(("monitoring", "webhook_url"), MISSING,
+                             "alerts need somewhere to go outside a lab world: a webhook receiver's URL, set with "
+                             "pulumi config set --secret --path 'monitoring.webhook_url' <url>")
         if self.irr is not None:
-            self._irr_matches_rpki()
-        self._policy_checks()
+            yield from self._irr_matches_rpki()
         if self.faces_lab and self.krill_by_acme and self.krill.public_name != LAB_KRILL_PUBLIC_NAME:
-            raise KeyedError(("krill", "public_name"), self.krill.public_name,
+            yield KeyedError(("krill", "public_name"), self.krill.public_name,
                              f"the Krill proxy gets its certificate from the lab's ACME CA, which reaches only "
                              f"names the lab defines; valid in a lab world: {LAB_KRILL_PUBLIC_NAME}")
-        return self
 
-    def _policy_checks(self) -> None:
+    def _policy_checks(self) -> Iterator[KeyedError]:
         for i, a in enumerate(self.blackhole):
             ip = parse_ip(a)
             if not any(ip in n for n in self.networks):
-                raise KeyedError(("blackhole", i), a,
+                yield KeyedError(("blackhole", i), a,
                                  f"not inside any of prefixes {self.prefixes}; only your own space can be blackholed")
         if self.blackhole and not any(u.blackhole for u in self.upstreams):
-            raise KeyedError(("blackhole",), self.blackhole,
+            yield KeyedError(("blackhole",), self.blackhole,
                              "no upstream accepts blackholes, so nothing would be announced; set "
                              "upstreams[N].blackhole: true for each upstream that takes RFC 7999 routes from you")
         if self.faces_lab:
-            self._lab_second_upstream()
+            yield from self._lab_second_upstream()
         for i, up in enumerate(self.upstreams):
             if up.import_ == "full" and self.validator is None:
-                raise KeyedError(("validator",), MISSING,
+                yield KeyedError(("validator",), MISSING,
                                  f"upstreams[{i}] ({up.name}) has import full: name the RTR cache that validates "
                                  "what it sends, e.g. validator: {address: 2001:db8::53, port: 3323}; "
                                  "INVALID routes are then rejected")
 
-    def _lab_second_upstream(self) -> None:
+    def _lab_second_upstream(self) -> Iterator[KeyedError]:
         """A lab world has transit (upstreams[0]) and can give vps one more
         upstream: the peer AS, directly, on a link of its own."""
         for i, up in enumerate(self.upstreams[1:], 1):
             if i > 1:
-                raise KeyedError(("upstreams", i), up.name,
+                yield KeyedError(("upstreams", i), up.name,
                                  "a lab world has two upstreams at most: transit, then the peer AS64497")
+                continue
             if up.asn != LAB_PEER_ASN:
-                raise KeyedError(("upstreams", i, "asn"), up.asn,
+                yield KeyedError(("upstreams", i, "asn"), up.asn,
                                  f"a lab world's second upstream is its peer AS, AS{LAB_PEER_ASN}")
             if up.neighbor != LAB_PEER_NEIGHBOR or up.multihop:
-                raise KeyedError(("upstreams", i, "neighbor"), up.neighbor,
+                yield KeyedError(("upstreams", i, "neighbor"), up.neighbor,
                                  f"AS{LAB_PEER_ASN}'s router is {LAB_PEER_NEIGHBOR}, directly on its link to vps "
                                  "(no multihop)")
             if up.blackhole:
-                raise KeyedError(("upstreams", i, "blackhole"), up.blackhole,
+                yield KeyedError(("upstreams", i, "blackhole"), up.blackhole,
                                  f"the lab's AS{LAB_PEER_ASN} takes no blackholes: it has no RTR session to check "
                                  "them against, and a transit takes none unchecked; only transit does")
             if self.hosts["vps"].kind != "lab":
-                raise KeyedError(("upstreams", i), up.name,
+                yield KeyedError(("upstreams", i), up.name,
                                  "a second upstream needs its own link to vps, and a guest vps has one lab NIC; "
                                  "only the lab stack (vps kind lab) has it")
 
-    def _irr_matches_rpki(self) -> None:
+    def _irr_matches_rpki(self) -> Iterator[KeyedError]:
         """Route objects (one per announced prefix, origin `asn`) and ROAs
         must say the same thing: a transit filtering by either drops what
         the other one alone allows."""
         assert self.irr is not None
         set_asn = self.irr.as_set.split(":")[0] if self.irr.as_set and ":" in self.irr.as_set else None
         if set_asn and set_asn != f"AS{self.asn}":
-            raise KeyedError(("irr", "as_set"), self.irr.as_set,
+            yield KeyedError(("irr", "as_set"), self.irr.as_set,
                              f"a hierarchical as-set is named after its owner: AS{self.asn}:{self.irr.as_set.split(':')[1]}")
         # (A ROA outside every announced prefix is refused for any stack.)
         for i, roa in enumerate(self.roas):
             if self.roa_origin(roa) != self.asn:
-                raise KeyedError(("roas", i, "origin"), roa.origin,
+                yield KeyedError(("roas", i, "origin"), roa.origin,
                                  f"authorises AS{roa.origin} for {roa.prefix}, but the route objects the stack "
                                  f"registers say AS{self.asn}; a transit filtering by both would drop the route")
         for n, prefix in enumerate(self.networks):
             covering = [r for r in self.roas if r.net.version == prefix.version and prefix.subnet_of(r.net)
                         and r.effective_max_length >= prefix.prefixlen]
             if not any(self.roa_origin(r) == self.asn for r in covering):
-                raise KeyedError(("prefixes", n), str(prefix),
+                yield KeyedError(("prefixes", n), str(prefix),
                                  f"its route object says origin AS{self.asn}, but no ROA authorises AS{self.asn} for "
                                  f"{prefix}; add roas: [{{prefix: {prefix}}}] so RPKI and the registry agree")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import tarfile
+import time
 from typing import Any
 
 import pulumi
@@ -57,6 +58,28 @@ def _remove_leftover(client, kind: str, name: str, project: str) -> None:
         old.remove(force=True)
 
 
+# A daemon that cannot start (its port taken, its config refused) exits
+# within a second or two, and Docker restarts it: after this long a
+# container that is not running, or has restarted, failed.
+SETTLE_S = 4
+
+
+def _still_running(c, name: str) -> None:
+    """Raise, naming the container and quoting its last log lines, unless it
+    is still running, unrestarted, SETTLE_S after its start: an `up` that
+    reports success over a crash-looping daemon is the worst kind of lie."""
+    time.sleep(SETTLE_S)
+    c.reload()
+    state = c.attrs.get("State", {})
+    if state.get("Status") == "running" and not c.attrs.get("RestartCount"):
+        return
+    logs = c.logs(tail=20).decode(errors="replace").rstrip()
+    raise RuntimeError(
+        f"container {name} is {state.get('Status')} (exit code {state.get('ExitCode')}, "
+        f"restarted {c.attrs.get('RestartCount', 0)} times) {SETTLE_S} s after it started; its last log lines:\n"
+        f"{logs or '(none)'}")
+
+
 class _ContainerProvider(ResourceProvider):
     def create(self, props):
         with engine(props.get("engine")) as client:
@@ -88,6 +111,7 @@ class _ContainerProvider(ResourceProvider):
         if props.get("files"):
             c.put_archive("/", _tar(props["files"]))
         c.start()
+        _still_running(c, props["name"])
         return CreateResult(id_=c.id, outs={**props, "container_id": c.id})
 
     def diff(self, id_, olds, news):
@@ -99,10 +123,10 @@ class _ContainerProvider(ResourceProvider):
         status = container_status(spec, id_)
         if status is None:
             keys.append("container_id")  # gone behind our back: make it again
-        elif status not in ("running", "restarting"):
+        elif status != "running":
             # Stopped by hand (`docker stop`): unless-stopped would keep it
-            # down even across a reboot. A crash-looping daemon is
-            # "restarting": Docker is already on it.
+            # down even across a reboot. Crash-looping ("restarting"): made
+            # again, and `up` then fails with its logs if it still cannot run.
             keys.append("container_id")
         # Containers are immutable: any change replaces. Configs that change
         # often are not container inputs; they are deployed over SSH and reloaded.

@@ -56,7 +56,12 @@ def _client_key(conn: dict[str, Any]):
     if conn.get("private_key"):
         return paramiko.Ed25519Key.from_private_key(io.StringIO(conn["private_key"]))
     if conn.get("key_file"):
-        return paramiko.PKey.from_path(os.path.expanduser(conn["key_file"]))
+        try:
+            return paramiko.PKey.from_path(os.path.expanduser(conn["key_file"]))
+        except paramiko.PasswordRequiredException:
+            # Validation let it through because an ssh-agent runs: the
+            # agent holds the key (pulumi cannot type its passphrase).
+            return None
     return None  # the operator's ssh-agent
 
 

@@ -43,8 +43,8 @@ def rpsl_objects(cfg: StackConfig, mntner_auth: str) -> list[list[tuple[str, str
     announce = irr.as_set or f"AS{cfg.asn}"
     policy = []
     for up in cfg.upstreams:
-        policy += [("mp-import", f"afi {afi} from AS{up.asn} accept {_accept(up.import_, afi)}"),
-                   ("mp-export", f"afi {afi} to AS{up.asn} announce {announce}")]
+        policy += [("mp-import", f"afi {afi} from AS{up.public_asn} accept {_accept(up.import_, afi)}"),
+                   ("mp-export", f"afi {afi} to AS{up.public_asn} announce {announce}")]
     objects = [
         [("mntner", mnt), ("admin-c", admin.nic_hdl), ("upd-to", irr.maintainer.upd_to), ("auth", mntner_auth),
          ("mnt-by", mnt), ("source", src)],

@@ -34,8 +34,10 @@ def with_change(base: dict, path: tuple, value, delete: bool = False) -> dict:
     return raw
 
 
-# The example's key_file lives on the user's machine, not this one.
-PROD_FILES_ELSEWHERE = {"check_files": False}
+# The example's key_file lives on the user's machine, not this one, and its
+# placeholders (example.net names, documentation addresses) stand in for the
+# user's own values here (tests/unit/test_config_prod_path.py refuses them).
+PROD_FILES_ELSEWHERE = {"check_files": False, "placeholders_ok": True}
 
 
 def test_committed_lab_stack_is_valid():
@@ -104,7 +106,7 @@ def assert_refused(base, path, value, key, words):
     secrets = PROD_SECRETS if base in (PROD_RAW, PROD_NAMED) else LAB_SECRETS
     with pytest.raises(ConfigError) as err:
         # Only prod bases name a key_file, and it lives on the user's machine.
-        validate(with_change(base, path, value), secrets, check_files=False)
+        validate(with_change(base, path, value), secrets, check_files=False, placeholders_ok=True)
     message = str(err.value)
     assert key in message
     assert words in message
@@ -178,7 +180,7 @@ def test_lab_world_defaults_to_true_when_every_host_is_kind_lab():
 
 
 def test_lab_world_defaults_to_false_when_a_host_is_kind_ssh():
-    cfg = validate(PROD_NAMED, PROD_SECRETS, check_files=False)
+    cfg = validate(PROD_NAMED, PROD_SECRETS, check_files=False, placeholders_ok=True)
     assert cfg.lab_world is False and not cfg.faces_lab and not cfg.is_lab
 
 
@@ -238,7 +240,7 @@ NEVER = [
 def test_special_purpose_prefixes_are_refused_in_every_stack(base, prefixes, words):
     i = len(prefixes) - 1
     with pytest.raises(ConfigError) as err:
-        validate({**base, "prefixes": prefixes}, LAB_SECRETS if base is LAB_RAW else PROD_SECRETS, check_files=False)
+        validate({**base, "prefixes": prefixes}, LAB_SECRETS if base is LAB_RAW else PROD_SECRETS, check_files=False, placeholders_ok=True)
     assert f"personal-as:prefixes[{i}] = {prefixes[i]!r}: " in str(err.value)
     assert words in str(err.value)
 
@@ -250,7 +252,7 @@ DOCUMENTATION = ["2001:db8:100::/48", "192.0.2.0/24", "198.51.100.0/24", "203.0.
 def test_documentation_prefixes_are_refused_outside_a_lab_world(prefix):
     raw = {**PROD_NAMED, "prefixes": ["2a0f:85c1:362::/48", prefix]}
     with pytest.raises(ConfigError) as err:
-        validate(raw, PROD_SECRETS, check_files=False)
+        validate(raw, PROD_SECRETS, check_files=False, placeholders_ok=True)
     assert f"personal-as:prefixes[1] = {prefix!r}: " in str(err.value)
     assert "allowed only in a stack that faces a lab world" in str(err.value)
 
@@ -266,13 +268,13 @@ def test_documentation_prefixes_are_accepted_in_a_lab_world(prefix):
 def test_a_prefix_covering_documentation_space_is_refused_outside_a_lab_world():
     raw = {**PROD_NAMED, "prefixes": ["2001:d00::/24"]}
     with pytest.raises(ConfigError, match=r"prefixes\[0\] = '2001:d00::/24': 2001:d00::/24 overlaps 2001:db8::/32"):
-        validate(raw, PROD_SECRETS, check_files=False)
+        validate(raw, PROD_SECRETS, check_files=False, placeholders_ok=True)
 
 
 def test_public_prefixes_are_accepted_outside_a_lab_world():
     raw = {**PROD_NAMED, "prefixes": ["2a0f:85c1:362::/48", "45.129.0.0/24"],
            "roas": [{"prefix": "2a0f:85c1:362::/48"}, {"prefix": "45.129.0.0/24"}]}
-    assert validate(raw, PROD_SECRETS, check_files=False).prefixes == ["2a0f:85c1:362::/48", "45.129.0.0/24"]
+    assert validate(raw, PROD_SECRETS, check_files=False, placeholders_ok=True).prefixes == ["2a0f:85c1:362::/48", "45.129.0.0/24"]
 
 
 NUMBERS_BAD = [
@@ -359,7 +361,7 @@ def test_krills_certificate_comes_by_acme_only_where_the_ca_can_reach_the_proxys
     assert not validate(loopback_only, LAB_SECRETS).krill_by_acme
     assert not validate(VMLAB_RAW | {"krill": {"public_name": "krill.home.lab", "proxy": {
         "listen": ["2001:db8:ffff:10::2"], "https_port": 8443, "http_port": None}}}, LAB_SECRETS).krill_by_acme
-    assert not validate(PROD_RAW, PROD_SECRETS, check_files=False).krill_by_acme  # loopback by default
+    assert not validate(PROD_RAW, PROD_SECRETS, check_files=False, placeholders_ok=True).krill_by_acme  # loopback by default
 
 
 def test_lab_krill_by_acme_needs_the_name_the_lab_defines():
@@ -377,7 +379,7 @@ def test_krill_section_may_be_left_out_in_a_lab_world():
 def test_krill_public_name_is_required_outside_a_lab_world():
     raw = with_change(PROD_NAMED, ("krill", "public_name"), None, delete=True)
     with pytest.raises(ConfigError) as err:
-        validate(raw, PROD_SECRETS, check_files=False)
+        validate(raw, PROD_SECRETS, check_files=False, placeholders_ok=True)
     assert "personal-as:krill.public_name: set the name your Krill answers at, e.g. krill.example.net" \
         in str(err.value)
 
@@ -385,7 +387,7 @@ def test_krill_public_name_is_required_outside_a_lab_world():
 def test_krill_public_name_is_required_even_without_a_krill_section_outside_a_lab_world():
     raw = {k: v for k, v in PROD_NAMED.items() if k != "krill"}
     with pytest.raises(ConfigError, match="personal-as:krill.public_name: set the name your Krill answers at"):
-        validate(raw, PROD_SECRETS, check_files=False)
+        validate(raw, PROD_SECRETS, check_files=False, placeholders_ok=True)
 
 
 def test_krill_settings_outside_a_lab_world_are_kept():
@@ -393,7 +395,7 @@ def test_krill_settings_outside_a_lab_world_are_kept():
         "handle": "SETH-MB", "public_name": "rpki.example.net", "listen": "::1",
         "proxy": {"listen": ["2a0f:85c1:362::1"], "https_port": 8443, "http_port": None},
     })
-    krill = validate(raw, PROD_SECRETS, check_files=False).krill
+    krill = validate(raw, PROD_SECRETS, check_files=False, placeholders_ok=True).krill
     assert (krill.public_name, krill.listen) == ("rpki.example.net", "::1")
     assert (krill.proxy.listen, krill.proxy.https_port, krill.proxy.http_port) == (["2a0f:85c1:362::1"], 8443, None)
 
@@ -462,7 +464,7 @@ MGMT_BAD = [
 def test_a_lab_management_network_must_be_a_documentation_28_of_its_own(base, value, words):
     secrets = LAB_SECRETS if base is LAB_RAW else PROD_SECRETS
     with pytest.raises(ConfigError) as err:
-        validate(with_change(base, ("lab_mgmt_net",), value), secrets, check_files=False)
+        validate(with_change(base, ("lab_mgmt_net",), value), secrets, check_files=False, placeholders_ok=True)
     message = str(err.value)
     assert "personal-as:lab_mgmt_net" in message and words in message and value in message
 
@@ -470,9 +472,9 @@ def test_a_lab_management_network_must_be_a_documentation_28_of_its_own(base, va
 def test_each_lab_world_stack_gets_its_own_management_network():
     from components.lab_plan import plan
 
-    lab = plan(validate(LAB_RAW, LAB_SECRETS, check_files=False))
+    lab = plan(validate(LAB_RAW, LAB_SECRETS, check_files=False, placeholders_ok=True))
     vmlab = plan(validate(with_change(VMLAB_RAW, ("lab_mgmt_net",), "203.0.113.208/28"), LAB_SECRETS,
-                          check_files=False))
+                          check_files=False, placeholders_ok=True))
     assert lab.mgmt_gateway == "203.0.113.225/28" and lab.mgmt_addresses["vps"] == "203.0.113.226/28"
     assert vmlab.mgmt_gateway == "203.0.113.209/28"
     assert all(a.startswith("203.0.113.2") and 210 <= int(a.split(".")[3].split("/")[0]) <= 222

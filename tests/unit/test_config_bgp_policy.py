@@ -41,7 +41,7 @@ def test_a_blackhole_needs_an_upstream_that_accepts_it():
 
 
 def test_safe_defaults_for_a_transit():
-    cfg = validate(PROD_RAW, PROD_SECRETS, check_files=False)
+    cfg = validate(PROD_RAW, PROD_SECRETS, check_files=False, placeholders_ok=True)
     up = cfg.upstreams[0]
     assert (up.role, up.bfd, up.blackhole, up.maintenance) == ("customer", False, False, False)
     assert (cfg.blackhole, cfg.maintenance, cfg.communities, cfg.validator) == ([], False, [], None)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import os
 import struct
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -66,7 +68,7 @@ def prod_host(**host) -> dict:
 
 
 def valid_prod_host(**host):
-    return validate(prod_host(**host), PROD_SECRETS, check_files=False).hosts["vps"]
+    return validate(prod_host(**host), PROD_SECRETS, check_files=False, placeholders_ok=True).hosts["vps"]
 
 
 # --- address ---------------------------------------------------------------
@@ -126,19 +128,54 @@ def test_port_must_be_1_to_65535(value, words):
 # --- key_file --------------------------------------------------------------
 
 
+def ssh_keygen(path: Path, passphrase: str = "", kind: str = "ed25519", fmt: str | None = None) -> Path:
+    """A real key pair made by OpenSSH's ssh-keygen (the private key at `path`)."""
+    subprocess.run(["ssh-keygen", "-q", "-t", kind, "-N", passphrase, "-C", "test", "-f", str(path),
+                    *(["-m", fmt] if fmt else [])], check=True)
+    return path
+
+
 def test_key_file_that_exists_and_is_readable_is_kept_as_written(tmp_path):
-    key = tmp_path / "id_ed25519"
-    key.write_text("private key\n")
-    cfg = validate(prod_host(key_file=str(key)), PROD_SECRETS)
+    key = ssh_keygen(tmp_path / "id_ed25519")
+    cfg = validate(prod_host(key_file=str(key)), PROD_SECRETS, placeholders_ok=True)
     assert cfg.hosts["vps"].key_file == str(key)
 
 
 def test_key_file_tilde_is_expanded_to_check_it(tmp_path, monkeypatch):
     (tmp_path / ".ssh").mkdir()
-    (tmp_path / ".ssh" / "id_vps").write_text("private key\n")
+    ssh_keygen(tmp_path / ".ssh" / "id_vps")
     monkeypatch.setenv("HOME", str(tmp_path))
-    cfg = validate(prod_host(key_file="~/.ssh/id_vps"), PROD_SECRETS)
+    cfg = validate(prod_host(key_file="~/.ssh/id_vps"), PROD_SECRETS, placeholders_ok=True)
     assert cfg.hosts["vps"].key_file == "~/.ssh/id_vps"
+
+
+def test_a_pem_rsa_key_is_a_private_key_too(tmp_path):
+    key = ssh_keygen(tmp_path / "id_rsa", kind="rsa", fmt="PEM")
+    assert validate(prod_host(key_file=str(key)), PROD_SECRETS, placeholders_ok=True).hosts["vps"].key_file
+
+
+def test_the_public_half_is_refused_naming_the_private_one(tmp_path):
+    key = ssh_keygen(tmp_path / "id_ed25519")
+    refused(prod_host(key_file=f"{key}.pub"), ("hosts", "vps", "key_file"), f"{key}.pub",
+            "personal-as:hosts.vps.key_file", "is a public key; key_file is the private one", check_files=True)
+
+
+@pytest.mark.parametrize("fmt", [None, "PEM"], ids=["openssh", "pem"])
+def test_a_key_with_a_passphrase_needs_an_agent(tmp_path, monkeypatch, fmt):
+    key = ssh_keygen(tmp_path / "id_locked", passphrase="correct horse", kind="rsa" if fmt else "ed25519", fmt=fmt)
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    refused(prod_host(key_file=str(key)), ("hosts", "vps", "key_file"), str(key),
+            "personal-as:hosts.vps.key_file", "no ssh-agent is running", check_files=True)
+    # With an agent running, the agent holds it: pulumi logs in through it.
+    monkeypatch.setenv("SSH_AUTH_SOCK", str(tmp_path / "agent.sock"))
+    assert validate(prod_host(key_file=str(key)), PROD_SECRETS, placeholders_ok=True).hosts["vps"].key_file
+
+
+def test_a_file_that_is_no_key_is_refused(tmp_path):
+    junk = tmp_path / "notes.txt"
+    junk.write_text("my vps password is hunter2\n")
+    refused(prod_host(key_file=str(junk)), ("hosts", "vps", "key_file"), str(junk),
+            "personal-as:hosts.vps.key_file", "is not an SSH private key", check_files=True)
 
 
 def test_key_file_that_does_not_exist_is_refused_with_its_path(tmp_path):
@@ -215,7 +252,7 @@ KNOWN_HOSTS_BAD = [
 def test_bad_pinned_host_keys_are_refused(value, words):
     raw = prod_host(known_hosts=[HOST_KEYS["ssh-rsa"], value])
     with pytest.raises(ConfigError) as err:
-        validate(raw, PROD_SECRETS, check_files=False)
+        validate(raw, PROD_SECRETS, check_files=False, placeholders_ok=True)
     message = str(err.value)
     assert f"personal-as:hosts.vps.known_hosts[1] = {value!r}: " in message
     assert words in message
@@ -288,7 +325,7 @@ def test_a_lab_host_runs_this_machines_arch():
 
 
 def test_an_amd64_machine_builds_for_arm64_hosts_too():
-    host = validate(prod_host(arch="arm64"), PROD_SECRETS, check_files=False, build_arch="amd64").hosts["vps"]
+    host = validate(prod_host(arch="arm64"), PROD_SECRETS, check_files=False, placeholders_ok=True, build_arch="amd64").hosts["vps"]
     assert host.arch == "arm64"
 
 
@@ -296,7 +333,7 @@ def test_a_host_this_machine_cannot_build_for_is_refused_before_anything_is_buil
     # An arm64 machine builds only arm64 images: an amd64 host would get them
     # and fail at `up` with "exec format error". The config check says so first.
     with pytest.raises(ConfigError) as err:
-        validate(prod_host(arch="amd64"), PROD_SECRETS, check_files=False, build_arch="arm64")
+        validate(prod_host(arch="amd64"), PROD_SECRETS, check_files=False, placeholders_ok=True, build_arch="arm64")
     message = str(err.value)
     assert "personal-as:hosts.vps.arch = 'amd64'" in message, message
     assert "this machine (arm64) builds images for 'arm64' only" in message, message

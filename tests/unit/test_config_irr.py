@@ -68,7 +68,7 @@ def test_maintainer_password_must_be_a_secret():
 
 
 def test_source_defaults_to_ripe_and_the_lab_says_lab():
-    prod = validate(PROD_RAW, PROD_SECRETS, check_files=False)
+    prod = validate(PROD_RAW, PROD_SECRETS, check_files=False, placeholders_ok=True)
     assert prod.irr.source == "RIPE"
     assert validate(LAB_RAW, LAB_SECRETS).irr.source == "LAB"
 
@@ -86,9 +86,9 @@ def test_a_looser_max_length_is_a_warning_not_an_error():
 def test_submitting_to_an_irrd_registry_needs_its_api_url():
     raw = with_change(with_change(PROD_RAW, ("irr", "source"), "RADB"), ("irr", "submit"), True)
     with pytest.raises(ConfigError) as err:
-        validate(raw, PROD_SECRETS, check_files=False)
+        validate(raw, PROD_SECRETS, check_files=False, placeholders_ok=True)
     assert "personal-as:irr.api_url" in str(err.value) and "IRRd HTTP API" in str(err.value), str(err.value)
-    cfg = validate(with_change(raw, ("irr", "api_url"), "https://irrd.example.net/"), PROD_SECRETS, check_files=False)
+    cfg = validate(with_change(raw, ("irr", "api_url"), "https://irrd.example.net/"), PROD_SECRETS, check_files=False, placeholders_ok=True)
     assert cfg.irr.api_url == "https://irrd.example.net/"
 
 

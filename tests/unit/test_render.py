@@ -73,7 +73,7 @@ def _peer(**extra):
 
 BIRD_CASES = {
     "lab-vps.bird.conf": lambda: bird_conf(lab_cfg()),
-    "prod-example-vps.bird.conf": lambda: bird_conf(validate(PROD_RAW, PROD_SECRETS, check_files=False)),
+    "prod-example-vps.bird.conf": lambda: bird_conf(validate(PROD_RAW, PROD_SECRETS, check_files=False, placeholders_ok=True)),
     "lab-vps-dual-stack.bird.conf": lambda: bird_conf(lab_cfg(prefixes=["2001:db8:100::/48", "203.0.113.0/24"], roas=DUAL_STACK_ROAS)),
     "lab-vps-import-default.bird.conf": lambda: bird_conf(lab_cfg(upstreams__0__import="default")),
     "lab-vps-import-full.bird.conf": lambda: bird_conf(lab_cfg(upstreams__0__import="full")),
@@ -96,7 +96,7 @@ BIRD_CASES = {
 NGINX_CASES = {
     "lab-route0.nginx.conf": lambda tls: render_route0_conf(lab_cfg(), tls),
     "prod-example-route0.nginx.conf": lambda tls: render_route0_conf(
-        validate(PROD_RAW, PROD_SECRETS, check_files=False), tls),
+        validate(PROD_RAW, PROD_SECRETS, check_files=False, placeholders_ok=True), tls),
     "route0-plain-http.nginx.conf": lambda tls: render_route0_conf(lab_cfg(acme=None), tls),
     "lab-krill-proxy.nginx.conf": lambda tls: render_krill_proxy_conf("krill.home.lab", f"{tls}/krill.crt",
                                                                         f"{tls}/krill.key"),
@@ -115,7 +115,7 @@ TEXT_CASES = {
     "lab-vps-network.sh": lambda: render_host_network(vps_network(
         lab_cfg(), True, lab_plan(lab_cfg()).addresses_of("vps"), lab_plan(lab_cfg()).routes["vps"])),
     "bird-apply.sh": lambda: render_bird_apply(["transit"]),
-    "prod-example-vps-network.sh": lambda: render_host_network(vps_network(validate(PROD_RAW, PROD_SECRETS, check_files=False), False)),
+    "prod-example-vps-network.sh": lambda: render_host_network(vps_network(validate(PROD_RAW, PROD_SECRETS, check_files=False, placeholders_ok=True), False)),
 }
 
 
@@ -230,7 +230,7 @@ def test_binaries_for_checks_are_installed():
 
 
 def test_prod_host_network_script_makes_a_persistent_dummy_and_opens_the_configured_ssh_port():
-    cfg = validate(PROD_RAW, PROD_SECRETS, check_files=False)
+    cfg = validate(PROD_RAW, PROD_SECRETS, check_files=False, placeholders_ok=True)
     text = render_host_network(vps_network(cfg, False, ssh_port=2222))
     assert "ip link add dummy0 type dummy" in text
     # Both of Debian's network stacks get the dummy: whichever the host runs.
@@ -244,7 +244,7 @@ def test_prod_host_network_script_makes_a_persistent_dummy_and_opens_the_configu
 @pytest.mark.parametrize("script", [render_host_network_check, render_host_network_undo])
 @pytest.mark.parametrize("persistent", [False, True])
 def test_drift_check_and_undo_scripts_are_valid_shell(script, persistent):
-    cfg = validate(PROD_RAW, PROD_SECRETS, check_files=False)
+    cfg = validate(PROD_RAW, PROD_SECRETS, check_files=False, placeholders_ok=True)
     for spec in (vps_network(cfg, not persistent), home_network(not persistent, names=[("rir.lab", "2001:db8::1")])):
         res = subprocess.run(["sh", "-n"], input=script(spec), capture_output=True, text=True)
         assert res.returncode == 0, res.stderr
