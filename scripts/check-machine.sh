@@ -22,14 +22,20 @@ mem_kb="$(awk '/^MemTotal:/{print $2}' /proc/meminfo)"
 [ "$mem_kb" -ge $((4 * 1024 * 1024)) ] || problems+=("memory: 4 GiB or more is needed (the Rust and Go builds, the lab); this has $((mem_kb / 1024)) MiB")
 free_kb="$(df -Pk "$CACHE" | awk 'NR==2{print $4}')"
 [ "$free_kb" -ge $((20 * 1024 * 1024)) ] || problems+=("disk: 20 GiB free is needed under $CACHE (toolchains, builds, images); $((free_kb / 1024 / 1024)) GiB is free")
-# Toolchains the bootstrap builds with (it does not install them).
-if command -v go >/dev/null; then
+# Toolchains the bootstrap builds with (it does not install them): needed
+# only while their build is not cached yet.
+gov="-" rv="-"
+if [ -x "$CACHE/pulumi-$PULUMI_VERSION/bin/pulumi" ]; then
+  gov="not needed (pulumi cached)"
+elif command -v go >/dev/null; then
   gov="$(go env GOVERSION 2>/dev/null | sed 's/^go//')"
   [ "$(printf '%s\n1.26\n' "$gov" | sort -V | head -n1)" = 1.26 ] || problems+=("Go: 1.26 or newer builds the Pulumi CLI; this has $gov (https://go.dev/dl/)")
 else
   problems+=("Go: 1.26 or newer builds the Pulumi CLI; none is on PATH (https://go.dev/dl/)")
 fi
-if command -v cargo >/dev/null && command -v rustc >/dev/null; then
+if [ -x "$(krill_dir)/bin/krill" ]; then
+  rv="not needed (krill cached)"
+elif command -v cargo >/dev/null && command -v rustc >/dev/null; then
   rv="$(rustc --version | awk '{print $2}')"
   [ "$(printf '%s\n1.88\n' "$rv" | sort -V | head -n1)" = 1.88 ] || problems+=("Rust: 1.88 or newer builds Krill $KRILL_VERSION; this has $rv (rustup update)")
 else

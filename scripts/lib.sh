@@ -9,6 +9,13 @@ CACHE="${PERSONAL_AS_CACHE:-$HOME/.cache/personal-as}"
 # build, architecture (components/stack.py's krill_binaries says the same).
 krill_dir() { echo "$CACHE/krill-$KRILL_VERSION-core-o$KRILL_OPT_LEVEL${1:+-$1}"; }
 mkdir -p "$CACHE"
+# Where Go's tarball and rustup put their toolchains: a non-login shell (CI,
+# sudo -i, cron) has not read the profile lines that add them to PATH.
+for _d in /usr/local/go/bin "$HOME/.cargo/bin"; do
+  case ":$PATH:" in *":$_d:"*) ;; *) [ -d "$_d" ] && PATH="$PATH:$_d" ;; esac
+done
+unset _d
+export PATH
 
 log() { printf '[bootstrap %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
