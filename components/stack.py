@@ -28,6 +28,7 @@ from .krill_ca import KrillCA, KrillCAArgs
 from .lab_plan import MGMT_IF, RIR_NAME
 from .lab_plan import plan as lab_plan
 from .lab_world import LabWorld, LabWorldArgs
+from .onboarding import as_built, onboarding_stage
 from .alert_receiver import AlertReceiver
 from .monitoring import Monitoring, MonitoringArgs
 from .providers.irr_objects import IrrObjects
@@ -301,6 +302,9 @@ def tls_endpoints(cfg: StackConfig) -> list[str]:
 def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
     for warning in cfg.warnings:
         pulumi.log.warn(warning)
+    stage = onboarding_stage(cfg)
+    # Before the route can be valid there is no ACME (onboarding.py says why).
+    cfg = as_built(cfg, stage)
     require_cross_builds(cfg)
     images = build_images(stack, names=tuple(
         n for n in ALL_IMAGES if (n not in IRR_IMAGES or (cfg.faces_lab and cfg.irr is not None))
@@ -448,6 +452,7 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
 
     if status:
         outputs.update({"status_url": status_url, "status_user": status.user, "status_password": status.password})
+    outputs["onboarding"] = {"stage": stage.key, "next_step": stage.next_step}
     outputs["hosts"] = {h: _host_output(stack, h, cfg.hosts.get(h), hosts[h]) for h in hosts}
     outputs.update({
         "route0_url": route0_url(cfg),

@@ -9,6 +9,7 @@ all the others: they finish only if they run side by side."""
 from __future__ import annotations
 
 import os
+import select
 import subprocess
 import sys
 import threading
@@ -34,10 +35,14 @@ class WaitsForTheOthers(ResourceProvider):
 
 @pytest.fixture
 def plugin():
-    proc = subprocess.Popen([sys.executable, "scripts/pulumi_dynamic_provider.py"], cwd=ROOT,
+    # -u as the engine's wrapper runs it (link-tools.sh): the SDK writes the
+    # port without a flush, which a pipe would keep in its buffer.
+    proc = subprocess.Popen([sys.executable, "-u", "scripts/pulumi_dynamic_provider.py"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PULUMI_PARALLEL": "32"})
     try:
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        assert ready, "the plugin printed no port within 60 s"
         yield f"127.0.0.1:{proc.stdout.readline().strip()}"
     finally:
         proc.kill()

@@ -220,7 +220,7 @@ def test_bird_export_filter_admits_only_the_users_prefixes(path):
 
 
 @STACKS
-def test_rendered_configs_with_secrets_reach_hosts_only_as_secrets(path):
+def test_rendered_configs_with_secrets_reach_hosts_only_as_secrets(path, portal_responses):
     run_program(path)
     # The lab's Krill proxy takes its key from ACME, on the host itself.
     key = ("home-krill-tls-key",) if path == PROD_EXAMPLE else ()
@@ -247,20 +247,7 @@ def test_prod_onboarding_writes_out_the_requests_for_the_parents_portal():
     assert not {"user-ca-set-parent", "user-ca-set-repo", "user-ca-roas"} & named
 
 
-def test_prod_onboarding_takes_the_portals_responses_from_files(tmp_path, monkeypatch):
-    from tests import stack_files
-
-    parent, repo = tmp_path / "parent.xml", tmp_path / "repo.xml"
-    parent.write_text("<parent_response/>")
-    repo.write_text("<repository_response/>")
-    original = stack_files.load_stack_file
-
-    def with_responses(path, placeholder="test-secret-value"):
-        raw, secret = original(path, placeholder)
-        raw["krill"] = {**raw["krill"], "parent_response_file": str(parent), "repository_response_file": str(repo)}
-        return raw, secret
-
-    monkeypatch.setattr(sys.modules[__name__], "load_stack_file", with_responses)
+def test_prod_onboarding_takes_the_portals_responses_from_files(portal_responses):
     run_program(PROD_EXAMPLE)
     assert inputs_of("user-ca-set-parent")["stdin"] == "<parent_response/>"
     assert inputs_of("user-ca-set-repo")["stdin"] == "<repository_response/>"
@@ -315,8 +302,46 @@ def test_lab_runs_pebble_on_acme_and_route0s_client_trusts_its_directory_by_the_
     assert "route0-acme-directory-ca" in names_of("remote:Command")
 
 
-def test_prod_gets_route0s_certificate_from_lets_encrypt_with_the_public_roots():
+@pytest.fixture
+def portal_responses(tmp_path, monkeypatch):
+    """The prod example with the parent's and the repository's responses
+    saved, as the user does after handing over the requests."""
+    from tests import stack_files
+
+    parent, repo = tmp_path / "parent.xml", tmp_path / "repo.xml"
+    parent.write_text("<parent_response/>")
+    repo.write_text("<repository_response/>")
+    original = stack_files.load_stack_file
+
+    def with_responses(path, placeholder="test-secret-value"):
+        raw, secret = original(path, placeholder)
+        if path == PROD_EXAMPLE:
+            raw["krill"] = {**raw["krill"], "parent_response_file": str(parent),
+                            "repository_response_file": str(repo)}
+        return raw, secret
+
+    monkeypatch.setattr(sys.modules[__name__], "load_stack_file", with_responses)
+
+
+def test_prod_before_the_parents_response_serves_plain_http_and_says_what_to_do_next():
     outputs = run_program(PROD_EXAMPLE)
+    stage, _ = outputs["onboarding"]
+    assert stage["stage"] == "awaiting-parent"
+    assert "krill_child_request_xml" in stage["next_step"] and "parent_response_file" in stage["next_step"]
+    # No HTTP-01 check can pass before the route is valid: none is tried.
+    assert outputs["route0_url"] == ("http://[2a0f:85c1:362::1]/", False)
+    assert not {n for n in names_of("remote:Command") if n.startswith("route0-acme")}
+    assert not names_of("acme:AcmeAccount") & {"route0-acme"}
+
+
+def test_a_lab_world_is_onboarded_by_the_stack_itself():
+    stage, _ = run_program(LAB)["onboarding"]
+    assert stage["stage"] == "lab"
+
+
+def test_prod_gets_route0s_certificate_from_lets_encrypt_with_the_public_roots(portal_responses):
+    outputs = run_program(PROD_EXAMPLE)
+    assert outputs["onboarding"][0]["stage"] == "published"
     assert outputs["route0_url"] == ("https://www.example.net/", False)
     assert names_of("acme:AcmeCa") == set() and names_of("acme:TrustedRoots") == set()
     assert "route0-acme-directory-ca" not in names_of("remote:Command")
@@ -324,7 +349,7 @@ def test_prod_gets_route0s_certificate_from_lets_encrypt_with_the_public_roots()
 
 
 @STACKS
-def test_the_acme_account_key_reaches_the_host_only_as_a_secret(path):
+def test_the_acme_account_key_reaches_the_host_only_as_a_secret(path, portal_responses):
     run_program(path)
     secret_value(inputs_of("route0-acme-account-key")["stdin"])
 
