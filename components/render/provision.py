@@ -23,11 +23,21 @@ def render_file_apply(path: str, owner: str = "root:root", mode: str = "0644", c
     )
 
 
+# A package whose tool the host already has is not installed: the host's own
+# serves (`nginx -t` from the owner's nginx, nginx-core or nginx-full, which
+# nginx-light would replace). Its service is the owner's, and never touched.
+HOST_TOOL = {"nginx-light": "nginx"}
+
+
+def _with_tools(packages: dict[str, str | None]) -> list[tuple[str, str | None, str | None]]:
+    return [(p, unit, HOST_TOOL.get(p)) for p, unit in sorted(packages.items())]
+
+
 def render_host_packages(packages: dict[str, str | None], users: list[str]) -> str:
     """Docker (the host's own, or docker.io) and the tools a real host's roles
     use: `packages` maps each Debian package to the service of its own that
     must never run on the host (None when it has none)."""
-    return render("host-packages.sh.j2", packages=sorted(packages.items()), users=sorted(users))
+    return render("host-packages.sh.j2", packages=_with_tools(packages), users=sorted(users))
 
 
 def render_file_check(path: str, owner: str = "root:root", mode: str = "0644") -> str:
@@ -42,7 +52,7 @@ def render_file_remove(path: str, remove_dirs: tuple[str, ...] = (), purge_dirs:
 
 
 def render_host_packages_check(packages: dict[str, str | None], users: list[str]) -> str:
-    return render("host-packages-check.sh.j2", packages=sorted(packages.items()), users=sorted(users))
+    return render("host-packages-check.sh.j2", packages=_with_tools(packages), users=sorted(users))
 
 
 def render_host_packages_undo() -> str:
