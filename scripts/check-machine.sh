@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 problems=()
+at_least() { [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n1)" = "$2" ]; }  # version $1 >= $2
 . /etc/os-release 2>/dev/null || true
 case "${ID:-}:${VERSION_ID:-}" in
   debian:12|debian:13) ;;
@@ -29,7 +30,7 @@ if [ -x "$CACHE/pulumi-$PULUMI_VERSION/bin/pulumi" ]; then
   gov="not needed (pulumi cached)"
 elif command -v go >/dev/null; then
   gov="$(go env GOVERSION 2>/dev/null | sed 's/^go//')"
-  [ "$(printf '%s\n1.26\n' "$gov" | sort -V | head -n1)" = 1.26 ] || problems+=("Go: 1.26 or newer builds the Pulumi CLI; this has $gov (https://go.dev/dl/)")
+  at_least "$gov" 1.26 || problems+=("Go: 1.26 or newer builds the Pulumi CLI; this has $gov (https://go.dev/dl/)")
 else
   problems+=("Go: 1.26 or newer builds the Pulumi CLI; none is on PATH (https://go.dev/dl/)")
 fi
@@ -37,7 +38,7 @@ if [ -x "$(krill_dir)/bin/krill" ]; then
   rv="not needed (krill cached)"
 elif command -v cargo >/dev/null && command -v rustc >/dev/null; then
   rv="$(rustc --version | awk '{print $2}')"
-  [ "$(printf '%s\n1.88\n' "$rv" | sort -V | head -n1)" = 1.88 ] || problems+=("Rust: 1.88 or newer builds Krill $KRILL_VERSION; this has $rv (rustup update)")
+  at_least "$rv" 1.88 || problems+=("Rust: 1.88 or newer builds Krill $KRILL_VERSION; this has $rv (rustup update)")
 else
   problems+=("Rust: 1.88 or newer builds Krill $KRILL_VERSION; no cargo/rustc on PATH (install with rustup)")
 fi

@@ -35,11 +35,8 @@ def _domain_of(value: str) -> str | None:
 
 
 def _reserved_name(value: str) -> bool:
-    name = _domain_of(value)
-    if not name or "." not in name and name not in RESERVED_TLDS:
-        return False
-    return name in RESERVED_DOMAINS or name.endswith(tuple("." + d for d in RESERVED_DOMAINS)) \
-        or name.rsplit(".", 1)[-1] in RESERVED_TLDS
+    labels = (_domain_of(value) or "").split(".")
+    return labels[-1] in RESERVED_TLDS or ".".join(labels[-2:]) in RESERVED_DOMAINS
 
 
 def _documentation_address(value: str) -> str | None:
