@@ -15,8 +15,10 @@ import pulumi
 from . import naming
 from .container_image import ContainerImage
 from .providers.container import Container, Volume
+from .config.home_ports import Binding
 from .providers.host_key import HostKey
 from .providers.link import MgmtBridge, MgmtPort
+from .providers.port_probe import PortsFree
 from .providers.remote_command import RemoteCommand
 from .providers.secrets import SshKeyPair
 from .render.provision import render_host_packages, render_host_packages_check, render_host_packages_undo
@@ -146,6 +148,10 @@ class SshHostArgs:
     # service of its own that must never run here (the daemons run in containers).
     packages: dict[str, str | None]
     users: list[str]  # system users for daemons that have no package here (krill)
+    # The ports the stack listens on here, each with its config key: preview
+    # refuses any that something else on the box holds (a home with other jobs).
+    ports: list[Binding] = field(default_factory=list)
+    stack: str = ""
 
 
 class SshHost(Host):
@@ -172,6 +178,15 @@ class SshHost(Host):
         self.pid_mode = "host"
         self.identity = None
         self.ready = [self.host_key]
+        if args.ports:
+            self.ports = PortsFree(
+                f"{name}-ports-free", args.host,
+                {"host": args.address, "port": args.port, "user": args.user, "key_file": args.key_file,
+                 "pinned": args.known_hosts or None},
+                self.connection, [{"key": list(b.key), "port": b.port, "addresses": list(b.addresses)}
+                                  for b in args.ports],
+                naming.host_container(args.stack, args.host), opts=pulumi.ResourceOptions(parent=self))
+            self.ready.append(self.ports)
         self.packages = RemoteCommand(
             f"{name}-packages", connection=self.connection,
             create=render_host_packages(args.packages, args.users), timeout=1200,

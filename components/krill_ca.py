@@ -17,7 +17,7 @@ from .host import Host
 from .host_file import host_file
 from .providers.tls import LabCa, LabCertificate
 from .render.krill import render_krill_conf
-from .render.nginx import TLS_DIR, StatusSite, proxy_health_url, render_krill_proxy_conf
+from .render.nginx import KRILL_PORT, TLS_DIR, StatusSite, proxy_health_url, render_krill_proxy_conf, url_host
 from .service import ServiceArgs, ServiceContainer
 from .web_server import NGINX_MOUNTS, NGINX_RUN_DIRS, nginx_config_command
 
@@ -40,6 +40,7 @@ class KrillCAArgs:
     server_name: str  # the name the UI and API are reached at (krill.public_name)
     tls_ca: LabCa
     listen_ip: str = "127.0.0.1"  # where Krill itself listens: localhost, behind the proxy
+    port: int = KRILL_PORT  # and its port (krill.port)
     # Where the TLS proxy listens: the home LAN side, never the internet.
     proxy_listen: list[str] = field(default_factory=lambda: ["127.0.0.1", "::1"])
     https_port: int = 443
@@ -66,7 +67,7 @@ class KrillCA(pulumi.ComponentResource):
         self.admin_token = pulumi.Output.secret(args.admin_token)
         service_uri = f"https://{args.server_name}/"
         self.krill_conf = pulumi.Output.secret(pulumi.Output.from_input(args.admin_token).apply(
-            lambda token: render_krill_conf(token, service_uri, listen_ip=args.listen_ip)
+            lambda token: render_krill_conf(token, service_uri, listen_ip=args.listen_ip, port=args.port)
         ))
         # /var/lib/krill is the CA's keys and history: destroy leaves it.
         self.config = host_file(
@@ -81,7 +82,9 @@ class KrillCA(pulumi.ComponentResource):
         self.host = host
         self.krill = ServiceContainer(f"{name}-krill", ServiceArgs(
             stack=args.stack, host=host, service="krill", image=args.krill_image,
-            mounts=KRILL_MOUNTS, after=krill_after, env=krill_env,
+            mounts=KRILL_MOUNTS, after=krill_after,
+            # The image's health probe asks Krill where this stack put it.
+            env={**krill_env, "KRILL_HEALTH_URL": f"https://{url_host(args.listen_ip)}:{args.port}/health"},
         ), opts=pulumi.ResourceOptions(parent=self))
 
         cert_file, key_file = f"{TLS_DIR}/krill.crt", f"{TLS_DIR}/krill.key"
@@ -102,7 +105,7 @@ class KrillCA(pulumi.ComponentResource):
         self.tls_ca_cert = host_file(f"{name}-tls-ca", host, f"{TLS_DIR}/ca.crt", args.tls_ca.cert_pem, **tls)
         proxy_conf = render_krill_proxy_conf(args.server_name, cert_file, key_file, args.proxy_listen,
                                              args.https_port, args.http_port, acme=args.acme is not None,
-                                             status=args.status)
+                                             status=args.status, krill_port=args.port)
         health = proxy_health_url(args.proxy_listen[0], args.https_port)
         self.proxy_config = nginx_config_command(f"{name}-proxy-config", host, proxy_conf, self,
                                                  [*proxy_tls, *args.status_after])

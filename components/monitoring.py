@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pulumi
 
 from .config import StackConfig
+from .config.monitoring import Monitoring as MonitoringConfig
 from .container_image import ContainerImage
 from .host import Host
 from .host_file import host_file
@@ -24,7 +25,7 @@ from .providers.remote_command import RemoteCommand
 from .providers.secrets import SshKeyPair
 from .providers.ssh import known_name
 from .render.monitoring import (
-    ALERTMANAGER_FILE, CONSOLES_DIR, METRICS_ETC, PORTS, RULES_FILE, STATUS_CONSOLE, render_alert_rules,
+    ALERTMANAGER_FILE, CONSOLES_DIR, METRICS_ETC, RULES_FILE, STATUS_CONSOLE, render_alert_rules,
     render_alertmanager_yml, render_prometheus_yml, render_status_console,
 )
 from .render.provision import render_metrics_user, render_metrics_user_check, render_metrics_user_remove
@@ -102,6 +103,7 @@ class Monitoring(pulumi.ComponentResource):
         super().__init__("personal-as:monitoring:Monitoring", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         vps, home, stack = args.vps, args.home, args.stack
+        ports = (args.cfg.monitoring or MonitoringConfig()).ports
 
         def service(host: Host, service: str, image: ContainerImage, command: list[str], mounts: list[str],
                     after: list[pulumi.Resource], restart_with: pulumi.Input[str] | None = None) -> ServiceContainer:
@@ -126,17 +128,17 @@ class Monitoring(pulumi.ComponentResource):
         after_home = [*args.after_home, data]
 
         # vps: the exporters, on its loopback.
-        self.vps_node = service(vps, "node-exporter", args.vps_exporters, node_exporter_command(PORTS.node), [],
+        self.vps_node = service(vps, "node-exporter", args.vps_exporters, node_exporter_command(ports.node), [],
                                 args.after_vps)
         self.vps_bird = service(vps, "bird-exporter", args.vps_exporters, [
             "bird", "-bird.v2", "-format.new", "-bird.socket=/run/bird/bird.ctl",
-            f"-web.listen-address=127.0.0.1:{PORTS.bird}"], ["/run/bird"], args.after_vps)
+            f"-web.listen-address=127.0.0.1:{ports.bird}"], ["/run/bird"], args.after_vps)
         self.home_node = service(home, "node-exporter", args.home_exporters,
-                                 node_exporter_command(PORTS.node, textfile=True), [TEXTFILE_DIR], after_home)
+                                 node_exporter_command(ports.node, textfile=True), [TEXTFILE_DIR], after_home)
 
         # The tunnel: a key of its own, a user on vps that may only forward.
         key = SshKeyPair("metrics-tunnel-key", comment=f"personal-as {stack} metrics tunnel", opts=child)
-        forwards = [f"127.0.0.1:{PORTS.node}", f"127.0.0.1:{PORTS.bird}"]
+        forwards = [f"127.0.0.1:{ports.node}", f"127.0.0.1:{ports.bird}"]
         user = RemoteCommand(
             "vps-metrics-user", connection=vps.connection,
             create=render_metrics_user(TUNNEL_USER, forwards), delete=render_metrics_user_remove(TUNNEL_USER),
@@ -154,8 +156,8 @@ class Monitoring(pulumi.ComponentResource):
                                dirs=dirs, opts=pulumi.ResourceOptions(parent=self, depends_on=home_after))
         self.tunnel = service(home, "metrics-tunnel", args.metrics, [
             "metrics-tunnel", TUNNEL_KEY, TUNNEL_KNOWN_HOSTS, str(port), f"{TUNNEL_USER}@{args.vps_address}",
-            "-L", f"127.0.0.1:{PORTS.tunnel_node}:127.0.0.1:{PORTS.node}",
-            "-L", f"127.0.0.1:{PORTS.tunnel_bird}:127.0.0.1:{PORTS.bird}"], [METRICS_ETC], [key_file, known_file, user],
+            "-L", f"127.0.0.1:{ports.tunnel_node}:127.0.0.1:{ports.node}",
+            "-L", f"127.0.0.1:{ports.tunnel_bird}:127.0.0.1:{ports.bird}"], [METRICS_ETC], [key_file, known_file, user],
             # A new key or host key is read when ssh starts.
             restart_with=_digest(pulumi.Output.all(key.public_key, known).apply("".join)))
 
@@ -209,13 +211,13 @@ class Monitoring(pulumi.ComponentResource):
                             opts=pulumi.ResourceOptions(parent=self, depends_on=home_after))
         self.alertmanager = service(home, "alertmanager", args.metrics, [
             "metrics-daemon", "alertmanager", "--config.file=/dev/shm/alertmanager.yml",
-            f"--storage.path={ALERTMANAGER_DATA}", f"--web.listen-address=127.0.0.1:{PORTS.alertmanager}",
+            f"--storage.path={ALERTMANAGER_DATA}", f"--web.listen-address=127.0.0.1:{ports.alertmanager}",
             "--cluster.listen-address="], [METRICS_ETC, ALERTMANAGER_DATA], [am_file],
             restart_with=_digest(am_yml))
         self.prometheus = service(home, "prometheus", args.metrics, [
             "metrics-daemon", "prometheus", f"--config.file={METRICS_ETC}/prometheus.yml",
             f"--storage.tsdb.path={PROMETHEUS_DATA}", "--storage.tsdb.retention.time=15d",
-            f"--web.listen-address=127.0.0.1:{PORTS.prometheus}",
+            f"--web.listen-address=127.0.0.1:{ports.prometheus}",
             f"--web.console.templates={CONSOLES_DIR}", f"--web.console.libraries={CONSOLES_DIR}",
             # Served under the status page's URL by the proxy; links say so.
             f"--web.external-url={args.status_url}", "--web.route-prefix=/"], [METRICS_ETC, PROMETHEUS_DATA],

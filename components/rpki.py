@@ -19,6 +19,7 @@ from .host_file import host_file
 from .providers.remote_command import RemoteCommand
 from .providers.tls import LabCa, LabCertificate
 from .render.krill import STORAGE_URI, Testbed, render_krill_conf
+from .render.nginx import KRILL_PORT
 from .render.rpki import (
     KrillCli, Resources, ca_request, ca_set_contact, lir_setup, parent_add_child, parent_handle, pubd_add_publisher,
     roas_apply, roas_json,
@@ -37,12 +38,14 @@ LAB_CA_FOR_KRILL = "/etc/krill/lab-ca.crt"
 EXCHANGE_TIMEOUT_S = 600
 
 
-def krill_cli(host: Host) -> KrillCli:
+def krill_cli(host: Host, port: int = KRILL_PORT) -> KrillCli:
     """How the RPKI scripts reach krillc on a host: a lab host carries it and
-    shares Krill's network namespace; elsewhere it runs in Krill's container."""
+    shares Krill's network namespace; elsewhere it runs in Krill's container.
+    `port`: where that Krill listens (the user's comes from krill.port)."""
+    url = f"https://127.0.0.1:{port}/"
     if host.tools_in_host:
-        return KrillCli()
-    return KrillCli(container=naming.service_container(pulumi.get_stack(), host.name, "krill"))
+        return KrillCli(url=url)
+    return KrillCli(container=naming.service_container(pulumi.get_stack(), host.name, "krill"), url=url)
 
 
 def file_command(name: str, host: Host, path: str, content: pulumi.Input[str], parent: pulumi.Resource,
@@ -124,6 +127,7 @@ class DelegatedCaArgs:
     roas: list[tuple[int, str, int]]  # (origin, prefix, max_length)
     after_home: list[pulumi.Resource]
     after_parent: list[pulumi.Resource]
+    krill_port: int = KRILL_PORT  # the user's Krill on home (krill.port)
 
 
 class DelegatedCa(pulumi.ComponentResource):
@@ -143,7 +147,7 @@ class DelegatedCa(pulumi.ComponentResource):
                                  stdin=stdin, timeout=EXCHANGE_TIMEOUT_S, opts=pulumi.ResourceOptions(
                                      parent=self, depends_on=[*args.after_parent, *after]))
 
-        home, parent = krill_cli(args.home), krill_cli(args.parent_host)
+        home, parent = krill_cli(args.home, args.krill_port), krill_cli(args.parent_host)
         # RFC 8183 child request -> parent response (provisioning, RFC 6492),
         # as XML both ways, as with a real parent.
         self.child_request = on_home("child-request", ca_request(home, args.handle, "child"))
@@ -204,6 +208,7 @@ class PortalOnboardingArgs:
     repository_response: str | None
     roas: list[tuple[int, str, int]]
     after_home: list[pulumi.Resource]
+    krill_port: int = KRILL_PORT
 
 
 class PortalOnboarding(pulumi.ComponentResource):
@@ -223,7 +228,7 @@ class PortalOnboarding(pulumi.ComponentResource):
                                  timeout=EXCHANGE_TIMEOUT_S, drift_check=drift_check, opts=pulumi.ResourceOptions(
                                      parent=self, depends_on=[*args.after_home, *after]))
 
-        home = krill_cli(args.home)
+        home = krill_cli(args.home, args.krill_port)
         self.child_request = on_home("child-request", ca_request(home, args.handle, "child"))
         self.publisher_request = on_home("publisher-request", ca_request(home, args.handle, "publisher"),
                                          after=[self.child_request])

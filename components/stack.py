@@ -19,6 +19,7 @@ from .acme_client import (
 from .bird_router import LAB_VERIFY_S, VERIFY_S, BirdRouter, BirdRouterArgs
 from .config import StackConfig
 from .config.arch import machine_arch
+from .config.home_ports import home_bindings
 from .container_image import ContainerImage, ContainerImageArgs
 from .cross_build import require_cross_build
 from .host import Host, SshHost, SshHostArgs
@@ -167,22 +168,23 @@ def vps_network(cfg: StackConfig, lab_host: bool, addresses=(), routes=(), ssh_p
     )
 
 
-def home_network(lab_host: bool, addresses=(), routes=(), names=()) -> HostNetworkSpec:
+def home_network(lab_host: bool, addresses=(), routes=(), names=(), krill_port: int = KRILL_PORT) -> HostNetworkSpec:
     # home has other jobs: the stack closes only Krill's own port to the
     # outside and leaves every other service of the box as it was.
     return HostNetworkSpec(host="home", router=False, addresses=tuple(addresses), routes=tuple(routes),
-                           firewall=Firewall(policy_drop=False, closed_tcp_ports=(KRILL_PORT,)),
+                           firewall=Firewall(policy_drop=False, closed_tcp_ports=(krill_port,)),
                            mgmt_if=MGMT_IF if lab_host else None, names=tuple(sorted(names)),
                            persistent=not lab_host)
 
 
-def ssh_host(name: str, spec, cfg: StackConfig) -> SshHost:
+def ssh_host(name: str, spec, cfg: StackConfig, stack: str) -> SshHost:
     packages, users = ROLE_PACKAGES.get(name, ({}, []))
     if name == "home" and cfg.krill_by_acme:
         packages = {**packages, "openssl": None}  # the stand-in certificate before ACME
     return SshHost(name, SshHostArgs(
         host=name, address=spec.address, user=spec.user, port=spec.port, key_file=spec.key_file,
         known_hosts=list(spec.known_hosts) if spec.known_hosts else None, packages=packages, users=users,
+        ports=home_bindings(cfg) if name == "home" else [], stack=stack,
     ))
 
 
@@ -219,7 +221,7 @@ def build_lab_rpki(stack: str, cfg: StackConfig, world: LabWorld, images: dict[s
         resources=Resources(asn=f"AS{cfg.asn}", ipv4=", ".join(str(n) for n in cfg.v4_networks),
                             ipv6=", ".join(str(n) for n in cfg.v6_networks)),
         roas=[(cfg.roa_origin(r), r.prefix, r.effective_max_length) for r in cfg.roas],
-        after_home=[home_krill.krill, home_net], after_parent=[rir.lir],
+        after_home=[home_krill.krill, home_net], after_parent=[rir.lir], krill_port=cfg.krill.port,
     ))
 
 
@@ -283,7 +285,7 @@ def build_monitoring(stack: str, cfg: StackConfig, world: LabWorld | None, plan,
         # A lab world's relying party trusts the lab's TA only.
         tal_url=f"https://{RIR_NAME}:{RirKrill.PORT}/ta/ta.tal" if world else None,
         lab_ca_cert=tls_ca.cert_pem if world else None, status_url=status_url,
-        krill_url=f"https://{url_host(cfg.krill.listen)}:{KRILL_PORT}", krill_ca=cfg.krill.handle,
+        krill_url=f"https://{url_host(cfg.krill.listen)}:{cfg.krill.port}", krill_ca=cfg.krill.handle,
         krill_token=krill.admin_token, tls_endpoints=tls_endpoints(cfg),
     ))
 
@@ -315,7 +317,7 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
 
     # The user's real machines: the same code for prod and for the guests
     # of a lab world.
-    real = {h: ssh_host(h, spec, cfg) for h, spec in cfg.hosts.items() if spec.kind == "ssh"}
+    real = {h: ssh_host(h, spec, cfg, stack) for h, spec in cfg.hosts.items() if spec.kind == "ssh"}
     hosts: dict[str, Host] = dict(real)
     world = plan = None
     if cfg.faces_lab:
@@ -398,7 +400,7 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         is_lab_host("home"), plan.addresses_of("home") if plan else (), plan.routes.get("home", ()) if plan else (),
         # Krill on home reaches the lab's RIR by name (on a real machine its
         # container shares the host's /etc/hosts).
-        plan.names.get("home", {}).items() if plan else (),
+        plan.names.get("home", {}).items() if plan else (), krill_port=cfg.krill.port,
     ), after=home.engine_ready, links=links)
     token = (
         pulumi.Output.secret(cfg.krill.admin_token.get_secret_value()) if cfg.krill.admin_token
@@ -408,12 +410,14 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
     port = "" if proxy.https_port == 443 else f":{proxy.https_port}"
     status_url = f"https://{cfg.krill.public_name}{port}/status/"
     # The status page, behind the Krill proxy (its picture drawn from this plan).
-    status = StatusPage("status-page", home, topology_dot(cfg, plan), after=[home_net]) if cfg.monitoring else None
+    status = StatusPage("status-page", home, topology_dot(cfg, plan), after=[home_net],
+                        prometheus_port=cfg.monitoring.ports.prometheus) if cfg.monitoring else None
     krill = KrillCA("home-krill", KrillCAArgs(
         stack=stack, host=home, krill_image=on_host["home"]["krill"], nginx_image=on_host["home"]["nginx"],
         handle=cfg.krill.handle,
         admin_token=token, server_name=cfg.krill.public_name, tls_ca=tls_ca, listen_ip=cfg.krill.listen,
-        proxy_listen=list(proxy.listen), https_port=proxy.https_port, http_port=proxy.http_port,
+        port=cfg.krill.port, proxy_listen=list(proxy.listen), https_port=proxy.https_port,
+        http_port=proxy.http_port,
         # In a lab world the RIR's Krill has a certificate from the stack's CA.
         parent_root_ca=tls_ca.cert_pem if world else None,
         acme=account if cfg.krill_by_acme else None, acme_image=on_host["home"]["acme"],
@@ -440,7 +444,7 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
             parent_response=_read_optional(cfg.krill.parent_response_file),
             repository_response=_read_optional(cfg.krill.repository_response_file),
             roas=[(cfg.roa_origin(r), r.prefix, r.effective_max_length) for r in cfg.roas],
-            after_home=[krill.krill, home_net],
+            after_home=[krill.krill, home_net], krill_port=cfg.krill.port,
         ))
         # Step 2 of the seed's order: hand these to the parent's portal.
         outputs["krill_child_request_xml"] = onboarding.child_request.stdout

@@ -13,7 +13,6 @@ from .host import Host
 from .host_file import host_file
 from .providers.password_hash import PasswordHash
 from .providers.secrets import RandomToken
-from .render.monitoring import PORTS
 from .render.nginx import StatusSite
 from .render.topology_svg import embed_source
 from .web_server import NGINX_CONF_DIR
@@ -38,10 +37,10 @@ def draw_svg(dot: str) -> str:
 
 class StatusPage(pulumi.ComponentResource):
     def __init__(self, name: str, host: Host, topology_dot: str, after: list[pulumi.Resource],
-                 opts: pulumi.ResourceOptions | None = None):
+                 prometheus_port: int, opts: pulumi.ResourceOptions | None = None):
         super().__init__("personal-as:monitoring:StatusPage", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.site = StatusSite(HTPASSWD, TOPOLOGY_SVG, PORTS.prometheus)
+        self.site = StatusSite(HTPASSWD, TOPOLOGY_SVG, prometheus_port)
         self.user = STATUS_USER
         self.password = RandomToken(f"{name}-password", purpose="status-password", nbytes=18, opts=child).value
         digest = PasswordHash(f"{name}-password-hash", self.password, opts=child)

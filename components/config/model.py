@@ -81,7 +81,7 @@ def _check_asn(value: int, info: ValidationInfo) -> int:
     return value
 
 
-def _port(value: int) -> int:
+def tcp_port(value: int) -> int:
     if not 1 <= value <= 65535:
         raise ValueError("must be a TCP port, 1..65535")
     return value
@@ -226,7 +226,7 @@ class RpkiValidator(Strict):
     address: str
     port: int = 3323
 
-    _port = field_validator("port")(_port)
+    _port = field_validator("port")(tcp_port)
 
     @field_validator("address")
     @classmethod
@@ -373,12 +373,12 @@ class KrillProxy(Strict):
     @field_validator("https_port")
     @classmethod
     def _https_port(cls, v: int) -> int:
-        return _port(v)
+        return tcp_port(v)
 
     @field_validator("http_port")
     @classmethod
     def _http_port(cls, v: int | None) -> int | None:
-        return None if v is None else _port(v)
+        return None if v is None else tcp_port(v)
 
     @field_validator("listen")
     @classmethod
@@ -403,8 +403,10 @@ class Krill(Strict):
     # The DNS name the Krill UI/API and its TLS proxy certificate answer at.
     # Default krill.home.lab in a lab world; required outside one.
     public_name: str | None = Field(default=None, validate_default=True)
-    # The address Krill itself listens on (behind the proxy).
+    # The address Krill itself listens on (behind the proxy), and its port:
+    # move it when the home box already runs something on 3000 (Grafana, Gitea).
     listen: ListenAddress = "127.0.0.1"
+    port: int = 3000
     proxy: KrillProxy = Field(default_factory=KrillProxy)
     # Prod onboarding with a parent reached through a portal: the RFC 8183
     # responses it gives back, as files on the machine running pulumi.
@@ -423,6 +425,8 @@ class Krill(Strict):
         if not isinstance(v, str) or len(v) < 16 or '"' in v or "\\" in v:
             raise ValueError("must be a string of at least 16 characters without quotes or backslashes")
         return v
+
+    _krill_port = field_validator("port")(tcp_port)
 
     @field_validator("parent_response_file", "repository_response_file")
     @classmethod

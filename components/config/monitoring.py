@@ -9,7 +9,25 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from .errors import KeyedError
-from .model import Strict, faces_lab
+from .model import Strict, faces_lab, tcp_port
+
+
+class MonitoringPorts(Strict):
+    """Where each part listens, on loopback (home; the exporters on vps too).
+    Prometheus and Alertmanager keep their usual ports; the exporters do not,
+    because a home server that already does other jobs may run its own
+    node_exporter on 9100. Move any of them off a port the box already uses."""
+
+    prometheus: int = 9090
+    alertmanager: int = 9093
+    # node_exporter on vps and home; BIRD's exporter on vps.
+    node: int = 9110
+    bird: int = 9324
+    # home's ends of the SSH tunnel to vps's node and bird exporters.
+    tunnel_node: int = 19110
+    tunnel_bird: int = 19324
+
+    _ports = field_validator("*")(tcp_port)
 
 
 class Monitoring(Strict):
@@ -29,6 +47,7 @@ class Monitoring(Strict):
     # from home: "<host>:<port>" (an IPv6 address in brackets), e.g.
     # StayRTR's or Routinator's. Unset: not scraped.
     validator_metrics: str | None = None
+    ports: MonitoringPorts = Field(default_factory=MonitoringPorts)
 
     @field_validator("validator_metrics")
     @classmethod

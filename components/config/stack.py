@@ -10,6 +10,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .acme import Acme
 from .irr import Irr
+from .home_ports import clashes, home_bindings
 from .monitoring import Monitoring
 from .bgp_policy import DEFAULT_DRAIN_S, parse_large_community
 from .errors import MISSING, KeyedError, KeyedErrors
@@ -190,6 +191,9 @@ class StackConfig(Strict):
             yield KeyedError(("monitoring", "webhook_url"), MISSING,
                              "alerts need somewhere to go outside a lab world: a webhook receiver's URL, set with "
                              "pulumi config set --secret --path 'monitoring.webhook_url' <url>")
+        for earlier, later in clashes(home_bindings(self)):
+            yield KeyedError(later.key, later.port,
+                             f"is {earlier.key_text} too, on the same address of home; give each its own port")
         if self.irr is not None:
             yield from self._irr_matches_rpki()
         if self.faces_lab and self.krill_by_acme and self.krill.public_name != LAB_KRILL_PUBLIC_NAME:

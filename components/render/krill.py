@@ -35,7 +35,7 @@ class Testbed:
 
 
 def render_krill_conf(admin_token: str, service_uri: str, listen_ip: str = "127.0.0.1",
-                      testbed: Testbed | None = None, https_mode: str = "generate") -> str:
+                      testbed: Testbed | None = None, https_mode: str = "generate", port: int = KRILL_PORT) -> str:
     """Render krill.conf.
 
     Args:
@@ -47,6 +47,6 @@ def render_krill_conf(admin_token: str, service_uri: str, listen_ip: str = "127.
     if '"' in admin_token or "\\" in admin_token:
         raise ValueError("admin_token must not contain quotes or backslashes")
     return render(
-        "krill.conf.j2", listen_ip=listen_ip, port=KRILL_PORT, storage_uri=STORAGE_URI,
+        "krill.conf.j2", listen_ip=listen_ip, port=port, storage_uri=STORAGE_URI,
         service_uri=service_uri, admin_token=admin_token, testbed=testbed, https_mode=https_mode,
     )

@@ -30,31 +30,14 @@ def render_alert_rules(cfg: StackConfig, monitoring: Monitoring | None = None) -
     )
 
 
-@dataclass(frozen=True)
-class Ports:
-    """Where each part listens, all on loopback. Prometheus and
-    Alertmanager keep their usual ports; the exporters do not, because a
-    home server that already does other jobs may run its own node_exporter
-    on 9100."""
-
-    prometheus: int = 9090
-    alertmanager: int = 9093
-    node: int = 9110
-    bird: int = 9324
-    krill: int = 3000
-    # home's ends of the SSH tunnel to vps's node and bird exporters.
-    tunnel_node: int = 19110
-    tunnel_bird: int = 19324
-
-
-PORTS = Ports()
 METRICS_ETC = "/etc/personal-as/metrics"
 RULES_FILE = f"{METRICS_ETC}/rules.yml"
 ALERTMANAGER_FILE = f"{METRICS_ETC}/alertmanager.yml"
 
 
-def render_prometheus_yml(cfg: StackConfig, monitoring: Monitoring | None = None, ports: Ports = PORTS) -> str:
+def render_prometheus_yml(cfg: StackConfig, monitoring: Monitoring | None = None) -> str:
     m = monitoring or cfg.monitoring or Monitoring()
+    ports = {**m.ports.model_dump(), "krill": cfg.krill.port}
     return render("monitoring/prometheus.yml.j2", asn=cfg.asn, scrape_interval=m.scrape_interval,
                   # A scrape must end before the next begins.
                   scrape_timeout=max(1, m.scrape_interval - 1), rules_file=RULES_FILE, ports=ports,

@@ -70,7 +70,7 @@ def _listen(address: str, port: int) -> str:
 
 def render_krill_proxy_conf(server_name: str, cert_file: str, key_file: str, listen: list[str] | None = None,
                             https_port: int = 443, http_port: int | None = 80, acme: bool = False,
-                            status: StatusSite | None = None) -> str:
+                            status: StatusSite | None = None, krill_port: int = KRILL_PORT) -> str:
     """The TLS proxy in front of Krill, on `listen` only (the home LAN side);
     with http_port None there is no plain-HTTP redirect listener at all.
     With `acme`, port 80 also answers the ACME CA's HTTP-01 challenge; with
@@ -78,7 +78,7 @@ def render_krill_proxy_conf(server_name: str, cert_file: str, key_file: str, lis
     addresses = listen or ["127.0.0.1", "::1"]
     return render(
         "nginx-krill-proxy.conf.j2", pid_file=PID_FILE, server_name=server_name,
-        cert_file=cert_file, key_file=key_file, krill_port=KRILL_PORT,
+        cert_file=cert_file, key_file=key_file, krill_port=krill_port,
         https_listen=[_listen(a, https_port) for a in addresses],
         http_listen=[_listen(a, http_port) for a in addresses] if http_port else [],
         https_port=https_port, acme_webroot=ACME_WEBROOT if acme else None, status=status,

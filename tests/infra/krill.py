@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 
 TOKEN = "sed -n 's/^admin_token = \"\\(.*\\)\"$/\\1/p' /etc/krill/krill.conf"
+PORT = "sed -n 's/^port = //p' /etc/krill/krill.conf"
+# Krill's own health endpoint, at the port its config gives (krill.port).
+HEALTH = f"curl -fsSk -m 3 \"https://127.0.0.1:$({PORT})/health\""
 
 
 def krill_api(host, path: str) -> object:
     res = host.run(
         f"printf 'Authorization: Bearer %s\\n' \"$({TOKEN})\" | "
-        f"curl -fsSk -m 10 -H @- https://127.0.0.1:3000/api/v1/{path}"
+        f"curl -fsSk -m 10 -H @- \"https://127.0.0.1:$({PORT})/api/v1/{path}\""
     )
     assert res.rc == 0, res.stderr
     return json.loads(res.stdout)

@@ -6,12 +6,13 @@ import json
 import shlex
 
 from components.alert_receiver import RECEIVED_FILE
-from components.render.monitoring import PORTS
+from tests.infra import stack
 
 
 def prometheus(home, path: str) -> dict:
     """One GET of Prometheus's HTTP API, on home's loopback."""
-    out = home.check_output(f"curl -fsS -m 5 {shlex.quote(f'http://127.0.0.1:{PORTS.prometheus}/api/v1/{path}')}")
+    port = stack.config().monitoring.ports.prometheus
+    out = home.check_output(f"curl -fsS -m 5 {shlex.quote(f'http://127.0.0.1:{port}/api/v1/{path}')}")
     body = json.loads(out)
     assert body["status"] == "success", body
     return body["data"]

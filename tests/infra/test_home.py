@@ -11,11 +11,11 @@ import pytest
 from tests.infra.stack import config
 
 
-def test_krill_listens_on_localhost_only(home):
-    listening = home.check_output("ss -Htln")
-    krill_lines = [line for line in listening.splitlines() if re.search(r":3000\s", line)]
-    assert krill_lines, "krill is not listening"
-    assert all("127.0.0.1:3000" in line for line in krill_lines), krill_lines
+def test_krill_listens_on_localhost_only_at_its_configured_port(home, cfg):
+    port = cfg.krill.port
+    krill_lines = [line for line in home.check_output("ss -Htlnp").splitlines() if re.search(rf":{port}\s", line)]
+    assert krill_lines and all('"krill"' in line for line in krill_lines), f"krill is not listening on {port}"
+    assert all(f"127.0.0.1:{port}" in line for line in krill_lines), krill_lines
 
 
 def test_krill_is_healthy_through_the_tls_proxy_with_a_verified_certificate(home, cfg):
@@ -54,15 +54,15 @@ def test_the_tls_proxy_listens_only_where_config_says(home, cfg):
 
 
 @pytest.mark.skipif(not config().faces_lab, reason="needs a lab host beside home to knock from")
-def test_krill_port_is_closed_to_other_hosts_but_the_box_keeps_its_own_services(home, rir, plan):
+def test_krill_port_is_closed_to_other_hosts_but_the_box_keeps_its_own_services(home, rir, plan, cfg):
     """home has other jobs: its table accepts by default and closes only
-    Krill's own port. From rir, a SYN to 3000 is dropped (a timeout, not a
+    Krill's own port. From rir, a SYN to it is dropped (a timeout, not a
     refusal), while a port the stack never touched is refused by the kernel
     as usual (nothing listens there) rather than dropped."""
     rules = home.check_output("nft list table inet personal_as")
     assert "policy accept" in rules
     home6 = next(a.split("/")[0] for i, a in plan.addresses_of("home") if i == "eth-rir")
-    assert rir.run(f"timeout 4 bash -c '</dev/tcp/{home6}/3000'").rc == 124
+    assert rir.run(f"timeout 4 bash -c '</dev/tcp/{home6}/{cfg.krill.port}'").rc == 124
     refused = rir.run(f"timeout 4 bash -c '</dev/tcp/{home6}/9'")
     assert refused.rc == 1, (refused.rc, refused.stderr)
 

@@ -9,7 +9,6 @@ import pytest
 
 from components.lab_plan import plan
 from components.monitoring import TUNNEL_KEY, TUNNEL_KNOWN_HOSTS, TUNNEL_USER
-from components.render.monitoring import PORTS
 from tests.infra.bird import wait_until
 from tests.infra.monitoring import firing, query, targets
 
@@ -38,8 +37,9 @@ def test_a_healthy_stack_fires_no_alert(home):
     assert firing(home) == []
 
 
-def test_prometheus_and_alertmanager_listen_on_homes_loopback_only(home):
-    for port in (PORTS.prometheus, PORTS.alertmanager, PORTS.node):
+def test_prometheus_and_alertmanager_listen_on_homes_loopback_only(home, cfg):
+    ports = cfg.monitoring.ports
+    for port in (ports.prometheus, ports.alertmanager, ports.node):
         listeners = home.check_output(f"ss -Htln 'sport = :{port}'")
         assert listeners.strip(), f"nothing listens on {port}"
         assert all(" 127.0.0.1:" in line for line in listeners.splitlines()), listeners
@@ -51,12 +51,13 @@ def vps_link_address(cfg) -> str:
 
 
 def test_vps_exporters_answer_on_loopback_only(vps, client, cfg):
-    for port in (PORTS.node, PORTS.bird):
+    ports = cfg.monitoring.ports
+    for port in (ports.node, ports.bird):
         listeners = vps.check_output(f"ss -Htln 'sport = :{port}'")
         assert listeners.strip() and all(" 127.0.0.1:" in line for line in listeners.splitlines()), listeners
     # From the lab's internet: nothing answers on vps's link address.
     address = vps_link_address(cfg)
-    for port in (PORTS.node, PORTS.bird):
+    for port in (ports.node, ports.bird):
         assert client.run(f"curl -sS -m 3 http://[{address}]:{port}/metrics").rc != 0
 
 

@@ -9,7 +9,7 @@ import ipaddress
 import pytest
 
 from tests.infra.bird import birdc, has_route, wait_until
-from tests.infra.krill import krill_api, vrps
+from tests.infra.krill import HEALTH as KRILL_HEALTH, krill_api, vrps
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +18,7 @@ def handle(cfg):
 
 
 def test_users_krill_is_healthy(home):
-    assert home.run("curl -fsSk -m 5 https://127.0.0.1:3000/health").rc == 0
+    assert home.run(KRILL_HEALTH).rc == 0
 
 
 def test_users_ca_has_lir_at_the_rir_as_its_parent(home, handle):

@@ -13,7 +13,7 @@ import pytest
 from tests.infra import route0
 from tests.infra.bird import has_route, timed, wait_until
 from tests.infra.stack import config
-from tests.infra.krill import krill_api, vrps
+from tests.infra.krill import PORT, TOKEN, krill_api, vrps
 from tests.lab.conftest import changed_resources, pulumi
 
 # Breaks the running lab (or its state) on purpose; the tests put it back.
@@ -32,10 +32,9 @@ def fetch_ok(client) -> bool:
 def roa_delta(home, handle: str, added: list[dict], removed: list[dict]) -> None:
     """A change to the user's ROAs made in Krill itself, behind the stack's back."""
     delta = json.dumps({"added": added, "removed": removed})
-    token = "sed -n 's/^admin_token = \"\\(.*\\)\"$/\\1/p' /etc/krill/krill.conf"
     home.check_output(
-        f"printf 'Authorization: Bearer %s\\n' \"$({token})\" | curl -fsSk -m 10 -H @- "
-        f"-H 'Content-Type: application/json' -d '{delta}' https://127.0.0.1:3000/api/v1/cas/{handle}/routes"
+        f"printf 'Authorization: Bearer %s\\n' \"$({TOKEN})\" | curl -fsSk -m 10 -H @- "
+        f"-H 'Content-Type: application/json' -d '{delta}' \"https://127.0.0.1:$({PORT})/api/v1/cas/{handle}/routes\""
     )
 
 

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tests.infra.bird import birdc, has_route, wait_until
-from tests.infra.krill import krill_api
+from tests.infra.krill import HEALTH as KRILL_HEALTH, krill_api
 from tests.infra.stack import STACK
 
 PREFIX = "2001:db8:100::/48"
@@ -43,7 +43,7 @@ def test_krill_on_home_restarted_keeps_its_ca_and_the_route_stays_valid(lab_is_u
     before = ca_state(home, handle)
     restart(f"{STACK}-home-krill")
     start = time.monotonic()
-    assert wait_until(lambda: home.run("curl -fsSk -m 3 https://127.0.0.1:3000/health").rc == 0, 60)
+    assert wait_until(lambda: home.run(KRILL_HEALTH).rc == 0, 60)
     print(f"Krill on home healthy again after {time.monotonic() - start:.1f}s")
     assert ca_state(home, handle) == before
     assert has_route(transit, PREFIX) and is_valid(transit, cfg)

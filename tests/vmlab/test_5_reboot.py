@@ -18,6 +18,7 @@ import testinfra
 
 from tests.infra import route0, stack
 from tests.infra.bird import has_route, session_is_established, wait_until
+from tests.infra.krill import HEALTH as KRILL_HEALTH
 from tests.infra.monitoring import all_scraped, notifications, query, receiver_now, targets
 from tests.lab.conftest import pulumi
 from tests.lab.test_6_restarts import ca_state, is_valid
@@ -133,7 +134,7 @@ def test_home_comes_back_by_itself_after_a_reboot(lab_is_up, ssh_config, client,
     before, cut = reset("home", "systemctl reboot")
     sshd = wait_for_new_boot("home", before)
     home = fresh_host("home", ssh_config)
-    assert wait_until(lambda: home.run("curl -fsSk -m 3 https://127.0.0.1:3000/health").rc == 0, 300), \
+    assert wait_until(lambda: home.run(KRILL_HEALTH).rc == 0, 300), \
         "Krill on home never became healthy"
     back = time.monotonic()
     # The CA, its parent, its repository and its ROAs are all still there.
