@@ -44,6 +44,9 @@ class ContainerImageArgs:
     extra_files: dict[str, str] = field(default_factory=dict)
     # Docker's platform for a cross build ("linux/arm64"); "" builds for this machine.
     platform: str = ""
+    # images.refresh_days, and the Debian release whose security archive it watches.
+    refresh_days: int = 0
+    release: str = ""
 
 
 def image_spec(args: ContainerImageArgs) -> dict:
@@ -55,7 +58,8 @@ def image_spec(args: ContainerImageArgs) -> dict:
     digest = context_hash(IMAGES_DIR / args.image, args.extra_files, build_args, args.platform)
     return {"tag": f"personal-as/{args.image}:{args.stack}-{digest[:12]}", "context": str(IMAGES_DIR / args.image),
             "context_hash": digest, "build_args": build_args, "labels": args.labels,
-            "extra_files": args.extra_files, "platform": args.platform}
+            "extra_files": args.extra_files, "platform": args.platform, "refresh_days": args.refresh_days,
+            "release": args.release}
 
 
 class ContainerImage(pulumi.ComponentResource):

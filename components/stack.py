@@ -92,7 +92,7 @@ HOST_IMAGES = {"vps": ("bird", "nginx", "acme"), "home": ("krill", "nginx", "acm
 HOST_MONITORING_IMAGES = {"vps": ("exporters",), "home": ("exporters", "metrics")}
 
 
-def image_args(stack: str, name: str, arch: str | None = None) -> ContainerImageArgs:
+def image_args(stack: str, name: str, arch: str | None = None, refresh_days: int = 0) -> ContainerImageArgs:
     """How one of the project's images is built for `arch` (None: this machine's)."""
     krill = krill_binaries(arch)
     irrd_lock = str(Path(__file__).resolve().parent.parent / "scripts/irrd-requirements.lock")
@@ -102,11 +102,14 @@ def image_args(stack: str, name: str, arch: str | None = None) -> ContainerImage
     irrd = {"irrd-requirements.lock": irrd_lock, "build-ca.crt": BUILD_CA_BUNDLE}
     extra = {"krill": krill, "host": {"krillc": krill["krillc"]}, "irrd": irrd}
     return ContainerImageArgs(image=name, base_image=base_image(arch), labels=naming.labels(stack), stack=stack,
-                              extra_files=extra.get(name, {}), platform=f"linux/{arch}" if _arch_suffix(arch) else "")
+                              extra_files=extra.get(name, {}), platform=f"linux/{arch}" if _arch_suffix(arch) else "",
+                              refresh_days=refresh_days, release=versions()["DEBIAN_RELEASE"])
 
 
-def build_images(stack: str, arch: str | None = None, names: tuple[str, ...] = ALL_IMAGES) -> dict[str, ContainerImage]:
-    return {name: ContainerImage(f"image-{name}{_arch_suffix(arch)}", image_args(stack, name, arch)) for name in names}
+def build_images(stack: str, arch: str | None = None, names: tuple[str, ...] = ALL_IMAGES,
+                 refresh_days: int = 0) -> dict[str, ContainerImage]:
+    return {name: ContainerImage(f"image-{name}{_arch_suffix(arch)}", image_args(stack, name, arch, refresh_days))
+            for name in names}
 
 
 def cross_hosts(cfg: StackConfig) -> dict[str, list[str]]:
@@ -131,7 +134,7 @@ def user_images(stack: str, cfg: StackConfig, native: dict[str, ContainerImage])
     on_host = {h: native for h in cfg.hosts}
     for arch, hosts in sorted(cross_hosts(cfg).items()):
         wanted = {i for h in hosts for i in HOST_IMAGES[h] + (HOST_MONITORING_IMAGES[h] if cfg.monitoring else ())}
-        built = build_images(stack, arch, tuple(sorted(wanted)))
+        built = build_images(stack, arch, tuple(sorted(wanted)), cfg.images.refresh_days)
         on_host.update({h: built for h in hosts})
     return on_host
 
@@ -310,7 +313,7 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
     require_cross_builds(cfg)
     images = build_images(stack, names=tuple(
         n for n in ALL_IMAGES if (n not in IRR_IMAGES or (cfg.faces_lab and cfg.irr is not None))
-        and (n not in MONITORING_IMAGES or cfg.monitoring is not None)))
+        and (n not in MONITORING_IMAGES or cfg.monitoring is not None)), refresh_days=cfg.images.refresh_days)
     on_host = user_images(stack, cfg, images)
     passwords = secret_passwords(cfg)
     outputs: dict[str, pulumi.Input] = {}

@@ -11,6 +11,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from .acme import Acme
 from .irr import Irr
 from .home_ports import clashes, home_bindings
+from .images import Images
 from .monitoring import Monitoring
 from .bgp_policy import DEFAULT_DRAIN_S, parse_large_community
 from .errors import MISSING, KeyedError, KeyedErrors
@@ -74,6 +75,8 @@ class StackConfig(Strict):
     # A lab world's management network (the machine's SSH to its lab hosts):
     # a /28 of its own per stack, so a lab and a vmlab run side by side.
     lab_mgmt_net: str = LAB_MGMT_NET_DEFAULT
+    # Security updates for the images (see images.py).
+    images: Images = Field(default_factory=Images)
 
     @model_validator(mode="before")
     @classmethod

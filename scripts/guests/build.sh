@@ -135,7 +135,17 @@ SRC
   mkdir -p "$R/run/sshd"; in_root sshd -t; rmdir "$R/run/sshd"
 
   if [ "$G" = home ]; then
+    # The household's own services: Apache on :80, Debian's nginx on :443
+    # (its default site replaced: it would take :80 from Apache), and a
+    # dashboard on :3000.
     install -m 644 "$GUESTS_SRC/image/index.html" "$R/var/www/html/index.html"
+    rm -f "$R/etc/nginx/sites-enabled/default"
+    install -m 644 "$GUESTS_SRC/image/home-nginx.conf" "$R/etc/nginx/sites-enabled/home"
+    install -d "$R/var/www/home-nginx" "$R/srv/home-dashboard"
+    echo "home's own nginx" >"$R/var/www/home-nginx/index.html"
+    echo "home's own dashboard" >"$R/srv/home-dashboard/index.html"
+    install -m 644 "$GUESTS_SRC/image/home-dashboard.service" "$R/etc/systemd/system/home-dashboard.service"
+    in_root systemctl enable home-dashboard.service
   fi
 }
 

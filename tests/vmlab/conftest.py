@@ -43,3 +43,32 @@ def connection(name: str) -> dict:
     spec = config().hosts[name]
     return {"host": spec.address, "port": spec.port, "user": spec.user, "key_file": spec.key_file,
             "host_keys": stack.outputs()["hosts"][name]["host_keys"]}
+
+
+# home's own services, there before the stack (scripts/guests/image): each
+# as (what, URL path on home, the page it serves).
+HOMES_OWN = (("Apache", "http://{a}/", "home's own page"),
+             ("Debian's nginx", "https://{a}/", "home's own nginx"),
+             ("the dashboard", "http://{a}:3000/", "home's own dashboard"))
+
+
+def homes_own_services_answer(client=None, plan=None) -> list[str]:
+    """What of home's own services does not answer: to the lab's client over
+    the routed path (home's address on its link to rir; while the lab world
+    is up), to this machine on home's LAN side (the management network), and
+    on home's own loopback. Empty: all three answer every way."""
+    failed = []
+    lan = config().hosts["home"].address
+    for what, url, page in HOMES_OWN:
+        if client is not None:
+            home6 = next(a.split("/")[0] for i, a in plan.addresses_of("home") if i == "eth-rir")
+            remote = client.run(f"curl -fsSk -m 5 {url.format(a=f'[{home6}]')}")
+            if remote.rc != 0 or page not in remote.stdout:
+                failed.append(f"{what} from client: rc {remote.rc} {remote.stderr.strip()}")
+        beside = subprocess.run(["curl", "-fsSk", "-m", "5", url.format(a=lan)], capture_output=True, text=True)
+        if beside.returncode != 0 or page not in beside.stdout:
+            failed.append(f"{what} from home's LAN side: rc {beside.returncode} {beside.stderr.strip()}")
+        local = guest_shell("home", f"curl -fsSk -m 5 {url.format(a='127.0.0.1')}", check=False)
+        if local.returncode != 0 or page not in local.stdout:
+            failed.append(f"{what} on home's loopback: rc {local.returncode} {local.stderr.strip()}")
+    return failed

@@ -10,7 +10,7 @@ import pytest
 
 from tests.infra.bird import wait_until
 from tests.lab.conftest import changed_resources, pulumi
-from tests.vmlab.conftest import guest_shell
+from tests.vmlab.conftest import guest_shell, homes_own_services_answer
 
 pytestmark = pytest.mark.destructive
 
@@ -36,7 +36,7 @@ def drifted(lab_is_up, cfg):
     return route0
 
 
-def test_preview_shows_each_hand_change_and_up_puts_it_back(drifted, cfg, client):
+def test_preview_shows_each_hand_change_and_up_puts_it_back(drifted, cfg, client, plan):
     start = time.monotonic()
     changed = changed_resources(pulumi("preview", "--json").stdout)
     print(f"preview with drift took {time.monotonic() - start:.1f}s: {sorted(changed)}")
@@ -53,3 +53,4 @@ def test_preview_shows_each_hand_change_and_up_puts_it_back(drifted, cfg, client
     # route0 answers on the address that was taken away.
     assert wait_until(lambda: client.run(f"curl -fsS -m 3 'http://[{drifted}]/'").rc == 0, 60)
     pulumi("preview", "--expect-no-changes")
+    assert homes_own_services_answer(client, plan) == []

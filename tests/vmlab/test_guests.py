@@ -6,21 +6,28 @@ from __future__ import annotations
 import re
 
 from tests.infra.bird import wait_until
-
-HOME_PAGE = "home's own page"
-
-
-def test_homes_apache_still_serves_its_own_page_to_the_client_side(client, plan):
-    """The household server keeps its other job: Apache on :80, reached from
-    the lab's client over the routed path through peer, transit and rir."""
-    home6 = next(a.split("/")[0] for i, a in plan.addresses_of("home") if i == "eth-rir")
-    assert wait_until(lambda: client.run(f"curl -fsS -m 5 http://[{home6}]/").rc == 0, 30)
-    assert HOME_PAGE in client.check_output(f"curl -fsS -m 5 http://[{home6}]/")
+from tests.lab.conftest import pulumi
+from tests.vmlab.conftest import homes_own_services_answer
 
 
-def test_apache_keeps_port_80_on_home(home):
-    owners = [line for line in home.check_output("ss -Htlnp").splitlines() if re.search(r":80\s", line)]
-    assert owners and all("apache2" in line for line in owners), owners
+def test_homes_own_services_still_answer_after_the_first_up(client, plan):
+    """The household server keeps its other jobs: Apache on :80, Debian's
+    nginx on :443, a dashboard on :3000, reached from the lab's client over
+    the routed path through peer, transit and rir, and on home's loopback."""
+    assert wait_until(lambda: not homes_own_services_answer(client, plan), 30), homes_own_services_answer(client, plan)
+
+
+def test_homes_own_services_keep_their_ports_and_krill_took_the_configured_one(home, cfg):
+    listeners = home.check_output("ss -Htlnp").splitlines()
+
+    def owners(port):
+        return {m for line in listeners if re.search(rf":{port}\s", line) for m in re.findall(r'"([^"]+)"', line)}
+
+    assert owners(80) == {"apache2"} and owners(443) == {"nginx"} and owners(3000) == {"busybox"}
+    assert cfg.krill.port != 3000 and owners(cfg.krill.port) == {"krill"}
+    # Debian's nginx is the household's: running, enabled, never masked.
+    assert home.check_output("systemctl is-enabled nginx") == "enabled"
+    assert home.check_output("systemctl is-active nginx") == "active"
 
 
 def test_bird_runs_as_the_uid_debians_bird2_package_chose(vps):
@@ -44,11 +51,13 @@ def test_nothing_is_installed_for_nothing(vps, home):
         return host.run(f"dpkg-query -W -f='${{Status}}' {pkg}").stdout.endswith("install ok installed")
 
     assert installed(vps, "bird2") and installed(vps, "docker.io")
-    # home has no router: no BIRD there, and no python3 for talking to Krill.
+    # home has no router: no BIRD there, and no python3 for talking to Krill;
+    # its own nginx serves as the tool that checks the proxy's config.
     assert not installed(home, "bird2")
     assert not installed(home, "python3")
-    # The tools' own daemons never run on the host: they are masked.
-    for host, unit in ((vps, "bird"), (vps, "nginx"), (home, "nginx")):
+    assert not installed(home, "nginx-light")
+    # The tools' own daemons never run on a host the stack installed them on: they are masked.
+    for host, unit in ((vps, "bird"), (vps, "nginx")):
         assert host.run(f"systemctl is-enabled {unit}").stdout.strip() == "masked"
 
 
@@ -74,3 +83,17 @@ def test_the_management_bridge_carries_only_ssh_and_the_apt_proxy(vps):
     assert knock(proxy, 3142) == 0
     assert knock(proxy, 22) != 0
     assert knock("203.0.113.80", 80) != 0  # the mirror the proxy fetches from
+
+
+def test_preview_refuses_ports_homes_own_services_hold_naming_key_port_and_process(restore_stack_file):
+    """The config asks for what a fresh install would: Krill on 3000, its
+    proxy on 443 and 80. On this home those are the dashboard's, nginx's and
+    Apache's, and preview says so over SSH, before anything is touched."""
+    for key, value in (("krill.port", "3000"), ("krill.proxy.https_port", "443"), ("krill.proxy.http_port", "80")):
+        pulumi("config", "set", "--path", key, value)
+    res = pulumi("preview", check=False)
+    out = res.stdout + res.stderr
+    assert res.returncode != 0, out[-3000:]
+    for key, port, process in (("krill.port", 3000, "busybox"), ("krill.proxy.https_port", 443, "nginx"),
+                               ("krill.proxy.http_port", 80, "apache2")):
+        assert re.search(rf"{re.escape(key)}: port {port} on home is taken by {process} \(pid \d+\)", out), out[-3000:]
