@@ -21,6 +21,7 @@ from .config.monitoring import Monitoring as MonitoringConfig
 from .container_image import ContainerImage
 from .host import Host
 from .host_file import host_file
+from .onboarding import onboarding_stage
 from .providers.remote_command import RemoteCommand
 from .providers.secrets import SshKeyPair
 from .providers.ssh import known_name
@@ -205,7 +206,7 @@ class Monitoring(pulumi.ComponentResource):
         # The status page: read by Prometheus at each request, so a new one
         # needs no reload.
         files.append(host_file("home-status-console", home, f"{CONSOLES_DIR}/{STATUS_CONSOLE}",
-                               render_status_console(args.cfg), dirs=dirs,
+                               render_status_console(args.cfg, onboarding_stage(args.cfg)), dirs=dirs,
                                opts=pulumi.ResourceOptions(parent=self, depends_on=home_after)))
         am_file = host_file("home-alertmanager-config", home, ALERTMANAGER_FILE, am_yml, mode="0600", dirs=dirs,
                             opts=pulumi.ResourceOptions(parent=self, depends_on=home_after))

@@ -62,8 +62,9 @@ def _go(action: str) -> str:
     return "{{ " + action + " }}"
 
 
-def render_status_console(cfg: StackConfig) -> str:
+def render_status_console(cfg: StackConfig, stage) -> str:
     """The status page, a Prometheus console template: the stack's own
-    names in, everything else asked of Prometheus when the page is served."""
+    names and its onboarding stage (onboarding.Stage) in, everything else
+    asked of Prometheus when the page is served."""
     return render(f"monitoring/{STATUS_CONSOLE}.j2", asn=cfg.asn, upstreams=[u.name for u in cfg.upstreams],
-                  prefixes=list(cfg.prefixes), go=_go)
+                  prefixes=list(cfg.prefixes), go=_go, stage=stage)

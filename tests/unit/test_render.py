@@ -17,6 +17,7 @@ from components.render import (
     render_route0_conf,
 )
 from components.render.krill import Testbed as KrillTestbed
+from components.onboarding import onboarding_stage
 from components.render.monitoring import render_status_console
 from components.render.nginx import StatusSite
 from components.render.irr_filter import IRR_DIR, empty_list_file, irr_lists
@@ -108,7 +109,7 @@ NGINX_CASES = {
         acme=True, status=StatusSite(f"{tls}/htpasswd", f"{tls}/topology.svg", 9090)),
 }
 TEXT_CASES = {
-    "lab-status.console.html": lambda: render_status_console(lab_cfg()),
+    "lab-status.console.html": lambda: render_status_console(lab_cfg(), onboarding_stage(lab_cfg())),
     "lab-home.krill.conf": lambda: render_krill_conf("golden-token-0123456789", "https://krill.home.lab/"),
     "lab-rir.krill.conf": lambda: render_krill_conf("golden-token-0123456789", "https://rir.lab/",
                                                     testbed=KrillTestbed("https://rir.lab/", "rir.lab")),

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 
 import pytest
 
+from components.onboarding import onboarding_stage
 from components.render.monitoring import render_status_console
 from tests.unit.test_render import lab_cfg
 
@@ -68,7 +69,7 @@ def exporter(text: str):
 def prometheus(tmp_path, target_port: int):
     consoles = tmp_path / "consoles"
     consoles.mkdir()
-    (consoles / "status.html").write_text(render_status_console(lab_cfg()))
+    (consoles / "status.html").write_text(render_status_console(lab_cfg(), onboarding_stage(lab_cfg())))
     (tmp_path / "prometheus.yml").write_text(
         "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
         f"scrape_configs:\n  - job_name: bird\n    static_configs: [{{targets: ['127.0.0.1:{target_port}']}}]\n")
@@ -111,6 +112,15 @@ def test_the_page_shows_the_session_the_prefix_its_roa_the_ca_and_the_certificat
     assert "lir: reached" in page
     assert "2001:db8:100::/48-48 =&gt; AS65536" in page
     assert '<img src="topology.svg"' in page
+    assert '<p id="onboarding" class="ok">Onboarding: lab.' in page
+
+
+def test_a_prod_stack_waiting_for_its_parent_says_so_and_what_to_do():
+    from components.onboarding import Stage
+
+    page = render_status_console(lab_cfg(), Stage("awaiting-parent", "hand <the child request> to your parent"))
+    assert ('<p id="onboarding" class="bad">Onboarding: awaiting-parent. '
+            'Next: hand &lt;the child request&gt; to your parent</p>') in page
 
 
 def test_a_bird_nobody_scrapes_is_unknown_not_fine(tmp_path):
