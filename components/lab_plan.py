@@ -79,6 +79,12 @@ def _net64(address: str) -> str:
     return str(ipaddress.ip_network(f"{address}/64", strict=False))
 
 
+# transit's addresses on its link to gw, where the session's family does not
+# name them (upstreams[0].neighbor is the one that does).
+TRANSIT4 = "198.51.100.1"
+TRANSIT6 = "2001:db8:ffff:2::1"
+
+
 def second_upstream(cfg: StackConfig) -> Upstream | None:
     """The peer AS as vps's second upstream (config validation allows no other)."""
     return next((u for u in cfg.upstreams[1:] if u.asn == PEER_ASN), None)
@@ -87,11 +93,16 @@ def second_upstream(cfg: StackConfig) -> Upstream | None:
 def plan(cfg: StackConfig) -> LabPlan:
     """The lab around the user's router, from upstreams[0]."""
     up = cfg.upstreams[0]
-    vps4 = up.source or cfg.router_id
+    # The session runs over IPv4 (the lab's own default, and Vultr-like) or
+    # over IPv6 (BuyVM-like): its ends are vps's and transit's addresses of
+    # that family; the other family gets the lab's defaults.
+    v6_session = up.neighbor_ip.version == 6
+    vps4 = (None if v6_session else up.source) or cfg.router_id
     gw4 = up.gateway4 or "192.0.2.9"
     gw6 = up.gateway6 or "2001:db8:ffff:1::1"
-    vps6 = up.next_hop6 or "2001:db8:ffff:1::10"
-    transit4 = up.neighbor
+    vps6 = (up.source if v6_session else None) or up.next_hop6 or "2001:db8:ffff:1::10"
+    transit4 = TRANSIT4 if v6_session else up.neighbor
+    transit6 = up.neighbor if v6_session else TRANSIT6
     # The registry host exists only where the stack has registry objects.
     with_irr = cfg.irr is not None
     hosts = ("vps", "gw", "transit", "peer", "client", "home", "rir", "validator", "acme") + (("irr",) * with_irr)
@@ -99,7 +110,7 @@ def plan(cfg: StackConfig) -> LabPlan:
         Link(LinkEnd("vps", "eth-gw", (f"{vps4}/29", f"{vps6}/64")),
              LinkEnd("gw", "eth-vps", (f"{gw4}/29", f"{gw6}/64"))),
         Link(LinkEnd("gw", "eth-transit", ("198.51.100.2/30", "2001:db8:ffff:2::2/64")),
-             LinkEnd("transit", "eth-gw", (f"{transit4}/30", "2001:db8:ffff:2::1/64"))),
+             LinkEnd("transit", "eth-gw", (f"{transit4}/30", f"{transit6}/64"))),
         Link(LinkEnd("transit", "eth-peer", ("198.51.100.9/30", "2001:db8:ffff:3::1/64")),
              LinkEnd("peer", "eth-transit", ("198.51.100.10/30", "2001:db8:ffff:3::2/64"))),
         Link(LinkEnd("peer", "eth-client", ("198.51.100.17/30", "2001:db8:ffff:4::1/64")),
@@ -127,7 +138,7 @@ def plan(cfg: StackConfig) -> LabPlan:
         # A VPS has a static default route from its provider.
         "vps": (f"default via {gw4}", f"default via {gw6}"),
         # gw is the provider's router: it routes the customer's block to vps.
-        "gw": (f"default via {transit4}", "default via 2001:db8:ffff:2::1",
+        "gw": (f"default via {transit4}", f"default via {transit6}",
                *[f"{p} via {vps6 if ':' in p else vps4}" for p in own]),
         # transit reaches its customer's session address and link through gw.
         "transit": (f"{vps4}/32 via 198.51.100.2", "2001:db8:ffff:1::/64 via 2001:db8:ffff:2::2"),

@@ -98,12 +98,18 @@ class LabWorld(pulumi.ComponentResource):
         }
         up = cfg.upstreams[0]
         customer = Session(
-            name=f"customer_as{cfg.asn}", asn=cfg.asn, local=up.neighbor, neighbor=up.source or cfg.router_id,
+            name=f"customer_as{cfg.asn}", asn=cfg.asn, local=up.neighbor,
+            neighbor=up.source or _address(plan, "vps", "eth-gw", up.neighbor_ip.version),
             multihop=up.multihop or 2, hold_time=up.hold_time, password=None,
-            next_hop6=_address(plan, "transit", "eth-gw", 6),
+            # Over IPv4, the IPv6 next hop the customer resolves; over IPv6,
+            # the session's own address is it.
+            next_hop6=None if up.neighbor_ip.version == 6 else _address(plan, "transit", "eth-gw", 6),
             # transit's side mirrors what the user asked of it, as a provider
             # configures its end of a customer's session to match.
             role=OTHER_ROLE.get(up.role), bfd=up.bfd, blackhole=up.blackhole,
+            # A provider with a private session ASN (path_asn set): transit
+            # is AS path_asn to the world and speaks up.asn to its customer.
+            local_asn=up.asn if up.asn != up.public_asn else None,
         )
         vps6_net = [a for i, a in plan.addresses_of("vps") if ":" in a][0]
         # With registry objects, transit filters its customer by them, as a
@@ -118,7 +124,7 @@ class LabWorld(pulumi.ComponentResource):
                     parent=self, depends_on=[*self.hosts["transit"].ready, self.networks["transit"]])))
         transit_conf = args.passwords.get(up.name, pulumi.Output.from_input(None)).apply(
             lambda pw: render_transit_conf(
-                asn=up.asn, router_id=up.neighbor,
+                asn=up.public_asn, router_id=_address(plan, "transit", "eth-gw", 4),
                 customer=Session(**{**customer.__dict__, "password": pw}), customer_prefixes=list(cfg.prefixes),
                 nexthop_routes=[Route(_network(vps6_net), _address(plan, "gw", "eth-transit", 6))],
                 peer=Session(name="peer", asn=PEER_ASN, local="2001:db8:ffff:3::1", neighbor="2001:db8:ffff:3::2"),
@@ -146,7 +152,8 @@ class LabWorld(pulumi.ComponentResource):
             stack=stack, host=self.hosts["peer"], image=args.bird_image,
             config=peer_conf.apply(lambda pw: render_peer_conf(
                 asn=PEER_ASN, router_id="198.51.100.10", own_prefixes=["2001:db8:ffff:4::/64", ACME_NET],
-                upstream=Session(name="transit", asn=up.asn, local="2001:db8:ffff:3::2", neighbor="2001:db8:ffff:3::1"),
+                upstream=Session(name="transit", asn=up.public_asn, local="2001:db8:ffff:3::2",
+                                 neighbor="2001:db8:ffff:3::1"),
                 customer=Session(**{**peer_customer.__dict__, "password": pw}) if peer_customer else None,
                 customer_prefixes=list(cfg.prefixes),
             )),

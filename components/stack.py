@@ -211,7 +211,7 @@ def build_lab_rpki(stack: str, cfg: StackConfig, world: LabWorld, images: dict[s
         lir="lir", lir_resources=Resources(asn="AS64496-AS65551", ipv6="2001:db8::/32"),
         after=[world.networks["rir"]],
         # transit's routes for a customer that imports them (ROV at the edge).
-        world_roas=world_roas(cfg.upstreams[0].asn),
+        world_roas=world_roas(cfg.upstreams[0].public_asn),
     ))
     Validator("validator", ValidatorArgs(
         stack=stack, host=world.hosts["validator"], image=images["validator"], tal_url=rir.tal_url, tls_ca=tls_ca,

@@ -104,8 +104,9 @@ if [ "$tier" = lab-lane-b ]; then
   python -m pytest tests/lab/test_0_up.py -v -p no:cacheprovider
   # test_0_up ends on `preview --expect-no-changes`, and so do 7b, 7c and the
   # interrupted-up tests: each process after them starts on a converged stack.
-  PERSONAL_AS_CONVERGED=lab2 python -m pytest tests/lab/test_2_bad_change.py tests/lab/test_4b_irr_drift.py \
-    tests/lab/test_4c_edge_policy.py \
+  # lab2's upstream session is Vultr-like (scripts/lab-twin.sh ... vultr).
+  PERSONAL_AS_CONVERGED=lab2 python -m pytest tests/infra/test_provider_session.py tests/lab/test_2_bad_change.py \
+    tests/lab/test_4b_irr_drift.py tests/lab/test_4c_edge_policy.py \
     tests/lab/test_4d_two_upstreams.py tests/lab/test_5_secrets.py tests/lab/test_6_restarts.py \
     tests/lab/test_7_faults.py tests/lab/test_7b_alerts.py -v -p no:cacheprovider
   wait "$chromium_pid" || { cat "$chromium_log" >&2; echo "installing chromium failed" >&2; exit 1; }
@@ -119,7 +120,7 @@ fi
 lane_b_pid=""
 if [ "$tier" = lab ] || [ "$tier" = all ]; then
   echo "== lab tier"; t=$SECONDS
-  bash scripts/lab-twin.sh lab2 203.0.113.192/28
+  bash scripts/lab-twin.sh lab2 203.0.113.192/28 vultr
   for s in lab lab2; do
     pulumi stack select --create "$s" --non-interactive >/dev/null
     bash scripts/pulumi-recover.sh "$s"

@@ -167,6 +167,14 @@ class Upstream(Strict):
         return v
 
     @model_validator(mode="after")
+    def _source_of_the_neighbors_family(self) -> Upstream:
+        if self.source is not None and ipaddress.ip_address(self.source).version != self.neighbor_ip.version:
+            raise KeyedError(("source",), self.source,
+                             f"the session to {self.neighbor} runs over IPv{self.neighbor_ip.version}: its source "
+                             "address must be your VPS's address of that family")
+        return self
+
+    @model_validator(mode="after")
     def _public_path_asn(self, info: ValidationInfo) -> Upstream:
         if self.path_asn is None and is_private(self.asn) and not faces_lab(info):
             raise KeyedError(("path_asn",), MISSING,

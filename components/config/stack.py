@@ -19,7 +19,7 @@ from .model import (
     LAB_KRILL_PUBLIC_NAME, AnnouncedPrefix, Host, Krill, Roa, RpkiValidator, Strict, Upstream, _check_asn, faces_lab,
 )
 from .prefixes import IPNetwork, parse_ip, usable_address
-from .world import LAB_MGMT_NET_DEFAULT, LAB_PEER_ASN, LAB_PEER_NEIGHBOR, faces_lab_world, is_lab, check_lab_mgmt_net
+from .world import LAB_MGMT_NET_DEFAULT, LAB_PEER_ASN, LAB_PEER_NEIGHBOR, LAB_TRANSIT_LINK6, faces_lab_world, is_lab, check_lab_mgmt_net
 
 REQUIRED_HOSTS = ("vps", "home")
 BIRD_ROUTER_ID = "BIRD needs a unique, non-zero router id; use this router's own IPv4 address (e.g. its public one)"
@@ -216,6 +216,11 @@ class StackConfig(Strict):
                              "upstreams[N].blackhole: true for each upstream that takes RFC 7999 routes from you")
         if self.faces_lab:
             yield from self._lab_second_upstream()
+            up = self.upstreams[0]
+            if up.neighbor_ip.version == 6 and up.neighbor_ip not in ipaddress.ip_network(LAB_TRANSIT_LINK6):
+                yield KeyedError(("upstreams", 0, "neighbor"), up.neighbor,
+                                 f"in a lab world an IPv6 session goes to transit on its link to gw, "
+                                 f"{LAB_TRANSIT_LINK6}: e.g. 2001:db8:ffff:2::1")
         for i, up in enumerate(self.upstreams):
             if up.import_ == "full" and self.validator is None:
                 yield KeyedError(("validator",), MISSING,

@@ -20,6 +20,8 @@ LAB_WORLD_HINT = "lab_world: true; the default when every hosts.*.kind is lab"
 # The lab's second upstream: peer AS64497's router, on a link of its own to
 # a container vps (a QEMU guest has one lab NIC, so only the lab stack).
 LAB_PEER_ASN = 64497
+# transit's link to gw: an IPv6 session to transit (BuyVM-like) goes to an address on it.
+LAB_TRANSIT_LINK6 = "2001:db8:ffff:2::/64"
 LAB_PEER_NEIGHBOR = "2001:db8:ffff:6::1"
 LAB_PEER_LINK_VPS = "2001:db8:ffff:6::10"
 

@@ -38,6 +38,10 @@ class Session:
     bfd: bool = False
     # Takes RFC 7999 blackhole routes from this neighbour.
     blackhole: bool = False
+    # The ASN this side speaks on the session when it is not the router's
+    # own: a provider's private session ASN (Vultr's 64515), which never
+    # reaches the AS path beyond the session.
+    local_asn: int | None = None
 
     @property
     def filter_name(self) -> str:

@@ -29,7 +29,7 @@ def topology_dot(cfg: StackConfig, plan: LabPlan | None) -> str:
         for h in plan.hosts:
             if h not in owners["user"]:
                 owners.setdefault(_LAB_OWNER.get(h, "other"), []).append(h)
-    titles = {"user": f"AS{cfg.asn} (the user)", "transit": f"AS{up.asn} (transit)",
+    titles = {"user": f"AS{cfg.asn} (the user)", "transit": f"AS{up.public_asn} (transit)",
               "peer": f"AS{PEER_ASN} (peer)", "registry": "RIR and its services", "other": "other"}
     for owner, hosts in owners.items():
         lines.append(f"  subgraph cluster_{owner} {{ label={_q(titles[owner])};")
@@ -46,7 +46,7 @@ def topology_dot(cfg: StackConfig, plan: LabPlan | None) -> str:
         peer = "transit" if plan else f"AS{u.asn}"
         lines.append(f"  \"vps\" -> {_q(peer)} [style=bold, color=blue, label={_q(f'BGP {u.name}: AS{cfg.asn}-AS{u.asn}')}];")
     if plan:
-        lines.append(f"  \"transit\" -> \"peer\" [style=bold, color=blue, label={_q(f'BGP AS{up.asn}-AS{PEER_ASN}')}];")
+        lines.append(f"  \"transit\" -> \"peer\" [style=bold, color=blue, label={_q(f'BGP AS{up.public_asn}-AS{PEER_ASN}')}];")
         # The RPKI chain, and ROV at transit.
         for a, b, what in (("rir", "home", "RIR/LIR -> the user's CA (RFC 8183)"),
                            ("home", "rir", "publishes to the repository"),

@@ -21,7 +21,7 @@ def test_whois_answers_the_aut_num_with_its_policy_per_upstream(transit, cfg):
     text = whois(transit, f"AS{cfg.asn}")
     assert f"aut-num:        AS{cfg.asn}" in text and f"as-name:        {cfg.irr.as_name}" in text
     for up in cfg.upstreams:
-        assert f"from AS{up.asn} accept" in text and f"to AS{up.asn} announce" in text
+        assert f"from AS{up.public_asn} accept" in text and f"to AS{up.public_asn} announce" in text
     assert f"mnt-by:         {cfg.irr.maintainer.name}" in text
 
 

@@ -81,8 +81,9 @@ def test_a_route_from_one_upstream_never_reaches_the_other(loosened_vps, peer, c
     # The loosened filter really does let more out: route0's own host route...
     assert wait_until(lambda: route0_host in exported_prefixes(vps, "peer"), 30)
     # ...but not what transit sent: BIRD marked it Only-to-Customer (from
-    # transit, AS64496) on the way in, and a customer exports no OTC route.
-    assert "BGP.otc: 64496" in route(vps, WORLD_VALID)
+    # transit, by the ASN its session speaks) on the way in, and a customer
+    # exports no OTC route.
+    assert f"BGP.otc: {cfg.upstreams[0].asn}" in route(vps, WORLD_VALID)
     assert WORLD_VALID not in exported_prefixes(vps, "peer")
     assert not wait_until(lambda: has_route(peer, WORLD_VALID), 10)
 

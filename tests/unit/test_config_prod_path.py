@@ -122,6 +122,24 @@ def test_an_ipv6_session_needs_no_next_hop6():
     assert validate(raw, PROD_SECRETS, check_files=False).upstreams[0].next_hop6 is None
 
 
+def test_a_source_address_of_the_other_family_than_the_neighbour_is_refused():
+    raw = with_change(filled(), ("upstreams", 0, "source"), "2605:6400::10")
+    found = "\n".join(problems(raw))
+    assert "personal-as:upstreams[0].source = '2605:6400::10': the session to 45.61.188.1 runs over IPv4" in found
+
+
+def test_a_lab_worlds_ipv6_session_goes_to_transit_on_its_link():
+    from tests.unit.test_config import LAB_RAW, LAB_SECRETS
+
+    buyvm_like = {"upstreams__0__neighbor": "2001:db8:ffff:2::1", "upstreams__0__source": "2001:db8:ffff:1::10"}
+    raw = LAB_RAW
+    for k, v in buyvm_like.items():
+        raw = with_change(raw, tuple(int(p) if p.isdigit() else p for p in k.split("__")), v)
+    assert validate(raw, LAB_SECRETS).upstreams[0].neighbor == "2001:db8:ffff:2::1"
+    found = "\n".join(problems(with_change(raw, ("upstreams", 0, "neighbor"), "2001:db8:ffff:9::1"), LAB_SECRETS))
+    assert "upstreams[0].neighbor" in found and "2001:db8:ffff:2::/64" in found
+
+
 # --- keyed errors, never tracebacks ----------------------------------------
 
 def test_monitoring_outside_a_lab_world_needs_a_webhook():

@@ -89,6 +89,24 @@ BIRD_CASES = {
     # Transit's filter by the registry: bgpq4's lists, included by name.
     "lab-transit-irr.bird.conf": lambda: _transit(irr_lists=irr_lists(65536, None)),
     "lab-peer.bird.conf": _peer,
+    # The provider profiles the lab's transit plays: Vultr-like (a private
+    # session ASN, the public one in paths) and BuyVM-like (an IPv6 session).
+    "lab-transit-vultr-like.bird.conf": lambda: render_transit_conf(
+        asn=64496, router_id="198.51.100.1",
+        customer=Session("customer_as65536", 65536, "198.51.100.1", "192.0.2.10", 2, "golden-password",
+                         next_hop6="2001:db8:ffff:2::1", local_asn=64515),
+        customer_prefixes=["2001:db8:100::/48"], nexthop_routes=[Route("2001:db8:ffff:1::/64", "2001:db8:ffff:2::2")],
+        peer=Session("peer", 64497, "2001:db8:ffff:3::1", "2001:db8:ffff:3::2")),
+    "lab-transit-buyvm-like.bird.conf": lambda: render_transit_conf(
+        asn=64496, router_id="198.51.100.1",
+        customer=Session("customer_as65536", 65536, "2001:db8:ffff:2::1", "2001:db8:ffff:1::10", 2,
+                         "golden-password"),
+        customer_prefixes=["2001:db8:100::/48"], nexthop_routes=[Route("2001:db8:ffff:1::/64", "2001:db8:ffff:2::2")],
+        peer=Session("peer", 64497, "2001:db8:ffff:3::1", "2001:db8:ffff:3::2")),
+    "lab-vps-vultr-like.bird.conf": lambda: bird_conf(lab_cfg(upstreams__0__asn=64515, upstreams__0__path_asn=64496)),
+    "lab-vps-buyvm-like.bird.conf": lambda: bird_conf(lab_cfg(
+        upstreams__0__neighbor="2001:db8:ffff:2::1", upstreams__0__source="2001:db8:ffff:1::10",
+        upstreams__0__next_hop6=None)),
     "lab-peer-second-upstream.bird.conf": lambda: _peer(
         customer=Session("customer_as65536", 65536, "2001:db8:ffff:6::1", "2001:db8:ffff:6::10", hold_time=9,
                          role="provider", bfd=True),
