@@ -24,9 +24,9 @@ from .world import faces_lab_world, is_lab
 
 __all__ = ["KEYS", "faces_lab_world", "is_lab", "load", "raw_from_pulumi", "validate"]
 
-KEYS = ("lab_world", "asn", "router_id", "prefixes", "upstreams", "roas", "hosts", "krill", "route0", "acme", "irr",
-        "validator", "blackhole", "maintenance", "drain_time", "communities", "monitoring",
-        "lab_mgmt_net")
+# The top-level keys the program reads: the model's own fields, so a new
+# section cannot be validated by the model and yet refused as unknown here.
+KEYS = tuple(StackConfig.model_fields)
 
 
 def validate(raw: Mapping, secret_keys: set[str] | frozenset[str] = frozenset(), *,

@@ -479,3 +479,17 @@ def test_each_lab_world_stack_gets_its_own_management_network():
     assert vmlab.mgmt_gateway == "203.0.113.209/28"
     assert all(a.startswith("203.0.113.2") and 210 <= int(a.split(".")[3].split("/")[0]) <= 222
                for a in vmlab.mgmt_addresses.values())
+
+
+def test_every_key_of_every_committed_stack_file_is_one_the_program_reads():
+    """The program refuses unknown keys before validating: a section the
+    model knows must be among them (images was not, once, and the lab's
+    first `up` refused its own file)."""
+    import yaml
+
+    from components.config.load import KEYS
+    from tests.stack_files import VMLAB
+
+    for path in (LAB, VMLAB, PROD_EXAMPLE):
+        keys = {k.split(":", 1)[1] for k in yaml.safe_load(path.read_text())["config"]}
+        assert keys <= set(KEYS), (path.name, keys - set(KEYS))
