@@ -74,10 +74,11 @@ def _still_running(c, name: str) -> None:
     if state.get("Status") == "running" and not c.attrs.get("RestartCount"):
         return
     logs = c.logs(tail=20).decode(errors="replace").rstrip()
-    raise RuntimeError(
-        f"container {name} is {state.get('Status')} (exit code {state.get('ExitCode')}, "
-        f"restarted {c.attrs.get('RestartCount', 0)} times) {SETTLE_S} s after it started; its last log lines:\n"
-        f"{logs or '(none)'}")
+    restarts = c.attrs.get("RestartCount", 0)
+    how = (f"crash-looping (Docker restarted it {restarts} times)" if restarts
+           else f"{state.get('Status')} (exit code {state.get('ExitCode')})")
+    raise RuntimeError(f"container {name} is {how} {SETTLE_S} s after it started; its daemon's last log lines:\n"
+                       f"{logs or '(none)'}")
 
 
 class _ContainerProvider(ResourceProvider):
@@ -125,8 +126,9 @@ class _ContainerProvider(ResourceProvider):
             keys.append("container_id")  # gone behind our back: make it again
         elif status != "running":
             # Stopped by hand (`docker stop`): unless-stopped would keep it
-            # down even across a reboot. Crash-looping ("restarting"): made
-            # again, and `up` then fails with its logs if it still cannot run.
+            # down even across a reboot. Crash-looping (restarted by Docker
+            # within the last minute and a half): made again, and `up` then
+            # fails with its logs if it still cannot run.
             keys.append("container_id")
         # Containers are immutable: any change replaces. Configs that change
         # often are not container inputs; they are deployed over SSH and reloaded.

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -121,30 +122,91 @@ def one_connection_client(base_url: str):
     return client
 
 
-def container_status(spec: dict[str, Any] | None, container_id: str) -> str | None:
-    """A container's state ("running", "exited", ...), None if it is gone.
-    On a real host one `docker inspect` over the kept SSH connection: this
-    runs at every preview, and each Docker API call through dial-stdio would
-    start a docker CLI on the host."""
+# A container Docker restarted (its daemon died) within this many seconds
+# is a suspect, looked at twice: Docker's restart back-off tops out at one
+# minute, so a daemon that cannot start is always restarted within it.
+CRASH_WINDOW_S = 90
+
+
+def _started_at(text: str) -> float:
+    """Docker's StartedAt (RFC 3339 with nanoseconds) as epoch seconds."""
+    import datetime
+
+    m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$", text.strip())
+    if not m:
+        return 0.0
+    zone = "+00:00" if m.group(3) == "Z" else m.group(3)
+    return datetime.datetime.fromisoformat(m.group(1) + zone).timestamp()
+
+
+def _suspect(status: str, restarts: int, started_at: str, now: float) -> bool:
+    """Running, but restarted by Docker lately: maybe a daemon that keeps
+    dying (between two restarts it is "running" for a moment: nginx retries
+    a taken port for 2.5 s before it gives up), maybe one that died once,
+    after a reboot say, and is fine now."""
+    return status == "running" and restarts > 0 and now - _started_at(started_at) < CRASH_WINDOW_S
+
+
+def judge_state(first: tuple[str, int], second: tuple[str, int] | None) -> str:
+    """Docker's state, or "crash-looping": a suspect container (see
+    _suspect) looked at again SETTLE_S later, and it had stopped or been
+    restarted once more in between."""
+    status, restarts = first
+    if second is None:
+        return status
+    if second[0] != "running" or second[1] > restarts:
+        return "crash-looping"
+    return second[0]
+
+
+SETTLE_S = 5
+
+
+def _inspect(spec: dict[str, Any] | None, container_id: str) -> tuple[str, int, str, float] | None:
+    """(status, restart count, started at, the host's clock), None if gone."""
+    import time
+
     if not spec:
         import docker
 
         client = docker.from_env()
         try:
-            return client.containers.get(container_id).attrs.get("State", {}).get("Status")
+            attrs = client.containers.get(container_id).attrs
         except docker.errors.NotFound:
             return None
         finally:
             client.close()
+        state = attrs.get("State", {})
+        return state.get("Status", ""), int(attrs.get("RestartCount", 0)), state.get("StartedAt", ""), time.time()
     from .ssh import RemoteCommandError, run
 
     try:
-        out, _ = run(spec, f"docker inspect -f '{{{{.State.Status}}}}' {container_id}", timeout=60)
+        out, _ = run(spec, f"docker inspect -f '{{{{.State.Status}}}} {{{{.RestartCount}}}} "
+                           f"{{{{.State.StartedAt}}}}' {container_id} && date +%s", timeout=60)
     except RemoteCommandError as err:
         if "No such object" in str(err):
             return None
         raise
-    return out.strip()
+    status, restarts, started, clock = out.split()[:4]
+    return status, int(restarts), started, float(clock)
+
+
+def container_status(spec: dict[str, Any] | None, container_id: str) -> str | None:
+    """A container's state ("running", "exited", "crash-looping", ...), None
+    if it is gone. On a real host one `docker inspect` over the kept SSH
+    connection (two for a suspect): this runs at every preview, and each
+    Docker API call through dial-stdio would start a docker CLI on the host."""
+    import time
+
+    first = _inspect(spec, container_id)
+    if first is None:
+        return None
+    second = None
+    if _suspect(*first):
+        time.sleep(SETTLE_S)
+        again = _inspect(spec, container_id)
+        second = ("gone", first[1]) if again is None else again[:2]
+    return judge_state(first[:2], second)
 
 
 @contextlib.contextmanager

@@ -94,3 +94,25 @@ def test_the_stock_client_would_open_one_connection_per_path(engine):
     finally:
         client.close()
     assert engine.connections >= 4
+
+
+# --- a crash-looping container is drift, a container that once restarted is not
+
+
+def test_a_container_restarted_lately_is_looked_at_twice_and_one_long_stable_is_not():
+    from components.providers.docker_engine import _suspect
+
+    now = 1_796_405_900.0  # 2026-12-04T17:38:20Z
+    assert _suspect("running", 2, "2026-12-04T17:37:05.123456789Z", now)
+    assert not _suspect("running", 2, "2026-12-04T17:30:00.000000001Z", now)
+    assert not _suspect("running", 0, "2026-12-04T17:38:19Z", now)
+
+
+def test_a_suspect_that_restarted_again_or_stopped_is_crash_looping_and_a_steady_one_runs():
+    from components.providers.docker_engine import judge_state
+
+    assert judge_state(("running", 3), ("running", 4)) == "crash-looping"
+    assert judge_state(("running", 3), ("restarting", 3)) == "crash-looping"
+    assert judge_state(("running", 3), ("gone", 3)) == "crash-looping"
+    assert judge_state(("running", 3), ("running", 3)) == "running"
+    assert judge_state(("exited", 0), None) == "exited"
