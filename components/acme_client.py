@@ -63,6 +63,11 @@ class AcmeClientArgs:
     # nginx serving port 80 (and the stand-in certificate), and in a lab
     # world the CA and the routed path to it.
     after: list[pulumi.Resource] = field(default_factory=list)
+    # `up` waits for the first certificate. Not for real: the CA validates
+    # over the route, which relying parties may take an hour to call valid
+    # after the ROAs are published; the client retries on its own (from one
+    # minute to 15) and switches to the CA's certificate by itself.
+    wait: bool = True
 
 
 def routed_gate(name: str, vantage: Host, domain: str, triggers: list, after: list[pulumi.Resource]) -> RemoteCommand:
@@ -112,7 +117,7 @@ class AcmeClient(pulumi.ComponentResource):
             stack=args.stack, host=host, service="acme", image=args.image, mounts=ACME_MOUNTS,
             after=[*files, *args.after],
         ), opts=pulumi.ResourceOptions(parent=self))
-        self.issued = RemoteCommand(
+        self.issued = None if not args.wait else RemoteCommand(
             f"{name}-issued", connection=host.connection,
             create=wait_issued_script(args.domain, args.cert_file, ISSUE_TIMEOUT_S),
             triggers=[acme.directory, acme.email, args.domain, account.ca_identity],

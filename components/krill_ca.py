@@ -53,6 +53,7 @@ class KrillCAArgs:
     acme: AcmeAccount | None = None
     acme_image: ContainerImage | None = None
     acme_after: list[pulumi.Resource] = field(default_factory=list)
+    acme_wait: bool = True  # AcmeClientArgs.wait
     # The status page at /status/ (monitoring), and its files on the host.
     status: StatusSite | None = None
     status_after: list[pulumi.Resource] = field(default_factory=list)
@@ -119,5 +120,6 @@ class KrillCA(pulumi.ComponentResource):
             self.acme = AcmeClient(f"{name}-acme", AcmeClientArgs(
                 stack=args.stack, host=host, image=args.acme_image, account=args.acme, domain=args.server_name,
                 cert_file=cert_file, key_file=key_file, after=[self.proxy, *args.acme_after],
+                wait=args.acme_wait,
             ), opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({"krill": self.krill.container_name, "proxy": self.proxy.container_name})

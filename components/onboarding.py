@@ -52,8 +52,9 @@ def onboarding_stage(cfg: StackConfig) -> Stage:
         f"the CA has its parent and repository and publishes your ROAs. Check that {prefixes} from AS{cfg.asn} "
         "is RPKI-valid (e.g. https://rpki-validator.ripe.net/ui/ or your transit's looking glass); relying "
         "parties pick it up within about an hour."
-        + (" route0's certificate by ACME is requested now; if the route is not valid yet, run `pulumi up` "
-           "again once it is." if cfg.acme else "")))
+        + (" route0's ACME client starts now and retries on its own (every 1 to 15 min) until the CA can "
+           "reach route0 over the valid route; it then switches route0 to HTTPS by itself, with no `pulumi up`."
+           if cfg.acme else "")))
 
 
 def as_built(cfg: StackConfig, stage: Stage) -> StackConfig:

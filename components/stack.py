@@ -423,7 +423,7 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         http_port=proxy.http_port,
         # In a lab world the RIR's Krill has a certificate from the stack's CA.
         parent_root_ca=tls_ca.cert_pem if world else None,
-        acme=account if cfg.krill_by_acme else None, acme_image=on_host["home"]["acme"],
+        acme=account if cfg.krill_by_acme else None, acme_image=on_host["home"]["acme"], acme_wait=cfg.faces_lab,
         acme_after=[home_net, *lab_path, *([world.networks["rir"], world.networks["validator"]] if world else [])],
         status=status.site if status else None, status_after=status.files if status else [],
     ), opts=pulumi.ResourceOptions(depends_on=[home_net]))
@@ -439,7 +439,7 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
                 after=[user_ca.roas, web.service, *lab_path]))
         AcmeClient("route0-acme", AcmeClientArgs(
             stack=stack, host=vps, image=on_host["vps"]["acme"], account=account, domain=tls.name,
-            cert_file=tls.cert_file, key_file=tls.key_file, after=acme_after,
+            cert_file=tls.cert_file, key_file=tls.key_file, after=acme_after, wait=cfg.faces_lab,
         ))
     if not world:
         onboarding = PortalOnboarding("user-ca", PortalOnboardingArgs(

@@ -348,6 +348,19 @@ def test_prod_gets_route0s_certificate_from_lets_encrypt_with_the_public_roots(p
     assert "acme-v02.api.letsencrypt.org" in inputs_of("route0-acme-config")["stdin"]
 
 
+def test_once_published_prod_up_starts_the_acme_client_and_does_not_wait_for_the_route(portal_responses):
+    """Relying parties may take an hour to find the new ROA: an `up` that
+    waited for the certificate would be red for a reason that is not one.
+    The client's own loop switches route0 to HTTPS; a lab world's `up` waits."""
+    outputs = run_program(PROD_EXAMPLE)
+    assert "retries on its own" in outputs["onboarding"][0]["next_step"]
+    containers = {inputs["name"] for typ, _, inputs in MOCKS.resources if typ.endswith("docker:Container")}
+    assert any(c.endswith("-vps-acme") for c in containers), containers
+    assert "route0-acme-issued" not in names_of("remote:Command")
+    run_program(LAB)
+    assert "route0-acme-issued" in names_of("remote:Command")
+
+
 @STACKS
 def test_the_acme_account_key_reaches_the_host_only_as_a_secret(path, portal_responses):
     run_program(path)
