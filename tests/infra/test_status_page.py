@@ -44,6 +44,11 @@ def test_the_page_shows_every_session_established_and_every_prefix_valid(home, c
     for p in cfg.prefixes:
         assert f"<li>{p} max " in row(body, f"prefix-{p}"), f"no ROA listed for {p}"
     assert '<tr><td colspan="3" class="ok">none</td></tr>' in body, "an alert is firing"
+    # Where onboarding stands, as the stack output says it.
+    from tests.infra.stack import outputs
+
+    stage = outputs()["onboarding"]["stage"]
+    assert f'<p id="onboarding" class="ok">Onboarding: {stage}.' in body, body[:2000]
 
 
 def test_the_topology_picture_is_the_one_drawn_from_the_stacks_plan(home, cfg):
