@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.infra.bird import wait_until
+from tests.infra.stack import outputs
 from tests.infra.status_page import fetch, login, row, shows_healthy
 
 
@@ -45,8 +46,6 @@ def test_the_page_shows_every_session_established_and_every_prefix_valid(home, c
         assert f"<li>{p} max " in row(body, f"prefix-{p}"), f"no ROA listed for {p}"
     assert '<tr><td colspan="3" class="ok">none</td></tr>' in body, "an alert is firing"
     # Where onboarding stands, as the stack output says it.
-    from tests.infra.stack import outputs
-
     stage = outputs()["onboarding"]["stage"]
     assert f'<p id="onboarding" class="ok">Onboarding: {stage}.' in body, body[:2000]
 
