@@ -46,11 +46,14 @@ class StatusPage(pulumi.ComponentResource):
         digest = PasswordHash(f"{name}-password-hash", self.password, opts=child)
         htpasswd = pulumi.Output.secret(digest.hash.apply(lambda h: f"{STATUS_USER}:{h}\n"))
         placed = pulumi.ResourceOptions(parent=self, depends_on=[*host.ready, *after])
+        # Destroy removes the proxy's config before these (it uses them), so
+        # the last of them takes the config directory too, once it is empty:
+        # on a box whose own nginx stays, nothing else would.
         self.files = [
             host_file(f"{name}-htpasswd", host, HTPASSWD, htpasswd, owner=HTPASSWD_OWNER, mode="0640",
-                      remove_dirs=(STATUS_DIR,), opts=placed),
+                      remove_dirs=(STATUS_DIR, NGINX_CONF_DIR), opts=placed),
             host_file(f"{name}-topology", host, TOPOLOGY_SVG,
                       embed_source(draw_svg(topology_dot), topology_dot),
-                      remove_dirs=(STATUS_DIR,), opts=placed),
+                      remove_dirs=(STATUS_DIR, NGINX_CONF_DIR), opts=placed),
         ]
         self.register_outputs({})
