@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
-
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # pulumi.runtime.rpc.UNKNOWN, as dynamic providers see it
+from pulumi.runtime.rpc import UNKNOWN  # an input not known yet, as dynamic providers see it
 
 
 def _known(value) -> bool:
