@@ -12,6 +12,10 @@ So, outside a lab world, `acme` waits until both responses are in: until
 then route0 serves plain HTTP, and the `up` after the responses turns
 HTTPS on. (A lab world orders it itself: its ACME client starts once the
 route is VALID at transit.)
+
+A lab world's stack with `lab_portal` goes through the same stages: the
+lab's LIR plays the parent's portal, and whoever runs the stack (the vmlab
+tier's run of the prod guide) hands it the requests and saves its responses.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ class Stage:
 
 
 def onboarding_stage(cfg: StackConfig) -> Stage:
-    if cfg.faces_lab:
+    if cfg.faces_lab and not cfg.lab_portal:
         return Stage("lab", "nothing to do: a lab world's parent (the lab RIR's LIR) is set up by the stack")
     k = cfg.krill
     acme = (" route0 serves plain HTTP until then; `acme` waits for the route." if cfg.acme else "")

@@ -242,7 +242,10 @@ class PortalOnboarding(pulumi.ComponentResource):
         if args.repository_response:
             done.append(on_home("set-repo", ca_set_contact(home, args.handle, "repo"), args.repository_response,
                                 after=[self.publisher_request, *done]))
+        # The ROAs, once the CA has both: what waits for the route to be
+        # valid (a lab world's ACME client) waits for them.
+        self.roas: RemoteCommand | None = None
         if len(done) == 2:
-            on_home("roas", roas_apply(home, args.handle), roas_json(args.roas), after=done,
-                    drift_check=roas_apply(home, args.handle, check_only=True))
+            self.roas = on_home("roas", roas_apply(home, args.handle), roas_json(args.roas), after=done,
+                                drift_check=roas_apply(home, args.handle, check_only=True))
         self.register_outputs({})

@@ -202,9 +202,10 @@ def _read_optional(path: str | None) -> str | None:
 
 
 def build_lab_rpki(stack: str, cfg: StackConfig, world: LabWorld, images: dict[str, ContainerImage], tls_ca: LabCa,
-                   home_krill: KrillCA, home_net: HostNetwork) -> DelegatedCa:
+                   home_krill: KrillCA, home_net: HostNetwork) -> DelegatedCa | None:
     """The RPKI world: RIR -> sponsoring LIR -> the user's own Krill, a
-    validator, and (in LabWorld) route-origin validation at transit."""
+    validator, and (in LabWorld) route-origin validation at transit. With
+    `lab_portal` the user's CA is left to portal onboarding (None)."""
     rir = RirKrill("rir", RirKrillArgs(
         stack=stack, host=world.hosts["rir"], image=images["krill"], name=RIR_NAME,
         admin_token=RandomToken("rir-krill-admin-token", purpose="rir-krill-admin-token").value, tls_ca=tls_ca,
@@ -219,6 +220,8 @@ def build_lab_rpki(stack: str, cfg: StackConfig, world: LabWorld, images: dict[s
         # is at the routers within about 10 s, so each ROV test waits less.
         refresh_seconds=5, after=[world.networks["validator"]],
     ))
+    if cfg.lab_portal:
+        return None
     return DelegatedCa("user-ca", DelegatedCaArgs(
         home=home_krill.host, parent_host=world.hosts["rir"], handle=cfg.krill.handle, parent_handle="lir",
         resources=Resources(asn=f"AS{cfg.asn}", ipv4=", ".join(str(n) for n in cfg.v4_networks),
@@ -428,20 +431,8 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         status=status.site if status else None, status_after=status.files if status else [],
     ), opts=pulumi.ResourceOptions(depends_on=[home_net]))
     user_ca = build_lab_rpki(stack, cfg, world, images, tls_ca, krill, home_net) if world else None
-    if tls and account:
-        acme_after: list[pulumi.Resource] = [web.service, *lab_path]
-        if world and acme_ca and user_ca:
-            # Order, not time: HTTP-01 needs the name routed to the CA, which
-            # needs the ROAs (the CA's parent comes before them). The CA's
-            # own host waits for route0 to answer before anyone asks it.
-            acme_after.append(routed_gate(
-                "route0-routed", world.hosts["acme"], tls.name, triggers=[account.ca_identity],
-                after=[user_ca.roas, web.service, *lab_path]))
-        AcmeClient("route0-acme", AcmeClientArgs(
-            stack=stack, host=vps, image=on_host["vps"]["acme"], account=account, domain=tls.name,
-            cert_file=tls.cert_file, key_file=tls.key_file, after=acme_after, wait=cfg.faces_lab,
-        ))
-    if not world:
+    onboarding = None
+    if user_ca is None:
         onboarding = PortalOnboarding("user-ca", PortalOnboardingArgs(
             home=home, handle=cfg.krill.handle,
             parent_response=_read_optional(cfg.krill.parent_response_file),
@@ -452,7 +443,20 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         # Step 2 of the seed's order: hand these to the parent's portal.
         outputs["krill_child_request_xml"] = onboarding.child_request.stdout
         outputs["krill_publisher_request_xml"] = onboarding.publisher_request.stdout
-
+    roas = user_ca.roas if user_ca else onboarding.roas if onboarding else None
+    if tls and account:
+        acme_after: list[pulumi.Resource] = [web.service, *lab_path]
+        if world and acme_ca and roas:
+            # Order, not time: HTTP-01 needs the name routed to the CA, which
+            # needs the ROAs (the CA's parent comes before them). The CA's
+            # own host waits for route0 to answer before anyone asks it.
+            acme_after.append(routed_gate(
+                "route0-routed", world.hosts["acme"], tls.name, triggers=[account.ca_identity],
+                after=[roas, web.service, *lab_path]))
+        AcmeClient("route0-acme", AcmeClientArgs(
+            stack=stack, host=vps, image=on_host["vps"]["acme"], account=account, domain=tls.name,
+            cert_file=tls.cert_file, key_file=tls.key_file, after=acme_after, wait=cfg.faces_lab,
+        ))
     if cfg.monitoring is not None:
         build_monitoring(stack, cfg, world, plan, images, on_host, vps, home, tls_ca, krill, status_url,
                          after_vps=[vps_net, router.service], after_home=[home_net, krill.krill])

@@ -75,6 +75,10 @@ class StackConfig(Strict):
     # A lab world's management network (the machine's SSH to its lab hosts):
     # a /28 of its own per stack, so a lab and a vmlab run side by side.
     lab_mgmt_net: str = LAB_MGMT_NET_DEFAULT
+    # In a lab world: onboard the user's CA as in prod, through response
+    # files, with the lab's LIR playing the parent's portal (onboarding.py).
+    # False: the stack onboards it with the lab's LIR itself.
+    lab_portal: bool = False
     # Security updates for the images (see images.py).
     images: Images = Field(default_factory=Images)
 
@@ -199,6 +203,10 @@ class StackConfig(Strict):
                              f"is {earlier.key_text} too, on the same address of home; give each its own port")
         if self.irr is not None:
             yield from self._irr_matches_rpki()
+        if self.lab_portal and not self.faces_lab:
+            yield KeyedError(("lab_portal",), True,
+                             "only a stack that faces a lab world has the lab's LIR to play a portal; a prod "
+                             "stack goes through its parent's real portal anyway: remove lab_portal")
         if self.faces_lab and self.krill_by_acme and self.krill.public_name != LAB_KRILL_PUBLIC_NAME:
             yield KeyedError(("krill", "public_name"), self.krill.public_name,
                              f"the Krill proxy gets its certificate from the lab's ACME CA, which reaches only "

@@ -339,6 +339,56 @@ def test_a_lab_world_is_onboarded_by_the_stack_itself():
     assert stage["stage"] == "lab"
 
 
+def lab_portal(responses: dict[str, str] | None = None):
+    """vmlab's config as the prod guide's run on the guests has it: the lab's
+    LIR plays the parent's portal, with the responses saved so far."""
+    def change(raw):
+        raw["lab_portal"] = True
+        raw["krill"] = {**raw["krill"], **(responses or {})}
+    return change
+
+
+def test_with_lab_portal_a_lab_world_goes_through_the_prods_stages(tmp_path):
+    outputs = run_program(VMLAB, lab_portal())
+    assert outputs["onboarding"][0]["stage"] == "awaiting-parent"
+    assert {"krill_child_request_xml", "krill_publisher_request_xml"} <= set(outputs)
+    named = {name for _, name, _ in MOCKS.resources}
+    # The lab's RIR, LIR and validator are there; the stack does not onboard
+    # the user's CA with them itself, and no ACME is tried before the route.
+    assert names_of("rpki:RirKrill") == {"rir"} and names_of("rpki:PortalOnboarding") == {"user-ca"}
+    assert not names_of("rpki:DelegatedCa")
+    assert not {"user-ca-add-child", "user-ca-set-parent", "user-ca-roas", "route0-routed"} & named
+    assert outputs["route0_url"] == ("http://[2001:db8:100::80]/", False)
+
+    parent, repo = tmp_path / "parent.xml", tmp_path / "repo.xml"
+    parent.write_text('<parent_response parent_handle="lir"/>')
+    repo.write_text("<repository_response/>")
+    MOCKS.resources.clear()
+    outputs = run_program(VMLAB, lab_portal({"parent_response_file": str(parent)}))
+    assert outputs["onboarding"][0]["stage"] == "awaiting-repository"
+    # The parent is known by the handle in its response: the lab's LIR.
+    assert "--parent lir " in inputs_of("user-ca-set-parent")["create"]
+
+    MOCKS.resources.clear()
+    outputs = run_program(VMLAB, lab_portal({"parent_response_file": str(parent),
+                                             "repository_response_file": str(repo)}))
+    assert outputs["onboarding"][0]["stage"] == "published"
+    # Published: the ROAs, then (a lab world waits for it) route0's certificate
+    # once the CA reaches route0 over the route those ROAs make valid.
+    assert inputs_of("user-ca-roas")["stdin"] == "2001:db8:100::/48-48 => 65536\n"
+    assert {"route0-routed", "route0-acme-issued"} <= names_of("remote:Command")
+    assert outputs["route0_url"] == ("https://route0.lab/", False)
+
+
+def test_lab_portal_outside_a_lab_world_is_refused_with_its_key():
+    from components.config.errors import ConfigError
+
+    raw, secrets = load_stack_file(PROD_EXAMPLE, placeholder="unit-secret")
+    raw["lab_portal"] = True
+    with pytest.raises(ConfigError, match=r"lab_portal.*only a stack that faces a lab world"):
+        validate(raw, secrets, check_files=False, placeholders_ok=True)
+
+
 def test_prod_gets_route0s_certificate_from_lets_encrypt_with_the_public_roots(portal_responses):
     outputs = run_program(PROD_EXAMPLE)
     assert outputs["onboarding"][0]["stage"] == "published"
