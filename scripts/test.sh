@@ -165,19 +165,22 @@ if run_vmlab_here; then
     tail -n 40 "$guest_log"; echo "guest build failed; full log in $guest_log" >&2; exit 1
   fi
   # Fresh machines, as a provider hands them over, and no state: the first
-  # `pulumi up` on them is what is tested.
+  # `pulumi up` on them is what is tested, and it is the prod guide's
+  # (docs/prod.md, run as written on stack `guide`, with the user's own
+  # passphrase; its last block checks both hosts, tests/infra without the
+  # destructive checks). The tier's tests then run on the stack it left.
   bash scripts/vmlab-reset.sh
   bash scripts/guests/vmlab.sh up
   stamp "guests booted" $t
-  export PERSONAL_AS_STACK=vmlab
-  pulumi stack select --create vmlab --non-interactive >/dev/null
-  python -m pytest tests/vmlab/test_0_up.py -v -p no:cacheprovider
+  export PERSONAL_AS_STACK=guide
+  export PULUMI_CONFIG_PASSPHRASE_FILE="${PERSONAL_AS_CACHE:-$HOME/.cache/personal-as}/guide/home/.config/personal-as/prod.passphrase"
+  python -m pytest tests/vmlab/test_0_guide.py tests/vmlab/test_0_up.py -v -s -p no:cacheprovider
+  stamp "the prod guide on the guests" $t
   # test_0_up ends on `preview --expect-no-changes`, and so does each process
   # below but the infra one (whose destructive checks put back what they
   # change; host_key's own last check is that preview again): each starts
   # on a converged stack, with no `up` of its own.
-  export PERSONAL_AS_CONVERGED=vmlab
-  python -m pytest tests/infra -v -p no:cacheprovider -m "not destructive" -n 3
+  export PERSONAL_AS_CONVERGED=guide
   python -m pytest tests/infra -v -p no:cacheprovider -m destructive
   python -m pytest tests/vmlab/test_guests.py tests/vmlab/test_shipping.py -v -p no:cacheprovider
   python -m pytest tests/vmlab/test_host_key.py -v -p no:cacheprovider

@@ -20,16 +20,20 @@ PROD_EXAMPLE = ROOT / "stacks" / "Pulumi.prod.yaml.example"
 VMLAB = ROOT / "stacks" / "Pulumi.vmlab.yaml"
 
 
-def _replace_secure(value, found: list, placeholder: str):
+# Secrets that are URLs get a placeholder shaped like one.
+URL_KEYS = ("webhook_url",)
+
+
+def _replace_secure(value, found: list, placeholder: str, key: str = ""):
     # The prod example's `set-me` strings are where the user sets secrets.
-    if isinstance(value, str) and value.startswith("set-me"):
+    secret = (isinstance(value, str) and value.startswith("set-me")) or (
+        isinstance(value, dict) and set(value) == {"secure"})
+    if secret:
         found.append(True)
-        return f"{placeholder}-{len(found)}"
+        text = f"{placeholder}-{len(found)}"
+        return f"https://hooks.example.net/{text}" if key in URL_KEYS else text
     if isinstance(value, dict):
-        if set(value) == {"secure"}:
-            found.append(True)
-            return f"{placeholder}-{len(found)}"
-        return {k: _replace_secure(v, found, placeholder) for k, v in value.items()}
+        return {k: _replace_secure(v, found, placeholder, k) for k, v in value.items()}
     if isinstance(value, list):
         return [_replace_secure(v, found, placeholder) for v in value]
     return value

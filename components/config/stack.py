@@ -347,4 +347,7 @@ class StackConfig(Strict):
                     "RFC 9319 advises max_length equal to the announced length, or a forged-origin "
                     "more-specific hijack stays RPKI-valid"
                 )
+        if self.faces_lab and self.monitoring is not None and self.monitoring.webhook_url is not None:
+            out.append("monitoring.webhook_url is not used: a lab world delivers alerts to its own receiver "
+                       "(the webhook on lab host client)")
         return out

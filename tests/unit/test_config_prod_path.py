@@ -31,6 +31,7 @@ FILLED = {
     ("irr", "admin", "email"): "noc@as215634.net",
     ("hosts", "vps", "address"): "45.61.188.10",
     ("hosts", "home", "address"): "home.as215634.net",
+    ("monitoring", "webhook_url"): "https://ntfy.as215634.net/personal-as",
 }
 
 

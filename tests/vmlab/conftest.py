@@ -1,6 +1,8 @@
 """The vmlab tier: the user's vps and home are real Debian machines (QEMU
 guests) reached by `kind: ssh`, inside the lab world. Run with
-PERSONAL_AS_STACK=vmlab; the fixtures are the lab tier's and tests/infra's."""
+PERSONAL_AS_STACK=guide (make test: the stack the prod guide's run leaves,
+test_0_guide.py) or vmlab (make vmlab); the fixtures are the lab tier's and
+tests/infra's."""
 
 from __future__ import annotations
 
@@ -16,8 +18,10 @@ from tests.infra.conftest import (  # noqa: F401 - fixtures
 from tests.infra.stack import STACK, config
 from tests.lab.conftest import lab_is_up, restore_stack_file  # noqa: F401 - fixtures
 
-if STACK != "vmlab":
-    pytest.skip("the vmlab tier runs with PERSONAL_AS_STACK=vmlab", allow_module_level=True)
+# The stacks whose vps and home are the guests (scripts/guests).
+GUEST_STACKS = ("guide", "vmlab")
+if STACK not in GUEST_STACKS:
+    pytest.skip(f"the vmlab tier runs with PERSONAL_AS_STACK in {GUEST_STACKS}", allow_module_level=True)
 
 
 def guest_shell(name: str, command: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -7,7 +7,7 @@ import json
 import subprocess
 
 
-def image_transfers(stack: str = "vmlab") -> list[dict]:
+def image_transfers(stack: str) -> list[dict]:
     """Each image transfer of the last `pulumi up`: tag, host, bytes on the wire, seconds."""
     state = json.loads(subprocess.run(["pulumi", "stack", "export", "--stack", stack, "--show-secrets"],
                                       capture_output=True, text=True, check=True).stdout)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.lab.conftest import docker_lines, pulumi
+from tests.infra.stack import STACK
 from tests.vmlab.conftest import guest_shell, homes_own_services_answer
 
 pytestmark = pytest.mark.destructive
@@ -47,7 +48,7 @@ def destroyed(before):
 
 
 def test_destroy_removes_the_stacks_containers_from_the_guests(destroyed):
-    assert docker_lines("ps", "-aq", "--filter", "label=personal-as.stack=vmlab") == []
+    assert docker_lines("ps", "-aq", "--filter", f"label=personal-as.stack={STACK}") == []
     for guest in ("vps", "home"):
         left = guest_shell(guest, "command -v docker >/dev/null && docker ps -aq || true").stdout.split()
         assert left == [], f"{guest} still has {left}"

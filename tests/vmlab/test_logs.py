@@ -9,6 +9,7 @@ import time
 import pytest
 
 from tests.infra.bird import wait_until
+from tests.infra.stack import STACK
 from tests.vmlab.conftest import guest_shell
 
 SERVICES = {"vps": ("bird", "nginx", "acme"), "home": ("krill", "nginx")}
@@ -26,7 +27,7 @@ def log_files(guest: str, log_path: str) -> dict[str, int]:
 
 @pytest.mark.destructive
 def test_a_flood_on_a_containers_output_is_rotated_and_bounded(lab_is_up):
-    container = "vmlab-vps-nginx"
+    container = f"{STACK}-vps-nginx"
     log_path = on("vps", f"docker inspect -f '{{{{.LogPath}}}}' {container}")
     pid = on("vps", f"docker inspect -f '{{{{.State.Pid}}}}' {container}")
     # 35 MB of 1 kB lines into the daemon's own stdout, as a chatty daemon
@@ -49,5 +50,5 @@ def test_a_flood_on_a_containers_output_is_rotated_and_bounded(lab_is_up):
 
 @pytest.mark.parametrize("guest,service", [(g, s) for g, services in SERVICES.items() for s in services])
 def test_daemons_write_no_log_files_of_their_own(guest, service):
-    changed = on(guest, f"docker diff vmlab-{guest}-{service}").splitlines()
+    changed = on(guest, f"docker diff {STACK}-{guest}-{service}").splitlines()
     assert not [line for line in changed if " /var/log/" in line and line[0] in "AC"], changed

@@ -15,6 +15,7 @@ from components.providers.image_transfer import image_on_host, ship
 from components.providers.registry import registry_dir
 from tests.infra.stack import config
 from tests.vmlab.conftest import connection, guest_shell
+from tests.infra.stack import STACK
 from tests.vmlab.state import image_transfers as shipped_by_up
 
 MB = 1024 * 1024
@@ -40,7 +41,7 @@ def layers(tag: str) -> dict[str, int]:
 def test_the_first_up_sent_compressed_layers_and_the_shared_base_once(lab_is_up):
     by_host: dict[str, list[dict]] = {}
     names = {spec.address: name for name, spec in config().hosts.items()}
-    for transfer in shipped_by_up():
+    for transfer in shipped_by_up(STACK):
         by_host.setdefault(names[transfer["host"]], []).append(transfer)
     assert set(by_host) == {"vps", "home"}, by_host
     report = {}
@@ -65,7 +66,7 @@ def test_the_first_up_sent_compressed_layers_and_the_shared_base_once(lab_is_up)
 def changed_bird_image():
     """The vps's BIRD image with one new top layer: 256 kB that do not compress."""
     client = docker.from_env()
-    bird = next(t for t in shipped_by_up() if t["tag"].startswith("personal-as/bird:"))["tag"]
+    bird = next(t for t in shipped_by_up(STACK) if t["tag"].startswith("personal-as/bird:"))["tag"]
     with tempfile.TemporaryDirectory() as ctx:
         with open(os.path.join(ctx, "payload"), "wb") as f:
             f.write(os.urandom(256 * 1024))
@@ -93,6 +94,6 @@ def test_a_change_to_one_layer_sends_only_that_layer(lab_is_up, changed_bird_ima
 
 def test_an_image_the_host_has_sends_nothing_but_its_manifest(lab_is_up):
     conn = connection("vps")
-    bird = next(t for t in shipped_by_up() if t["tag"].startswith("personal-as/bird:"))["tag"]
+    bird = next(t for t in shipped_by_up(STACK) if t["tag"].startswith("personal-as/bird:"))["tag"]
     shipped = ship(conn, bird)
     assert shipped["bytes"] <= PULL_OVERHEAD, shipped
