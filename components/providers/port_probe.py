@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
-from pulumi.runtime.rpc import UNKNOWN  # an input not known yet, as dynamic providers see it
+from pulumi.output import Unknown
+from pulumi.runtime.rpc import UNKNOWN
 
 
 def _known(value) -> bool:
-    if value == UNKNOWN:
+    # An input not known yet reaches a dynamic provider's check as the wire's
+    # sentinel string or, deserialized during a preview, as an Unknown.
+    if isinstance(value, Unknown) or value == UNKNOWN:
         return False
     if isinstance(value, dict):
         return all(_known(v) for v in value.values())

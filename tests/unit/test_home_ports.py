@@ -106,3 +106,21 @@ def test_ports_the_stack_itself_holds_after_an_up_are_not_refused():
     assert taken(bindings, parse_probe(PROBE), "vmlab-home") == []
     # The same ports wanted by another stack on this box are taken.
     assert len(taken(bindings, parse_probe(PROBE), "prod-home")) == 2
+
+
+def test_before_the_first_up_the_probe_reaches_home_by_the_config_not_the_unknown_connection():
+    """The first preview of a fresh stack: the connection (with the host key
+    HostKey will pin) is not known yet, in either form the engine hands a
+    dynamic provider. The probe then goes by the config's address and login."""
+    from pulumi.output import Unknown
+    from pulumi.runtime.rpc import UNKNOWN
+
+    from components.providers.port_probe import _connection
+
+    reach = {"host": "203.0.113.243", "port": 2222, "user": "admin", "key_file": "~/k", "pinned": ["ssh-ed25519 AAAA"]}
+    for unknown in (Unknown(), UNKNOWN, {"host": "203.0.113.243", "host_keys": Unknown()}):
+        conn = _connection({"connection": unknown, "reach": reach})
+        assert conn == {"host": "203.0.113.243", "port": 2222, "user": "admin", "key_file": "~/k",
+                        "host_keys": ["ssh-ed25519 AAAA"]}
+    known = {"host": "h", "port": 22, "user": "root", "key_file": "~/k", "host_keys": ["k"]}
+    assert _connection({"connection": known, "reach": reach}) == known
