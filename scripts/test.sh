@@ -174,7 +174,7 @@ if run_vmlab_here; then
   stamp "guests booted" $t
   export PERSONAL_AS_STACK=guide
   export PULUMI_CONFIG_PASSPHRASE_FILE="${PERSONAL_AS_CACHE:-$HOME/.cache/personal-as}/guide/home/.config/personal-as/prod.passphrase"
-  python -m pytest tests/vmlab/test_0_guide.py tests/vmlab/test_0_up.py -v -s -p no:cacheprovider
+  python -m pytest tests/vmlab/test_0_guide.py tests/vmlab/test_0_up.py -x -v -s -p no:cacheprovider
   stamp "the prod guide on the guests" $t
   # test_0_up ends on `preview --expect-no-changes`, and so does each process
   # below but the infra one (whose destructive checks put back what they
