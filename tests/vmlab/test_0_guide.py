@@ -179,8 +179,10 @@ def test_the_prod_guide_runs_as_written_on_fresh_machines(request):
             assert stage == ("awaiting-parent" if ups == 1 else "awaiting-repository"), stack_output("onboarding")
             assert verdict == 0, f"transit's verdict on {cfg.prefixes[0]} before any ROA: {verdict}"
             assert stack_output("route0_url") == f"http://[{cfg.route0_address}]/"
+            # A fresh VPS has no curl: route0's own container asks.
             vps = request.getfixturevalue("vps")
-            assert vps.run(f"curl -fsS -m 10 http://[{cfg.route0_address}]/").rc == 0
+            page = vps.run(f"docker exec {STACK}-vps-nginx curl -fsS -m 10 http://[{cfg.route0_address}]/")
+            assert page.rc == 0 and page.stdout.strip(), page.stderr
             assert client.run(f"curl -fsS -m 5 http://[{cfg.route0_address}]/").rc != 0
         else:
             # Parent and repository set: the ROAs are published, the route is
