@@ -94,6 +94,9 @@ def test_the_site_builds_strict(tmp_path):
     testing = (tmp_path / "site" / "testing" / "index.html").read_text()
     results = json.loads((ROOT / "bench" / "results" / "latest.json").read_text())
     assert f"{results['full_table']['routes']:,}" in testing
+    # The onboarding stages are drawn from the program's own answers.
+    rpki = (tmp_path / "site" / "rpki" / "index.html").read_text()
+    assert 'class="mermaid"' in rpki and "awaiting_parent" in rpki and "published" in rpki
 
 
 def test_the_readme_is_a_front_door():

@@ -1,14 +1,22 @@
-"""MkDocs hook: the benchmark's figures, read from bench/results/latest.json
-when the site is built, where a page says `<!-- bench-figures -->`. The
-figures are never copied into a page by hand, so they cannot go stale."""
+"""MkDocs hooks: what a page shows that the code or a measurement knows,
+made when the site is built, never copied into a page by hand:
+
+- `<!-- bench-figures -->`: the benchmark's figures, from bench/results/latest.json;
+- `<!-- onboarding-stages -->`: the RPKI onboarding stages, as the program
+  (components/onboarding.py) gives them for the prod example with no
+  response, one, then both.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 MARKER = "<!-- bench-figures -->"
-RESULTS = Path(__file__).resolve().parent.parent / "bench" / "results" / "latest.json"
+STAGES_MARKER = "<!-- onboarding-stages -->"
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "latest.json"
 
 # (section, key, what it measures, unit); sections and keys as bench/bench.py writes them.
 FIGURES = (
@@ -55,7 +63,33 @@ def figures_table(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def onboarding_diagram() -> str:
+    """The stages the program reports for the prod example as the user sets
+    the parent's response, then the repository's: a Mermaid flowchart."""
+    sys.path.insert(0, str(ROOT))
+    from components.config import validate
+    from components.onboarding import onboarding_stage
+    from tests.stack_files import PROD_EXAMPLE, load_stack_file
+
+    raw, secrets = load_stack_file(PROD_EXAMPLE)
+    steps = [("", "the first up"), ("parent_response_file", "parent response saved, up"),
+             ("repository_response_file", "repository response saved, up")]
+    lines, previous, krill = ["```mermaid", "flowchart LR"], None, dict(raw["krill"])
+    for key, how in steps:
+        if key:
+            krill[key] = f"~/rpki/{key}.xml"
+        cfg = validate({**raw, "krill": krill}, secrets, check_files=False, placeholders_ok=True)
+        stage = onboarding_stage(cfg).key
+        node = stage.replace("-", "_")
+        lines.append(f'  {previous or "start(( ))"} -- "{how}" --> {node}["{stage}"]')
+        previous = node
+    lines += ["```", ""]
+    return "\n".join(lines)
+
+
 def on_page_markdown(markdown: str, **_kwargs) -> str:
-    if MARKER not in markdown:
-        return markdown
-    return markdown.replace(MARKER, figures_table(json.loads(RESULTS.read_text())))
+    if MARKER in markdown:
+        markdown = markdown.replace(MARKER, figures_table(json.loads(RESULTS.read_text())))
+    if STAGES_MARKER in markdown:
+        markdown = markdown.replace(STAGES_MARKER, onboarding_diagram())
+    return markdown
