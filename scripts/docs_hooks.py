@@ -1,7 +1,8 @@
 """MkDocs hooks: what a page shows that the code or a measurement knows,
 made when the site is built, never copied into a page by hand:
 
-- `<!-- bench-figures -->`: the benchmark's figures, from bench/results/latest.json;
+- `<!-- bench-figures -->`: the benchmark's figures, from bench/results/latest.json,
+  and its plot (bench/results/latest.png, inlined: it lives beside the figures);
 - `<!-- onboarding-stages -->`: the RPKI onboarding stages, as the program
   (components/onboarding.py) gives them for the prod example with no
   response, one, then both.
@@ -9,6 +10,7 @@ made when the site is built, never copied into a page by hand:
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from pathlib import Path
@@ -17,6 +19,7 @@ MARKER = "<!-- bench-figures -->"
 STAGES_MARKER = "<!-- onboarding-stages -->"
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "latest.json"
+PLOT = ROOT / "bench" / "results" / "latest.png"
 
 # (section, key, what it measures, unit); sections and keys as bench/bench.py writes them.
 FIGURES = (
@@ -60,6 +63,9 @@ def figures_table(results: dict) -> str:
             continue
         shown = f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
         lines.append(f"| {what} | {shown} {unit} |")
+    if PLOT.exists():
+        data = base64.b64encode(PLOT.read_bytes()).decode()
+        lines += ["", f"![the last make bench, plotted by it](data:image/png;base64,{data})"]
     return "\n".join(lines) + "\n"
 
 

@@ -94,6 +94,7 @@ def test_the_site_builds_strict(tmp_path):
     testing = (tmp_path / "site" / "testing" / "index.html").read_text()
     results = json.loads((ROOT / "bench" / "results" / "latest.json").read_text())
     assert f"{results['full_table']['routes']:,}" in testing
+    assert "data:image/png;base64," in testing  # the bench's own plot
     # The onboarding stages are drawn from the program's own answers.
     rpki = (tmp_path / "site" / "rpki" / "index.html").read_text()
     assert 'class="mermaid"' in rpki and "awaiting_parent" in rpki and "published" in rpki
