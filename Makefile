@@ -2,7 +2,7 @@
 # Both bootstrap everything first (idempotent, fast when warm).
 SHELL := /bin/bash
 .DEFAULT_GOAL := lab
-.PHONY: bootstrap bootstrap-arm64 lab vmlab test test-unit test-lab test-arm64 test-vmlab verify bench destroy topology
+.PHONY: bootstrap bootstrap-arm64 lab vmlab test test-unit test-lab test-arm64 test-vmlab verify bench destroy topology docs docs-serve
 
 bootstrap:
 	bash scripts/bootstrap.sh
@@ -57,3 +57,13 @@ topology: bootstrap
 destroy:
 	source scripts/env.sh && pulumi destroy --stack lab --yes --non-interactive && \
 	  if pulumi stack ls --json | grep -q '"name": "lab2"'; then pulumi destroy --stack lab2 --yes --non-interactive; fi
+
+# The documentation site (mkdocs.yml, docs/): the config reference and the
+# stack files' schema are generated from the config models first, then the
+# site is built --strict into build/site (as the unit tier checks it).
+docs: bootstrap
+	source scripts/env.sh && python -m components.config.reference --write && NO_MKDOCS_2_WARNING=1 mkdocs build --strict
+
+# The same site, served on http://127.0.0.1:8000/ and rebuilt on each edit.
+docs-serve: docs
+	source scripts/env.sh && NO_MKDOCS_2_WARNING=1 mkdocs serve --strict

@@ -1,7 +1,7 @@
 """The lab's topology and address plan, derived from the stack config.
 
 Pure data: which hosts exist, how they are cabled and what addresses each
-link end gets. Documentation ranges only (DESIGN.md). transit and gw take
+link end gets. Documentation ranges only (RFC 3849, RFC 5737). transit and gw take
 their AS and addresses from upstreams[0], so the user's own config decides
 what the world around them looks like.
 """

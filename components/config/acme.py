@@ -42,18 +42,26 @@ def parse_email(value: str) -> str:
 class Acme(Strict):
     """Where route0's certificate comes from, and when it is renewed."""
 
-    # The CA's ACME directory. Default: Let's Encrypt's production one; in a
-    # lab world the lab's pebble, and nothing else.
-    directory: str | None = Field(default=None, validate_default=True)
-    email: str
-    # The DNS name route0's site answers at: its certificate is for it, and
-    # the name must point at route0's address for HTTP-01 to succeed.
-    route0_name: str | None = Field(default=None, validate_default=True)
-    # Renew once no more than this many whole days are left (lego counts
-    # whole days: 30 renews a 90-day certificate when under 31 days remain).
-    renew_days: int = Field(default=30, ge=1, le=365)
-    # How often the client checks; 12 h, as certbot's timer does.
-    check_interval: int = Field(default=43200, ge=5, le=86400)
+    directory: str | None = Field(
+        default=None, validate_default=True,
+        description="The https:// URL of the CA's ACME directory. Default: Let's Encrypt's production one; in a lab "
+                    f"world only the lab's own CA (`{LAB_ACME_DIRECTORY}`) is allowed.")
+    email: str = Field(description="The contact address the CA writes to about the certificate's expiry.",
+                       examples=["noc@example.net"])
+    route0_name: str | None = Field(
+        default=None, validate_default=True,
+        description="The DNS name route0's site answers at: its certificate is for this name, which must point at "
+                    "route0's address for HTTP-01 to succeed. Required outside a lab world; in one it is "
+                    f"`{LAB_ROUTE0_NAME}`.",
+        examples=["www.example.net"])
+    # lego, the ACME client, counts whole days.
+    renew_days: int = Field(
+        default=30, ge=1, le=365,
+        description="Renew once no more than this many whole days are left: 30 renews a 90-day certificate when "
+                    "fewer than 31 days remain.")
+    check_interval: int = Field(
+        default=43200, ge=5, le=86400,
+        description="Seconds between the client's renewal checks; the default is 12 hours, as certbot's timer.")
 
     @field_validator("directory")
     @classmethod

@@ -5,8 +5,13 @@ from __future__ import annotations
 from pydantic import ValidationError
 
 NAMESPACE = "personal-as"
-# Where a user finds every key (the docs issue generates it from the models).
-KEY_REFERENCE = "the key list in the repository's README (section \"Config keys\")"
+# Where a user finds every key: the reference page made from the models
+# (reference.py), each key under an anchor of its own.
+REFERENCE_PAGE = "docs/reference/config.md"
+KEY_REFERENCE = f"the config reference, {REFERENCE_PAGE}"
+# Keys whose entries are named by the user (hosts.vps, hosts.home): one
+# anchor, hosts.<name>.*, covers them all.
+_NAMED_ENTRIES = {"hosts"}
 _SECRET_PARTS = {"password", "admin_token", "token", "webhook_url"}
 
 
@@ -59,6 +64,22 @@ def key_path(loc: tuple) -> str:
     return out
 
 
+def anchor(loc: tuple) -> str:
+    """The reference's anchor for a key as errors locate it:
+    ("upstreams", 0, "neighbor") -> "upstreams-neighbor",
+    ("hosts", "vps", "key_file") -> "hosts-name-key_file"."""
+    parts: list[str] = []
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            continue
+        parts.append("name" if i > 0 and loc[i - 1] in _NAMED_ENTRIES else str(part))
+    return "-".join(p.lower() for p in parts) or "keys"
+
+
+def reference_url(loc: tuple) -> str:
+    return f"{REFERENCE_PAGE}#{anchor(loc)}"
+
+
 def _shown(loc: tuple, value: object) -> str:
     if any(str(p) in _SECRET_PARTS for p in loc):
         return "[secret]"
@@ -80,15 +101,20 @@ def from_validation_error(err: ValidationError) -> ConfigError:
             loc, value, msg = loc + raised.loc, raised.value, str(raised)
         if e["type"] == "extra_forbidden":
             msg = f"unknown key; check the spelling against {KEY_REFERENCE}"
+            problems.append(f"{problem_line(loc, value, msg, e['type'], see=False)} "
+                            f"(the keys here: {reference_url(loc[:-1])})")
+            continue
         elif e["type"] == "missing":
             msg = "is required"
         problems.append(problem_line(loc, value, msg, e["type"]))
     return ConfigError(problems)
 
 
-def problem_line(loc: tuple, value: object, msg: str, kind: str = "value_error") -> str:
-    """`personal-as:<key> = <value>: <why>`, the value hidden for secrets."""
+def problem_line(loc: tuple, value: object, msg: str, kind: str = "value_error", see: bool = True) -> str:
+    """`personal-as:<key> = <value>: <why> (see <the key in the reference>)`,
+    the value hidden for secrets."""
     key = f"{NAMESPACE}:{key_path(loc)}" if loc else NAMESPACE
+    tail = f" (see {reference_url(loc)})" if see and loc else ""
     if loc and kind != "missing" and value is not MISSING:
-        return f"{key} = {_shown(loc, value)}: {msg}"
-    return f"{key}: {msg}"
+        return f"{key} = {_shown(loc, value)}: {msg}{tail}"
+    return f"{key}: {msg}{tail}"

@@ -38,11 +38,15 @@ def _object_name(value: str, what: str, example: str) -> str:
 
 
 class Maintainer(Strict):
-    name: str
-    # The password the registry checks (BCRYPT-PW); a Pulumi secret.
-    password: SecretStr
-    # Where the registry reports failed updates (RPSL: mandatory).
-    upd_to: str
+    name: str = Field(description="The name of the maintainer (mntner) object that maintains every object the "
+                                  "stack registers; it ends in `-MNT`.",
+                      examples=["EXAMPLE-MNT"])
+    password: SecretStr = Field(
+        description="The password the registry checks on updates by this maintainer, at least 12 characters, set as "
+                    "a Pulumi secret; the mntner object carries only its BCRYPT-PW hash.")
+    upd_to: str = Field(description="The email address the registry reports failed updates to (the mntner's "
+                                    "mandatory upd-to).",
+                        examples=["noc@example.net"])
 
     @field_validator("name")
     @classmethod
@@ -71,12 +75,17 @@ class Maintainer(Strict):
 class Contact(Strict):
     """A person or a role: the aut-num's and the maintainer's admin-c/tech-c."""
 
-    kind: str = "person"
-    name: str
-    nic_hdl: str
-    address: list[str] = Field(min_length=1)
-    phone: str
-    email: str
+    kind: str = Field(default="person", description="The RPSL class of the contact object: `person` or `role`.")
+    name: str = Field(description="The person's or role's full name, two or more words.",
+                      examples=["Jane Example"])
+    nic_hdl: str = Field(description="The contact's NIC handle, as the registry assigned it (RIPE gives it when the "
+                                     "object is created); in a lab world it ends in `-LAB`.",
+                         examples=["JE123-RIPE"])
+    address: list[str] = Field(min_length=1, description="The postal address, one line per item.",
+                               examples=[["Example Street 1", "12345 Example City", "Germany"]])
+    phone: str = Field(description="An international phone number, starting with +.",
+                       examples=["+44 20 7946 0000"])
+    email: str = Field(description="The contact's email address.", examples=["noc@example.net"])
 
     @field_validator("kind")
     @classmethod
@@ -125,17 +134,31 @@ class Contact(Strict):
 class Irr(Strict):
     """The user's objects in a routing registry."""
 
-    source: str | None = Field(default=None, validate_default=True)
-    maintainer: Maintainer
-    admin: Contact
-    tech: Contact | None = None  # default: the admin contact
-    as_name: str
-    as_set: str | None = None
-    # Submit the objects to the registry's IRRd API (a lab world always
-    # submits, to its own registry).
-    submit: bool = False
-    # Where IRRd's HTTP API answers (https://...), for irr.submit.
-    api_url: str | None = None
+    source: str | None = Field(
+        default=None, validate_default=True,
+        description="The registry's source name, in capitals (e.g. `RIPE`, `ARIN`, `RADB`). Default: `RIPE`; a lab "
+                    f"world's is always `{LAB_SOURCE}`.",
+        examples=["RADB"])
+    maintainer: Maintainer = Field(description="The maintainer (mntner) that maintains every object the stack "
+                                               "registers.")
+    admin: Contact = Field(description="The admin-c contact of the aut-num and the maintainer.")
+    tech: Contact | None = Field(default=None, description="The tech-c contact. Unset: the admin contact.")
+    as_name: str = Field(description="The aut-num's as-name: an RPSL object name.", examples=["EXAMPLE-AS"])
+    as_set: str | None = Field(
+        default=None,
+        description="An as-set, `AS-NAME` or hierarchical `AS<your asn>:AS-NAME`, with the stack's ASN as its "
+                    "member; the aut-num then announces it instead of the bare ASN. Unset: none (a lab world "
+                    "requires one).",
+        examples=["AS215634:AS-EXAMPLE"])
+    submit: bool = Field(
+        default=False,
+        description="Submit the objects to the registry's IRRd HTTP API (not available for RIPE yet: paste the "
+                    "stack output `irr_objects` into its web interface). A lab world always submits, to its own "
+                    "registry.")
+    api_url: str | None = Field(default=None,
+                                description="The https:// URL of the registry's IRRd HTTP API, required with "
+                                            "`submit`; a lab world takes none.",
+                                examples=["https://irrd.example.net/"])
 
     @field_validator("source")
     @classmethod

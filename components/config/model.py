@@ -1,6 +1,6 @@
 """The stack config as strict pydantic models: one class per config object.
 
-Key names are the user-facing ones from DESIGN.md; renaming one breaks users.
+Key names are user-facing (docs/reference/config.md is made from these models); renaming one breaks users.
 Validators raise ValueError with the why and what would be valid; errors.py
 adds the key and the value.
 
@@ -99,39 +99,85 @@ def _check_session_asn(value: int, info: ValidationInfo) -> int:
 class Upstream(Strict):
     """One BGP session to a transit provider."""
 
-    name: str
-    # The ASN the session speaks (BIRD's `neighbor ... as`).
-    asn: int
-    # The public ASN the provider puts in the AS path where `asn` is private
-    # (Vultr: session 64515, paths 20473). The registry's aut-num policy
-    # names it, never a private ASN. Default: `asn`.
-    path_asn: int | None = None
-    neighbor: str
-    source: str | None = None
-    multihop: int | None = Field(default=None)
-    password: SecretStr | None = None
-    import_: Literal["none", "default", "full"] = Field(default="none", alias="import")
-    # IPv6 next hop to announce when the session runs over IPv4.
-    next_hop6: str | None = None
-    # Upper bound on accepted routes for import: full (a table is ~220k today).
-    max_prefixes: int = Field(default=300000, ge=1)
-    # First hop toward the upstream (the provider's router) per family. BIRD
-    # resolves the next hops of learned routes through it; needed with
-    # import default|full on a multihop session.
-    gateway4: str | None = None
-    gateway6: str | None = None
-    # BGP hold time in seconds; None keeps BIRD's 240 s default.
-    hold_time: int | None = None
-    # RFC 9234: the user's own side of the session (BIRD's `local role`);
-    # a transit's customer by default. None sends no role at all.
-    role: Role | None = "customer"
-    # BFD on this session (BIRD, userspace): a dead path is noticed in
-    # under a second instead of after the hold time.
-    bfd: bool = False
-    # This upstream accepts RFC 7999 blackhole routes from the user.
-    blackhole: bool = False
-    # Announce to this upstream with GRACEFUL_SHUTDOWN (RFC 8326).
-    maintenance: bool = False
+    name: str = Field(
+        description="The session's name, unique among upstreams: a BIRD protocol name (a letter or `_`, then "
+                    "letters, digits or `_`, at most 32 characters). BIRD, the metrics and the alerts name the "
+                    "session by it.",
+        examples=["transit"])
+    asn: int = Field(
+        description="The AS number the upstream speaks on the session (BIRD's `neighbor ... as`). It may be private "
+                    "(RFC 6996) where the provider strips it; set `path_asn` then.",
+        examples=[53667])
+    path_asn: int | None = Field(
+        default=None,
+        description="The public ASN the provider puts in the AS path where `asn` is private (Vultr: session 64515, "
+                    "paths 20473); the registry's aut-num policy names it, never a private ASN. Default: `asn`; "
+                    "required outside a lab world when `asn` is private.")
+    neighbor: str = Field(description="The IP address of the upstream's BGP router, the far end of the session.",
+                          examples=["198.51.100.1"])
+    source: str | None = Field(
+        default=None,
+        description="The VPS's own address the session is sourced from (BIRD's `source address`), of the "
+                    "neighbor's family. Default: `router_id` for an IPv4 session; BIRD's choice for an IPv6 one.",
+        examples=["192.0.2.10"])
+    multihop: int | None = Field(
+        default=None,
+        description="For a neighbor that is not directly connected: the TTL hops to it (eBGP multihop, 1..255). "
+                    "Unset: a direct session.",
+        examples=[2])
+    password: SecretStr | None = Field(
+        default=None,
+        description="The session's TCP-MD5 (RFC 2385) password, at most 80 bytes and without `\"` or `\\`, set as a "
+                    "Pulumi secret. Unset: no TCP-MD5.")
+    import_: Literal["none", "default", "full"] = Field(
+        default="none", alias="import",
+        description="What the router accepts from this upstream: `none` (nothing), `default` (a default route "
+                    "only) or `full` (the whole table, without bogons, your own prefixes or, with a `validator`, "
+                    "RPKI-invalid routes). Only a learned default route is installed in the kernel.",
+        examples=["default"])
+    next_hop6: str | None = Field(
+        default=None,
+        description="The IPv6 next hop to announce when the session runs over IPv4: the VPS's own global IPv6 "
+                    "address on its uplink. Required then if you announce IPv6 prefixes, or BIRD announces nothing.",
+        examples=["2001:db8:53::10"])
+    max_prefixes: int = Field(
+        default=300000, ge=1,
+        description="With `import: full`: the most routes accepted per address family; beyond it BIRD restarts the "
+                    "session. The default suits a full IPv6 table (about 220k routes today).")
+    # BIRD resolves the next hops of learned routes through gateway4/6: they
+    # are the upstream's, not on a link of the VPS.
+    gateway4: str | None = Field(
+        default=None,
+        description="The first IPv4 hop toward the upstream (the provider's router), through which BIRD resolves "
+                    "the next hops of learned routes; needed with `import` `default` or `full` on a multihop session.",
+        examples=["192.0.2.1"])
+    gateway6: str | None = Field(
+        default=None,
+        description="The first IPv6 hop toward the upstream (the provider's router), through which BIRD resolves "
+                    "the next hops of learned routes; needed with `import` `default` or `full` on a multihop session.",
+        examples=["2001:db8:53::1"])
+    hold_time: int | None = Field(
+        default=None,
+        description="The BGP hold time in seconds (3..65535); the keepalive is a third of it. Unset: BIRD's "
+                    "default of 240 s.",
+        examples=[90])
+    role: Role | None = Field(
+        default="customer",
+        description="Your own side of the session under RFC 9234 (BIRD's `local role`): `customer` (of a transit, "
+                    "the default), `provider`, `peer`, `rs_client` or `rs_server`. `null` sends no role, for a "
+                    "provider that does not support it.")
+    bfd: bool = Field(
+        default=False,
+        description="Run BFD on this session (300 ms x 3), so a dead path is noticed in under a second instead of "
+                    "after the hold time; only if the provider runs BFD with you.")
+    blackhole: bool = Field(
+        default=False,
+        description="This upstream accepts RFC 7999 blackhole routes from you: the addresses in `blackhole` are "
+                    "announced to it with the BLACKHOLE and NO_EXPORT communities.")
+    maintenance: bool = Field(
+        default=False,
+        description="Announce to this upstream with GRACEFUL_SHUTDOWN (RFC 8326) before planned work on its "
+                    "session; `up` then waits `drain_time`.")
 
     _asn = field_validator("asn")(_check_session_asn)
     _path_asn = field_validator("path_asn")(_check_asn)
@@ -231,8 +277,8 @@ class Upstream(Strict):
 class RpkiValidator(Strict):
     """The RTR cache the user's router asks for validated ROA payloads."""
 
-    address: str
-    port: int = 3323
+    address: str = Field(description="The RTR cache's IP address.", examples=["2001:db8::53"])
+    port: int = Field(default=3323, description="The RTR cache's TCP port.")
 
     _port = field_validator("port")(tcp_port)
 
@@ -245,9 +291,17 @@ class RpkiValidator(Strict):
 class Roa(Strict):
     """A route origin authorization the user's Krill CA signs."""
 
-    prefix: str
-    max_length: int | None = None
-    origin: int | None = None  # defaults to the stack's asn
+    prefix: str = Field(description="The prefix the ROA covers, inside one of the stack's prefixes.",
+                        examples=["2001:db8:362::/48"])
+    max_length: int | None = Field(
+        default=None,
+        description="The longest prefix length the ROA allows, from the prefix's own length up to 128 (32 for "
+                    "IPv4). Unset: the prefix's own length, as RFC 9319 advises.",
+        examples=[48])
+    origin: int | None = Field(
+        default=None,
+        description="The AS the ROA authorises to originate the prefix. Unset: the stack's `asn`; with `irr` set it "
+                    "must be that one.")
 
     @field_validator("origin")
     @classmethod
@@ -288,20 +342,38 @@ class Host(Strict):
     (e.g. a VM) is cabled into it through `lab_cable`.
     """
 
-    kind: Literal["lab", "ssh"]
-    # IP address or DNS host name (RFC 1123); nothing else (no user@, port, URL).
-    address: str | None = None
-    user: str = "root"
-    port: int = Field(default=22, ge=1, le=65535)
-    # Path on the machine running pulumi to the SSH private key for this host
-    # (`~` expanded); None: ssh-agent. Must exist and be readable.
-    key_file: str | None = None
-    # Pinned host public keys, "<keytype> <base64>". None: the stack records
-    # the key on first contact.
-    known_hosts: list[HostKey] | None = Field(default=None, min_length=1)
-    # kind ssh in a lab world: the machine's bridge the guest's lab NIC sits on.
-    lab_cable: str | None = None
-    arch: Literal["amd64", "arm64"] = "amd64"
+    kind: Literal["lab", "ssh"] = Field(
+        description="`lab`: a container the stack makes on this machine (only in a lab world); `ssh`: a real machine "
+                    "the stack reaches over SSH.",
+        examples=["ssh"])
+    address: str | None = Field(
+        default=None,
+        description="The host's IP address or DNS host name (RFC 1123), nothing else (no user@, port or URL). "
+                    "Required for `kind: ssh`; a `kind: lab` host takes none.",
+        examples=["192.0.2.10"])
+    user: str = Field(default="root",
+                      description="For `kind: ssh`: the POSIX user the stack logs in as; a user other than root works "
+                                  "through sudo.",
+                      examples=["debian"])
+    port: int = Field(default=22, ge=1, le=65535, description="For `kind: ssh`: the host's SSH port.")
+    key_file: str | None = Field(
+        default=None,
+        description="For `kind: ssh`: the path, on the machine running pulumi, to the SSH private key for this "
+                    "host (`~` is expanded); it must exist and be readable. Unset: ssh-agent.",
+        examples=["~/.ssh/id_ed25519"])
+    known_hosts: list[HostKey] | None = Field(
+        default=None, min_length=1,
+        description="For `kind: ssh`: the host's public keys to pin, each `\"<keytype> <base64>\"`. Unset: the "
+                    "stack records the key on first contact.")
+    lab_cable: str | None = Field(
+        default=None,
+        description="Only for a `kind: ssh` host in a lab world (e.g. a VM): the name of this machine's bridge the "
+                    "guest's lab NIC sits on.",
+        examples=["br-lab0"])
+    arch: Literal["amd64", "arm64"] = Field(
+        default="amd64",
+        description="The host's CPU architecture, which its images are built for (arm64 on an amd64 machine "
+                    "after `make bootstrap-arm64`). A `kind: lab` host runs this machine's own.")
 
     @field_validator("address")
     @classmethod
@@ -371,12 +443,17 @@ class Host(Strict):
 class KrillProxy(Strict):
     """The TLS proxy in front of the user's Krill (UI and API)."""
 
-    # Addresses it binds: loopback unless the user opens it up, never the
-    # public internet by default.
-    listen: list[ListenAddress] = Field(default_factory=lambda: ["127.0.0.1", "::1"], min_length=1)
-    https_port: int = 443
-    # The plain-HTTP redirect listener; None: none (for a box whose :80 is taken).
-    http_port: int | None = 80
+    listen: list[ListenAddress] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"], min_length=1,
+        description="The addresses the proxy binds on home: loopback by default; add a LAN address to reach Krill "
+                    "from other machines, never a public one.",
+        examples=[["127.0.0.1", "::1", "192.0.2.20"]])
+    https_port: int = Field(default=443, description="The port the proxy serves Krill's UI and API on, over HTTPS.")
+    http_port: int | None = Field(
+        default=80,
+        description="The plain-HTTP listener's port, which redirects to HTTPS (and answers the ACME CA's HTTP-01 "
+                    "challenge when the proxy's certificate comes by ACME). `null`: none, for a box whose port 80 is "
+                    "taken.")
 
     @field_validator("https_port")
     @classmethod
@@ -407,21 +484,38 @@ class KrillProxy(Strict):
 class Krill(Strict):
     """The user's Krill CA on `home`."""
 
-    handle: str = "personal"
-    # The DNS name the Krill UI/API and its TLS proxy certificate answer at.
-    # Default krill.home.lab in a lab world; required outside one.
-    public_name: str | None = Field(default=None, validate_default=True)
-    # The address Krill itself listens on (behind the proxy), and its port:
-    # move it when the home box already runs something on 3000 (Grafana, Gitea).
-    listen: ListenAddress = "127.0.0.1"
-    port: int = 3000
-    proxy: KrillProxy = Field(default_factory=KrillProxy)
-    # Prod onboarding with a parent reached through a portal: the RFC 8183
-    # responses it gives back, as files on the machine running pulumi.
-    parent_response_file: str | None = None
-    repository_response_file: str | None = None
-    # Optional: without it the stack generates one and keeps it in the state.
-    admin_token: SecretStr | None = None
+    handle: str = Field(default="personal",
+                        description="The handle of the user's CA in Krill, the name its parent and repository know "
+                                    "it by: 1..64 letters, digits, `-` or `_`.",
+                        examples=["example-as"])
+    public_name: str | None = Field(
+        default=None, validate_default=True,
+        description="The DNS name the Krill UI/API and its TLS proxy's certificate answer at. Required outside a "
+                    f"lab world; in one it is `{LAB_KRILL_PUBLIC_NAME}`.",
+        examples=["krill.example.net"])
+    listen: ListenAddress = Field(default="127.0.0.1",
+                                  description="The address Krill itself listens on, behind the proxy.")
+    port: int = Field(default=3000,
+                      description="Krill's own port, closed to the outside by home's firewall; move it when home "
+                                  "already runs something on 3000 (Grafana, Gitea).")
+    proxy: KrillProxy = Field(default_factory=KrillProxy,
+                              description="The TLS proxy in front of Krill's UI and API (and the status page).")
+    parent_response_file: str | None = Field(
+        default=None,
+        description="Prod onboarding: the path, on the machine running pulumi, of the RFC 8183 parent response XML "
+                    "your parent's portal gave back. Unset: onboarding waits for it, and `up` says what to hand the "
+                    "parent.",
+        examples=["~/personal-as/parent-response.xml"])
+    repository_response_file: str | None = Field(
+        default=None,
+        description="Prod onboarding: the path, on the machine running pulumi, of the RFC 8183 repository response "
+                    "XML your repository gave back. Unset: onboarding waits for it, and `up` says what to hand the "
+                    "repository.",
+        examples=["~/personal-as/repository-response.xml"])
+    admin_token: SecretStr | None = Field(
+        default=None,
+        description="Krill's admin API token, a Pulumi secret of at least 16 characters without quotes or "
+                    "backslashes. Unset: the stack generates one and keeps it in its state.")
 
     @field_validator("admin_token", mode="before")
     @classmethod

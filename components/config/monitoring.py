@@ -18,37 +18,52 @@ class MonitoringPorts(Strict):
     because a home server that already does other jobs may run its own
     node_exporter on 9100. Move any of them off a port the box already uses."""
 
-    prometheus: int = 9090
-    alertmanager: int = 9093
-    # node_exporter on vps and home; BIRD's exporter on vps.
-    node: int = 9110
-    bird: int = 9324
-    # home's ends of the SSH tunnel to vps's node and bird exporters.
-    tunnel_node: int = 19110
-    tunnel_bird: int = 19324
+    prometheus: int = Field(default=9090, description="Prometheus's port on home's loopback; the status page "
+                                                      "behind the Krill proxy is served from it.")
+    alertmanager: int = Field(default=9093, description="Alertmanager's port on home's loopback.")
+    node: int = Field(default=9110, description="node_exporter's port on the loopback of vps and of home (not 9100, "
+                                                "which a home box may already use for its own node_exporter).")
+    bird: int = Field(default=9324, description="The BIRD exporter's port on vps's loopback.")
+    tunnel_node: int = Field(default=19110, description="home's end of the SSH tunnel to vps's node_exporter, on "
+                                                        "home's loopback.")
+    tunnel_bird: int = Field(default=19324, description="home's end of the SSH tunnel to vps's BIRD exporter, on "
+                                                        "home's loopback.")
 
     _ports = field_validator("*")(tcp_port)
 
 
 class Monitoring(Strict):
-    # Seconds between scrapes of every target.
-    scrape_interval: int = Field(default=15, ge=1, le=300)
-    # Seconds a BGP session may be down before BGPSessionDown fires: long
-    # enough that a session reset (a few seconds) is not paged.
-    session_down_for: int = Field(default=60, ge=0, le=3600)
-    # DiskNearlyFull fires below this much free space on vps's root, in percent.
-    disk_free_percent: int = Field(default=10, ge=1, le=50)
-    # A certificate this close to expiry is an alert (the CA's, its ROAs', TLS).
-    cert_expiry_days: int = Field(default=14, ge=1, le=60)
-    # Where Alertmanager delivers (a webhook; its URL often holds a token, so
-    # it is a secret). A lab world delivers to its own receiver instead,
-    # and says so when one is set (the prod guide, run in a lab world, sets it).
-    webhook_url: SecretStr | None = None
-    # The RPKI validator the routers rely on, if its metrics can be scraped
-    # from home: "<host>:<port>" (an IPv6 address in brackets), e.g.
-    # StayRTR's or Routinator's. Unset: not scraped.
-    validator_metrics: str | None = None
-    ports: MonitoringPorts = Field(default_factory=MonitoringPorts)
+    scrape_interval: int = Field(default=15, ge=1, le=300,
+                                 description="Seconds between Prometheus's scrapes of every target.")
+    session_down_for: int = Field(
+        default=60, ge=0, le=3600,
+        description="Seconds a BGP session may be down before BGPSessionDown fires, long enough that a session "
+                    "reset (a few seconds) does not page; at least two scrape intervals, or 0 to fire at once.")
+    disk_free_percent: int = Field(
+        default=10, ge=1, le=50,
+        description="DiskNearlyFull fires when less than this percentage of vps's root filesystem is free.")
+    cert_expiry_days: int = Field(
+        default=14, ge=1, le=60,
+        description="CertificateExpiresSoon fires when a certificate has fewer than this many days left: the "
+                    "Krill CA's, its ROAs' and the TLS certificates the stack serves.")
+    # A secret because its URL often holds a token. Accepted (with a warning)
+    # in a lab world: the prod guide, run in one, sets it.
+    webhook_url: SecretStr | None = Field(
+        default=None,
+        description="The http(s) URL of the webhook receiver Alertmanager delivers alerts to (any receiver of "
+                    "Alertmanager's webhook JSON), set as a Pulumi secret. Required outside a lab world; a lab "
+                    "world delivers to its own receiver and ignores it.",
+        examples=["https://alerts.example.net/hook/personal-as"])
+    validator_metrics: str | None = Field(
+        default=None,
+        description="The metrics endpoint of your RPKI validator (e.g. StayRTR's or Routinator's), for Prometheus "
+                    "on home to scrape, as `\"<host>:<port>\"` with an IPv6 address in brackets. Unset: not "
+                    "scraped.",
+        examples=["[2001:db8::53]:9847"])
+    ports: MonitoringPorts = Field(
+        default_factory=MonitoringPorts,
+        description="The loopback ports of Prometheus, Alertmanager, the exporters and the SSH tunnel; move any "
+                    "that the box already uses.")
 
     @field_validator("validator_metrics")
     @classmethod

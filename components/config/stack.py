@@ -43,44 +43,89 @@ class StackConfig(Strict):
     world; `is_lab` says every host is a lab container. See world.py.
     """
 
-    # Whether the stack faces a lab world; filled in before validation when unset.
-    lab_world: bool
-    asn: int
-    router_id: str
-    prefixes: list[AnnouncedPrefix] = Field(min_length=1)
-    upstreams: list[Upstream] = Field(min_length=1)
-    roas: list[Roa] = Field(default_factory=list)
-    hosts: dict[str, Host]
+    # Required here, but filled in before validation when unset (_default_lab_world).
+    lab_world: bool = Field(
+        description="Whether the stack faces a lab world: the lab's simulated internet (transit, peer, RIR, LIR) is "
+                    "built around it, and documentation ASNs and prefixes are accepted. Default: `true` when every "
+                    "host is `kind: lab`.")
+    asn: int = Field(
+        description="The stack's own AS number, the origin of every announced prefix. Public outside a lab world; "
+                    "documentation and private ASNs only in one.",
+        examples=[215634])
+    router_id: str = Field(
+        description="BIRD's router id: an IPv4 address unique to this router, usually the VPS's public IPv4; not "
+                    "0.0.0.0, 255.255.255.255, multicast or loopback.",
+        examples=["192.0.2.10"])
+    prefixes: list[AnnouncedPrefix] = Field(
+        min_length=1,
+        description="The prefixes the stack announces to every upstream, each once and without host bits: IPv6 "
+                    "/48 or shorter, IPv4 /24 or shorter, no special-purpose space (documentation space only in a "
+                    "lab world).",
+        examples=[["2001:db8:362::/48"]])
+    upstreams: list[Upstream] = Field(min_length=1,
+                                      description="The BGP sessions to transit providers, at least one.")
+    roas: list[Roa] = Field(
+        default_factory=list,
+        description="The route origin authorisations the user's Krill CA signs, each inside one of `prefixes`. "
+                    "Empty: none.")
+    hosts: dict[str, Host] = Field(
+        description="The machines the stack runs on, by role; `vps` (the BGP router and route0's web server) and "
+                    "`home` (Krill, and Prometheus with `monitoring`) are required.")
     # Validated even when absent: its public_name default depends on lab_world.
-    krill: Krill = Field(default_factory=dict, validate_default=True)  # type: ignore[arg-type]
-    # The route0 web server's address, inside one of the prefixes.
-    route0: str | None = None
-    # Certificates for route0's site by ACME; None: route0 serves plain HTTP.
-    acme: Acme | None = None
-    # The user's routing-registry objects; None: the stack keeps no IRR objects.
-    irr: Irr | None = None
-    # The RTR cache for route-origin validation of what upstreams send
-    # (import default or full); required with import full.
-    validator: RpkiValidator | None = None
-    # Addresses inside the prefixes to blackhole (RFC 7999), host length implied.
-    blackhole: list[str] = Field(default_factory=list)
-    # Graceful shutdown (RFC 8326) towards every upstream.
-    maintenance: bool = False
-    # Seconds `pulumi up` waits after maintenance is switched on.
-    drain_time: int = Field(default=DEFAULT_DRAIN_S, ge=0, le=3600)
-    # Large communities (RFC 8092) set on every announced route, "ASN:x:y".
-    communities: list[str] = Field(default_factory=list)
-    # Metrics and alerts: scrape and alert timings (see monitoring.py).
-    monitoring: Monitoring | None = None
-    # A lab world's management network (the machine's SSH to its lab hosts):
-    # a /28 of its own per stack, so a lab and a vmlab run side by side.
-    lab_mgmt_net: str = LAB_MGMT_NET_DEFAULT
-    # In a lab world: onboard the user's CA as in prod, through response
-    # files, with the lab's LIR playing the parent's portal (onboarding.py).
-    # False: the stack onboards it with the lab's LIR itself.
-    lab_portal: bool = False
-    # Security updates for the images (see images.py).
-    images: Images = Field(default_factory=Images)
+    krill: Krill = Field(default_factory=dict, validate_default=True,  # type: ignore[arg-type]
+                         description="The user's Krill CA on home, and the TLS proxy in front of it.")
+    route0: str | None = Field(
+        default=None,
+        description="The address of route0's web server, inside one of `prefixes`. Default: the first address "
+                    "after the network address of the first IPv6 prefix; required when there is no IPv6 prefix.",
+        examples=["2001:db8:362::1"])
+    acme: Acme | None = Field(
+        default=None,
+        description="Certificates from an ACME CA for route0's site (and for the Krill proxy when it holds port 80 "
+                    "beyond loopback). Unset: route0 serves plain HTTP.")
+    irr: Irr | None = Field(default=None,
+                            description="The user's objects in a routing registry. Unset: the stack keeps no IRR "
+                                        "objects.")
+    validator: RpkiValidator | None = Field(
+        default=None,
+        description="The RTR cache for route-origin validation of what upstreams whose `import` is `default` or "
+                    "`full` send: RPKI-invalid routes are dropped. Required with `import: full`; unset: no "
+                    "validation.",
+        examples=[{"address": "2001:db8::53", "port": 3323}])
+    blackhole: list[str] = Field(
+        default_factory=list,
+        description="Addresses inside `prefixes` to announce as RFC 7999 blackholes (host routes: /128 or /32) to "
+                    "the upstreams with `blackhole: true`; at least one upstream must take them.",
+        examples=[["2001:db8:362::666"]])
+    maintenance: bool = Field(
+        default=False,
+        description="Announce to every upstream with GRACEFUL_SHUTDOWN (RFC 8326) before planned work; `up` then "
+                    "waits `drain_time`.")
+    drain_time: int = Field(
+        default=DEFAULT_DRAIN_S, ge=0, le=3600,
+        description="Seconds `pulumi up` waits after maintenance is switched on (here or on an upstream), so the "
+                    "upstreams can move traffic to other paths first.")
+    communities: list[str] = Field(
+        default_factory=list,
+        description='Large communities (RFC 8092) added to every announced route, each `"ASN:x:y"`.',
+        examples=[["215634:1:100"]])
+    monitoring: Monitoring | None = Field(
+        default=None,
+        description="Metrics, alerts and a status page: exporters on vps, Prometheus and Alertmanager on home. "
+                    "Unset: none of them.")
+    lab_mgmt_net: str = Field(
+        default=LAB_MGMT_NET_DEFAULT,
+        description="In a lab world: the /28 inside `203.0.113.0/24` over which this machine reaches the lab hosts by "
+                    "SSH. Each stack running a world at the same time needs its own, so a lab and a vmlab run side "
+                    "by side.",
+        examples=["203.0.113.208/28"])
+    lab_portal: bool = Field(
+        default=False,
+        description="In a lab world: onboard the user's CA as in prod, through RFC 8183 response files, with the "
+                    "lab's LIR playing the parent's portal. `false`: the stack onboards it with the lab's LIR itself.")
+    images: Images = Field(default_factory=Images,
+                           description="How the stack keeps its container images current with Debian's security "
+                                       "updates.")
 
     @model_validator(mode="before")
     @classmethod

@@ -2,7 +2,9 @@
 https://<krill name>/status/ from home's network (where the proxy listens,
 as a browser on the home LAN would), logs in with the stack's generated
 password, and shows the session Established and the prefix VALID. The
-screenshot is kept in the project's cache (test-output/status-page.png)."""
+screenshot is kept in the project's cache (test-output/status-page.png) and
+is the documentation's picture of the page (docs/status-page-lab.png, in the
+clone the test runs in: commit it when it changed)."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from tests.infra.status_page import login, shows_healthy, status_url
 
 CACHE = Path(os.environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache/personal-as"))
 SCREENSHOT = CACHE / "test-output" / "status-page.png"
+DOCS_PICTURE = Path(__file__).resolve().parents[2] / "docs" / "status-page-lab.png"
 CHROMIUM = shutil.which("chromium")
 
 
@@ -64,3 +67,4 @@ def test_a_browser_logs_in_and_sees_the_session_and_the_prefix(lab_is_up, cfg, t
     assert shot.exists() and shot.stat().st_size > 20_000, res.stderr[-2000:]
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     shutil.copy(shot, SCREENSHOT)
+    shutil.copy(shot, DOCS_PICTURE)

@@ -167,9 +167,15 @@ def test_several_cross_key_problems_come_in_one_run():
     assert {"personal-as:upstreams[0].asn", "personal-as:upstreams[0].next_hop6", "personal-as:route0"} <= keys
 
 
-def test_an_unknown_key_points_at_the_key_list_in_the_repository():
+def test_an_unknown_key_points_at_the_keys_beside_it_in_the_reference():
     found = "\n".join(problems(with_change(filled(), ("upstreams", 0, "nieghbor"), "45.61.188.1")))
-    assert "personal-as:upstreams[0].nieghbor" in found and "README" in found and "DESIGN.md" not in found, found
+    assert "personal-as:upstreams[0].nieghbor" in found and "docs/reference/config.md#upstreams)" in found, found
+    assert "DESIGN.md" not in found, found
+
+
+def test_a_bad_value_points_at_its_key_in_the_reference():
+    found = "\n".join(problems(with_change(filled(), ("upstreams", 0, "multihop"), 300)))
+    assert "(see docs/reference/config.md#upstreams-multihop)" in found, found
 
 
 # --- the lab's passphrase ---------------------------------------------------
