@@ -21,8 +21,8 @@ lab: bootstrap
 vmlab: bootstrap
 	bash scripts/vmlab.sh
 
-# Every test tier: unit (seconds), lab (minutes, real daemons), then vmlab
-# (real Debian guests).
+# Every test tier: unit (seconds), lab (minutes, real daemons), vmlab (real
+# Debian guests; the prod guide run as written), then arm64.
 test: bootstrap
 	bash scripts/test.sh
 
