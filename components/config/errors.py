@@ -80,8 +80,37 @@ def reference_url(loc: tuple) -> str:
     return f"{REFERENCE_PAGE}#{anchor(loc)}"
 
 
+def _secret_field(loc: tuple) -> bool:
+    """Whether the model declares the key at `loc` a secret (SecretStr),
+    whatever its name: its value is never echoed."""
+    import typing
+
+    from pydantic import BaseModel, SecretStr
+
+    from .stack import StackConfig
+
+    def inner(annotation) -> list:
+        args = typing.get_args(annotation)
+        return [t for a in (args or (annotation,)) for t in (typing.get_args(a) or (a,))]
+
+    model: type[BaseModel] | None = StackConfig
+    for i, part in enumerate(loc):
+        if model is None or isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part)) or next(
+            (f for f in model.model_fields.values() if f.alias == part), None)
+        if field is None:
+            # A user-named entry (hosts.<name>): the model is the map's values'.
+            continue
+        kinds = inner(field.annotation)
+        if SecretStr in kinds:
+            return True
+        model = next((k for k in kinds if isinstance(k, type) and issubclass(k, BaseModel)), None)
+    return False
+
+
 def _shown(loc: tuple, value: object) -> str:
-    if any(str(p) in _SECRET_PARTS for p in loc):
+    if any(str(p) in _SECRET_PARTS for p in loc) or _secret_field(loc):
         return "[secret]"
     return repr(value)
 

@@ -62,8 +62,8 @@ class Maintainer(Strict):
         if "irr" not in (info.context or {}).get("secret_keys", set()):
             raise ValueError("must be a Pulumi secret: pulumi config set --secret --path "
                              "'irr.maintainer.password' <value>")
-        if not isinstance(v, str) or len(v) < 12:
-            raise ValueError("must be a string of at least 12 characters")
+        if not isinstance(v, str) or len(v.strip()) < 12:
+            raise ValueError("must be a string of at least 12 characters, not counting blanks at its ends")
         return v
 
     @field_validator("upd_to")

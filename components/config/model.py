@@ -263,6 +263,13 @@ class Upstream(Strict):
             raise ValueError(
                 "must be a Pulumi secret: pulumi config set --secret --path 'upstreams[N].password' <value>"
             )
+        if not v.strip():
+            raise ValueError("is empty or only whitespace: Linux takes a zero-length TCP-MD5 key as no key, so the "
+                             "session would run unauthenticated; set the password your provider gave you, or unset "
+                             "the key for a session without TCP-MD5")
+        if v != v.strip():
+            raise ValueError("starts or ends with whitespace, which your provider's router would not count as part "
+                             "of the password (a copy-and-paste slip?); set it without")
         if len(v.encode()) > TCP_MD5_MAX_KEY:
             raise ValueError(f"is {len(v.encode())} bytes; TCP-MD5 keys are at most {TCP_MD5_MAX_KEY}")
         if '"' in v or "\\" in v:
@@ -524,8 +531,9 @@ class Krill(Strict):
             return v
         if "krill" not in (info.context or {}).get("secret_keys", set()):
             raise ValueError("must be a Pulumi secret: pulumi config set --secret --path 'krill.admin_token' <value>")
-        if not isinstance(v, str) or len(v) < 16 or '"' in v or "\\" in v:
-            raise ValueError("must be a string of at least 16 characters without quotes or backslashes")
+        if not isinstance(v, str) or len(v.strip()) < 16 or '"' in v or "\\" in v:
+            raise ValueError("must be a string of at least 16 characters (not counting blanks at its ends) "
+                             "without quotes or backslashes")
         return v
 
     _krill_port = field_validator("port")(tcp_port)

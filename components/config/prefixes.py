@@ -1,5 +1,5 @@
 """Prefix parsing, the propagation limits operators filter on, and the
-special-purpose ranges no stack may announce (RFC 6890).
+special-purpose ranges no stack may announce (IANA's registries, RFC 6890).
 
 The ranges are listed here rather than taken from Python's `is_private` /
 `is_global`: those flags count the documentation ranges as private, and
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from . import iana_special
 from .world import LAB_WORLD_HINT
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -17,30 +18,11 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 _net = ipaddress.ip_network
 
-# Never announced or served on any internet, real or lab.
-NEVER_RANGES: list[tuple[IPNetwork, str]] = [
-    (_net("0.0.0.0/8"), "'this network' (RFC 1122), holding the unspecified address 0.0.0.0"),
-    (_net("10.0.0.0/8"), "private (RFC 1918)"),
-    (_net("100.64.0.0/10"), "shared CGNAT space (RFC 6598)"),
-    (_net("127.0.0.0/8"), "loopback (RFC 1122)"),
-    (_net("169.254.0.0/16"), "link-local (RFC 3927)"),
-    (_net("172.16.0.0/12"), "private (RFC 1918)"),
-    (_net("192.168.0.0/16"), "private (RFC 1918)"),
-    (_net("224.0.0.0/4"), "multicast (RFC 5771)"),
-    (_net("240.0.0.0/4"), "reserved (RFC 1112), holding the broadcast address"),
-    (_net("::/128"), "the unspecified address (RFC 4291)"),
-    (_net("::1/128"), "loopback (RFC 4291)"),
-    (_net("fc00::/7"), "unique local (ULA, RFC 4193), never routed on the internet"),
-    (_net("fe80::/10"), "link-local (RFC 4291)"),
-    (_net("ff00::/8"), "multicast (RFC 4291)"),
-]
+# Never announced or served on any internet, real or lab: IANA's
+# special-purpose blocks (vendored and dated in iana_special.py).
+NEVER_RANGES: list[tuple[IPNetwork, str]] = iana_special.entries(iana_special.IPV4 + iana_special.IPV6)
 # Documentation space: what a lab world uses in place of real numbers.
-LAB_ONLY_RANGES: list[tuple[IPNetwork, str]] = [
-    (_net("2001:db8::/32"), "documentation (RFC 3849)"),
-    (_net("192.0.2.0/24"), "documentation TEST-NET-1 (RFC 5737)"),
-    (_net("198.51.100.0/24"), "documentation TEST-NET-2 (RFC 5737)"),
-    (_net("203.0.113.0/24"), "documentation TEST-NET-3 (RFC 5737)"),
-]
+LAB_ONLY_RANGES: list[tuple[IPNetwork, str]] = iana_special.entries(iana_special.DOCUMENTATION)
 GLOBAL_UNICAST6 = _net("2000::/3")
 
 # Longer announcements are dropped by nearly every network's import filter.
@@ -102,10 +84,15 @@ def special_problem(net: IPNetwork, lab_world: bool) -> str | None:
     shown = str(net.network_address) if net.prefixlen == net.max_prefixlen else str(net)
     if net.prefixlen == 0:
         return f"{net} is the default route, not a block you hold; announce your own prefix"
-    for special, what in NEVER_RANGES:
-        if net.version == special.version and net.overlaps(special):
-            return (f"{shown} {_relation(net, special)} {special}, {what}; use globally routable "
-                    "address space (IPv6 inside 2000::/3, public IPv4)")
+    found = [(special, what) for special, what in NEVER_RANGES
+             if net.version == special.version and net.overlaps(special)]
+    if found:
+        # Name the most specific block that holds it (2001:2::/48, benchmarking,
+        # not 2001::/23 around it); a prefix that only overlaps, the first.
+        holding = sorted((f for f in found if net.subnet_of(f[0])), key=lambda f: -f[0].prefixlen)
+        special, what = (holding or found)[0]
+        return (f"{shown} {_relation(net, special)} {special}, {what}; use globally routable "
+                "address space (IPv6 inside 2000::/3, public IPv4)")
     if net.version == 6 and not net.subnet_of(GLOBAL_UNICAST6):
         return f"{shown} is outside 2000::/3, the IPv6 global unicast space (RFC 4291); use a prefix inside it"
     if not lab_world:

@@ -196,8 +196,8 @@ class StackConfig(Strict):
 
     @field_validator("blackhole")
     @classmethod
-    def _blackhole(cls, v: list[str]) -> list[str]:
-        return _normalised_once(v, lambda a: str(parse_ip(a)))
+    def _blackhole(cls, v: list[str], info: ValidationInfo) -> list[str]:
+        return _normalised_once(v, lambda a: str(usable_address(parse_ip(a), faces_lab(info))))
 
     @field_validator("upstreams")
     @classmethod
@@ -229,6 +229,26 @@ class StackConfig(Strict):
                                  f"the session to {up.neighbor} runs over IPv4 and carries your IPv6 prefixes, "
                                  "which need an IPv6 next hop: set your VPS's own global IPv6 address on its "
                                  "uplink (without it BIRD logs 'Missing next hop address' and announces nothing)")
+        neighbors: dict[str, int] = {}
+        for i, up in enumerate(self.upstreams):
+            ip = parse_ip(up.neighbor)
+            if str(ip) in neighbors:
+                yield KeyedError(("upstreams", i, "neighbor"), up.neighbor,
+                                 f"is upstreams[{neighbors[str(ip)]}].neighbor too: two sessions to one router "
+                                 "address collide in BIRD and in the kernel's TCP-MD5 keys; give each upstream "
+                                 "its own router")
+            neighbors.setdefault(str(ip), i)
+            inside = next((n for n in self.networks if n.version == ip.version and ip in n), None)
+            if inside is not None:
+                yield KeyedError(("upstreams", i, "neighbor"), up.neighbor,
+                                 f"is inside your own prefix {inside}: the provider's router has an address of "
+                                 "the provider's, and the stack routes your prefix to its own dummy interface")
+        route0 = self.route0_address if (self.route0 or self.v6_networks) else None
+        for i, a in enumerate(self.blackhole):
+            if route0 is not None and parse_ip(a) == parse_ip(route0):
+                yield KeyedError(("blackhole", i), a,
+                                 "is route0's address, which the stack serves: a blackhole would have the "
+                                 "upstreams drop its traffic; blackhole an address under attack, not route0")
         for i, roa in enumerate(self.roas):
             if not any(roa.net.version == n.version and roa.net.subnet_of(n) for n in self.networks):
                 yield KeyedError(("roas", i, "prefix"), roa.prefix,

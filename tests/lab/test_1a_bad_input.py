@@ -14,6 +14,7 @@ from tests.lab.conftest import ROOT, STACK_FILE
 from tests.unit.test_config import BAD, LAB_RAW
 from tests.unit.test_config_acme import BAD as ACME_BAD
 from tests.unit.test_config_bgp_policy import BAD as POLICY_BAD
+from tests.unit.test_config_more_bad_inputs import LAB_BAD as MORE_BAD
 
 BAD_STACK = "badinput"
 BAD_FILE = ROOT / "stacks" / f"Pulumi.{BAD_STACK}.yaml"
@@ -24,6 +25,9 @@ LAB_CASES = [c for c in BAD + ACME_BAD if c[1] is LAB_RAW and "password" not in 
 # The BGP policy keys: one case each (the rest are the model's, in tests/unit).
 LAB_CASES += [c for c in POLICY_BAD if c[0] in ("role-bird-does-not-know", "blackhole-outside-the-prefixes",
                                                 "community-two-parts", "validator-bad-port")]
+# The classes a review found accepted: IANA's special-purpose blocks, a
+# blackhole on route0, a neighbour inside the user's own prefix.
+LAB_CASES += MORE_BAD
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -81,6 +85,19 @@ def test_password_that_is_not_a_secret_is_refused():
     write_stack_with(("asn",), 65536)
     assert run("config", "set", "--path", "upstreams[0].password", "plaintext-password").returncode == 0
     assert_refused_and_nothing_created("personal-as:upstreams[0].password", "must be a Pulumi secret", "[secret]")
+
+
+def test_an_empty_password_is_refused_not_taken_as_no_key():
+    write_stack_with(("asn",), 65536)
+    assert run("config", "set", "--secret", "--path", "upstreams[0].password", " ").returncode == 0
+    assert_refused_and_nothing_created("personal-as:upstreams[0].password", "zero-length TCP-MD5 key", "[secret]")
+
+
+def test_two_upstreams_to_one_router_are_refused():
+    doc = yaml.safe_load(STACK_FILE.read_text())
+    first = doc["config"]["personal-as:upstreams"][0]
+    write_stack_with(("upstreams",), [first, {**first, "name": "transit2"}])
+    assert_refused_and_nothing_created("personal-as:upstreams[1].neighbor", "is upstreams[0].neighbor too", None)
 
 
 def test_password_longer_than_tcp_md5_allows_is_refused_without_showing_it():

@@ -214,7 +214,7 @@ def test_lab_world_must_be_a_boolean():
 
 NEVER = [
     # (case id, prefixes, expected words); the bad prefix is the last one listed
-    ("ula", ["fc00::/48"], "fc00::/7, unique local (ULA, RFC 4193)"),
+    ("ula", ["fc00::/48"], "fc00::/7, unique local (ULA), never routed on the internet (RFC 4193)"),
     ("rfc1918-10", ["2001:db8:100::/48", "10.1.0.0/24"], "10.0.0.0/8, private (RFC 1918)"),
     ("rfc1918-172", ["2001:db8:100::/48", "172.16.0.0/24"], "172.16.0.0/12, private (RFC 1918)"),
     ("rfc1918-192", ["2001:db8:100::/48", "192.168.0.0/24"], "192.168.0.0/16, private (RFC 1918)"),
@@ -262,6 +262,10 @@ def test_documentation_prefixes_are_accepted_in_a_lab_world(prefix):
     # Python's ipaddress calls these ranges private; the lab world must not.
     raw = {**VMLAB_RAW, "prefixes": list(dict.fromkeys(["2001:db8:100::/48", prefix])),
            "roas": [{"prefix": p} for p in dict.fromkeys(["2001:db8:100::/48", prefix])]}
+    # The lab's provider router (198.51.100.1) cannot sit inside a prefix the
+    # user announces: for that one, the provider is elsewhere in the lab.
+    if prefix == "198.51.100.0/24":
+        raw["upstreams"] = [{**raw["upstreams"][0], "neighbor": "203.0.113.1"}]
     assert prefix in validate(raw, LAB_SECRETS).prefixes
 
 
