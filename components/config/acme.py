@@ -30,7 +30,7 @@ def parse_email(value: str) -> str:
     local, at, domain = value.rpartition("@")
     if not at or not local:
         raise ValueError("is not an email address; give the contact the CA writes to about expiry, e.g. noc@example.net")
-    if len(local) > 64 or not EMAIL_LOCAL.match(local):
+    if len(local) > 64 or not EMAIL_LOCAL.fullmatch(local):
         raise ValueError(f"has local part {local!r}, which is not a plain email local part (letters, digits, "
                          "dots and !#$%&'*+/=?^_`{|}~-); e.g. noc@example.net")
     problem = dns_name_problem(domain, min_dots=1)

@@ -32,7 +32,7 @@ _U32 = 2**32 - 1
 
 def parse_large_community(value: str) -> tuple[int, int, int]:
     """"ASN:x:y", each part 0..4294967295 (RFC 8092)."""
-    m = _LC.match(value.strip()) if isinstance(value, str) else None
+    m = _LC.fullmatch(value.strip()) if isinstance(value, str) else None
     if not m:
         raise ValueError(f"{value!r} is not a large community; write it as \"ASN:x:y\", e.g. \"65536:1:100\"")
     parts = tuple(int(p) for p in m.groups())

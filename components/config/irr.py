@@ -31,7 +31,7 @@ PHONE = re.compile(r"^\+[0-9][0-9 .()-]{3,30}[0-9]( ext\. [0-9]{1,10})?$")
 
 
 def _object_name(value: str, what: str, example: str) -> str:
-    if not OBJECT_NAME.match(value):
+    if not OBJECT_NAME.fullmatch(value):
         raise ValueError(f"is not an RPSL {what}: letters, digits, _ and -, starting with a letter and ending "
                          f"with a letter or digit, at most 80 characters; e.g. {example}")
     return value.upper()
@@ -98,14 +98,14 @@ class Contact(Strict):
     @classmethod
     def _name(cls, v: str) -> str:
         # RIPE: a person's name is at least two words of letters.
-        if not re.match(r"^[A-Za-z][A-Za-z.'-]*( [A-Za-z][A-Za-z.'-]*)+$", v):
+        if not re.fullmatch(r"^[A-Za-z][A-Za-z.'-]*( [A-Za-z][A-Za-z.'-]*)+$", v):
             raise ValueError("must be a full name of two or more words, e.g. Ada Lovelace")
         return v
 
     @field_validator("nic_hdl")
     @classmethod
     def _nic_hdl(cls, v: str) -> str:
-        if not NIC_HDL.match(v):
+        if not NIC_HDL.fullmatch(v):
             raise ValueError("is not a NIC handle: up to 4 letters, up to 6 digits and an optional registry suffix, "
                              "e.g. AL123-RIPE (RIPE assigns it: use AUTO-1 only when creating by hand)")
         return v.upper()
@@ -121,7 +121,7 @@ class Contact(Strict):
     @field_validator("phone")
     @classmethod
     def _phone(cls, v: str) -> str:
-        if not PHONE.match(v):
+        if not PHONE.fullmatch(v):
             raise ValueError("must be an international number starting with +, e.g. +44 20 7946 0000")
         return v
 
@@ -170,7 +170,7 @@ class Irr(Strict):
             return LAB_SOURCE
         if v is None:
             return "RIPE"
-        if not SOURCE.match(v):
+        if not SOURCE.fullmatch(v):
             raise ValueError("must be a registry source name in capitals, e.g. RIPE, ARIN, RADB")
         return v
 
@@ -182,7 +182,7 @@ class Irr(Strict):
     @field_validator("as_set")
     @classmethod
     def _as_set(cls, v: str | None) -> str | None:
-        if v is not None and not AS_SET.match(v):
+        if v is not None and not AS_SET.fullmatch(v):
             raise ValueError("is not an as-set name: AS-NAME, or hierarchical AS<asn>:AS-NAME, "
                              "e.g. AS215634:AS-CUSTOMERS")
         return None if v is None else v.upper()
@@ -211,7 +211,7 @@ class Irr(Strict):
                 raise KeyedError(("api_url",), self.api_url,
                                  "a lab world submits to its own registry on host irr; drop irr.api_url")
             return self
-        if self.api_url is not None and not re.match(r"^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s]*)?$", self.api_url):
+        if self.api_url is not None and not re.fullmatch(r"^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[^\s]*)?$", self.api_url):
             raise KeyedError(("api_url",), self.api_url,
                              "must be the https:// URL of an IRRd's HTTP API (the maintainer password travels "
                              "in the request), e.g. https://irrd.example.net/")

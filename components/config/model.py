@@ -185,7 +185,7 @@ class Upstream(Strict):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        if not BIRD_NAME.match(v):
+        if not BIRD_NAME.fullmatch(v):
             raise ValueError("must be a BIRD protocol name: a letter or _, then letters, digits or _, at most 32")
         return v
 
@@ -553,7 +553,7 @@ class Krill(Strict):
     @field_validator("handle")
     @classmethod
     def _handle(cls, v: str) -> str:
-        if not re.match(r"^[A-Za-z0-9_-]{1,64}$", v):
+        if not re.fullmatch(r"^[A-Za-z0-9_-]{1,64}$", v):
             raise ValueError("must be 1..64 letters, digits, - or _ (a Krill CA handle)")
         return v
 

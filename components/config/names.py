@@ -31,7 +31,7 @@ def dns_name_problem(value: str, min_dots: int = 0) -> str | None:
     if len(value) > DNS_NAME_MAX:
         return f"is {len(value)} characters; a DNS name has at most {DNS_NAME_MAX}"
     labels = value.split(".")
-    bad = next((label for label in labels if not DNS_LABEL.match(label)), None)
+    bad = next((label for label in labels if not DNS_LABEL.fullmatch(label)), None)
     if bad is not None:
         shown = "an empty label" if bad == "" else f"label {bad!r}"
         return f"has {shown}; must be {hint} (each label 1..63 characters, not starting or ending with -)"
@@ -76,14 +76,14 @@ def parse_dns_name(value: str, min_dots: int = 0) -> str:
 
 
 def parse_posix_user(value: str) -> str:
-    if not POSIX_USER.match(value):
+    if not POSIX_USER.fullmatch(value):
         raise ValueError("must be a POSIX user name: a lowercase letter or _, then up to 31 lowercase letters, "
                          "digits, _ or - (e.g. root, debian)")
     return value
 
 
 def parse_ifname(value: str) -> str:
-    if not IFNAME.match(value) or value in (".", ".."):
+    if not IFNAME.fullmatch(value) or value in (".", ".."):
         raise ValueError("must be a Linux interface name: 1..15 characters of letters, digits, _, . or - "
                          "(e.g. br-lab0)")
     return value

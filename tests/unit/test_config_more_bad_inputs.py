@@ -96,3 +96,22 @@ def test_no_error_echoes_a_secret_whatever_the_keys_name():
     raw = with_change(filled(), ("monitoring", "webhook_url"), "hooks.example.net/T0KEN-s3cret")
     found = "\n".join(problems(raw, PROD_SECRETS | {"monitoring"}))
     assert "personal-as:monitoring.webhook_url = [secret]" in found and "T0KEN" not in found
+
+
+# A regex anchored with `$` matches before a final newline: every name is
+# matched whole instead, so "name\n" is refused like any other bad name.
+@pytest.mark.parametrize("path, value", [
+    (("hosts", "home", "user"), "admin\n"),
+    (("upstreams", 0, "name"), "frantech\n"),
+    (("krill", "handle"), "SETH-MB\n"),
+    (("krill", "public_name"), "krill.as215634.net\n"),
+    (("acme", "email"), "noc@as215634.net\n"),
+    (("irr", "maintainer", "name"), "SETH-MNT\n"),
+    (("irr", "admin", "nic_hdl"), "SE1234-RIPE\n"),
+    (("irr", "as_name"), "SETH-AS\n"),
+], ids=lambda v: ".".join(str(p) for p in v) if isinstance(v, tuple) else None)
+def test_a_name_with_a_trailing_newline_is_refused(path, value):
+    raw = with_change(filled(), path, value)
+    key = ".".join(str(p) for p in path).replace(".0.", "[0].")
+    found = "\n".join(problems(raw, PROD_SECRETS))
+    assert f"personal-as:{key}" in found, found
