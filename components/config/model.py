@@ -113,7 +113,9 @@ class Upstream(Strict):
         description="The public ASN the provider puts in the AS path where `asn` is private (Vultr: session 64515, "
                     "paths 20473); the registry's aut-num policy names it, never a private ASN. Default: `asn`; "
                     "required outside a lab world when `asn` is private.")
-    neighbor: str = Field(description="The IP address of the upstream's BGP router, the far end of the session.",
+    neighbor: str = Field(description="The IP address of the upstream's BGP router, the far end of the session: "
+                                      "one per upstream, never inside your own `prefixes`; link-local is fine "
+                                      "(Vultr's is 169.254.169.254).",
                           examples=["198.51.100.1"])
     source: str | None = Field(
         default=None,

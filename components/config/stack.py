@@ -59,8 +59,8 @@ class StackConfig(Strict):
     prefixes: list[AnnouncedPrefix] = Field(
         min_length=1,
         description="The prefixes the stack announces to every upstream, each once and without host bits: IPv6 "
-                    "/48 or shorter, IPv4 /24 or shorter, no special-purpose space (documentation space only in a "
-                    "lab world).",
+                    "/48 or shorter, IPv4 /24 or shorter, nothing in IANA's special-purpose blocks (vendored in "
+                    "`components/config/iana_special.py`; documentation space only in a lab world).",
         examples=[["2001:db8:362::/48"]])
     upstreams: list[Upstream] = Field(min_length=1,
                                       description="The BGP sessions to transit providers, at least one.")
@@ -95,7 +95,8 @@ class StackConfig(Strict):
     blackhole: list[str] = Field(
         default_factory=list,
         description="Addresses inside `prefixes` to announce as RFC 7999 blackholes (host routes: /128 or /32) to "
-                    "the upstreams with `blackhole: true`; at least one upstream must take them.",
+                    "the upstreams with `blackhole: true`; at least one upstream must take them. Never route0's "
+                    "address, and nothing in IANA's special-purpose blocks.",
         examples=[["2001:db8:362::666"]])
     maintenance: bool = Field(
         default=False,
