@@ -22,8 +22,12 @@ LAB_ACME_DIRECTORY = f"https://{LAB_ACME_NAME}:14000/dir"
 LAB_ROUTE0_NAME = "route0.lab"
 # Names the lab plan resolves on its hosts (lab_plan.py writes the entries).
 LAB_SITE_NAMES = (LAB_ROUTE0_NAME,)
-# RFC 5321's local part, restricted to what ACME CAs accept in a mailto: contact.
-EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
+# RFC 5321's local part as mailboxes really use it: letters, digits and
+# "._+-". The address is part of file paths on vps (lego keeps the account
+# under accounts/<directory>/<email>/), which root scripts handle, so the
+# shell's metacharacters (quotes, backticks, $, &, |, ...) never get in,
+# although RFC 5322 allows them.
+EMAIL_LOCAL = re.compile(r"[A-Za-z0-9_+-]+(\.[A-Za-z0-9_+-]+)*")
 
 
 def parse_email(value: str) -> str:
@@ -31,8 +35,8 @@ def parse_email(value: str) -> str:
     if not at or not local:
         raise ValueError("is not an email address; give the contact the CA writes to about expiry, e.g. noc@example.net")
     if len(local) > 64 or not EMAIL_LOCAL.fullmatch(local):
-        raise ValueError(f"has local part {local!r}, which is not a plain email local part (letters, digits, "
-                         "dots and !#$%&'*+/=?^_`{|}~-); e.g. noc@example.net")
+        raise ValueError(f"has local part {local!r}; use letters, digits and . _ + - only (the address becomes "
+                         "part of file paths on your hosts), e.g. noc@example.net")
     problem = dns_name_problem(domain, min_dots=1)
     if problem:
         raise ValueError(f"has domain {domain!r}, which {problem}")

@@ -15,6 +15,16 @@ BAD = [
     ("contact-bad-domain", PROD_RAW, ("acme", "email"), "noc@example", "personal-as:acme.email", "fully qualified"),
     ("contact-bad-local-part", PROD_RAW, ("acme", "email"), "no c@example.net", "personal-as:acme.email",
      "local part"),
+    # RFC 5322 allows these; root scripts on vps handle paths made of the
+    # address, so none of the shell's metacharacters get in.
+    ("contact-backticks", PROD_RAW, ("acme", "email"), "`reboot`@example.net", "personal-as:acme.email",
+     "letters, digits and . _ + - only"),
+    ("contact-quote", PROD_RAW, ("acme", "email"), "o'brien@example.net", "personal-as:acme.email",
+     "letters, digits and . _ + - only"),
+    ("contact-dollar", PROD_RAW, ("acme", "email"), "$(id)@example.net", "personal-as:acme.email",
+     "letters, digits and . _ + - only"),
+    ("contact-ampersand", PROD_RAW, ("acme", "email"), "a&b@example.net", "personal-as:acme.email",
+     "letters, digits and . _ + - only"),
     ("name-not-dns", PROD_RAW, ("acme", "route0_name"), "www_example.net", "personal-as:acme.route0_name",
      "DNS host name"),
     ("name-not-qualified", PROD_RAW, ("acme", "route0_name"), "www", "personal-as:acme.route0_name",

@@ -25,6 +25,8 @@ LAB_BAD = [
     ("special-purpose-blackhole", LAB_RAW, ("blackhole",), ["2002::1"], "personal-as:blackhole", "6to4 (RFC 3056)"),
     ("blackhole-on-route0", LAB_RAW, ("blackhole",), [LAB_RAW["route0"]], "personal-as:blackhole[0]",
      "is route0's address"),
+    ("acme-email-with-backticks", LAB_RAW, ("acme", "email"), "`reboot`@example.net", "personal-as:acme.email",
+     "letters, digits and . _ + - only"),
     ("neighbor-inside-own-prefix", LAB_RAW, ("prefixes",), ["2001:db8:100::/48", "198.51.100.0/24"],
      "personal-as:upstreams[0].neighbor", "is inside your own prefix 198.51.100.0/24"),
 ]
