@@ -1,25 +1,22 @@
 """After the first `pulumi up` on fresh Debian machines (the prod guide's
-run in `make test`, scripts/vmlab.sh's in `make vmlab`), a second run has
-nothing to do, and everything is named by the rule."""
+run in `make test`, scripts/vmlab.sh's in `make vmlab`), there is nothing
+left to do, and everything is named by the rule."""
 
 from __future__ import annotations
 
-import re
 import time
 
 from tests.infra.stack import STACK
 from tests.lab.conftest import changed_resources, lab_containers, pulumi
 
 
-def test_a_second_up_reports_no_changes_and_preview_expects_none():
+def test_after_the_first_up_preview_expects_no_changes():
+    """The engine's diff of every resource against the guests themselves:
+    what a second `up` would do, without paying for one (the drift test's
+    own `up` and preview show an `up` converging)."""
     start = time.monotonic()
-    res = pulumi("up", "--yes", "--skip-preview")
-    print(f"no-op pulumi up --stack {STACK} took {time.monotonic() - start:.1f}s")
-    summary = res.stdout.split("Resources:", 1)[1]
-    assert re.match(r"\s*\d+ unchanged\s*$", summary.split("Duration:")[0]), summary
-    # One preview for both: it lists nothing to change, and says so by its
-    # exit code (a preview on the guests costs half a minute).
     res = pulumi("preview", "--json", "--expect-no-changes", check=False)
+    print(f"preview --stack {STACK} took {time.monotonic() - start:.1f}s")
     assert changed_resources(res.stdout) == set()
     assert res.returncode == 0, res.stderr[-3000:]
 
