@@ -24,7 +24,7 @@ if STACK not in GUEST_STACKS:
     pytest.skip(f"the vmlab tier runs with PERSONAL_AS_STACK in {GUEST_STACKS}", allow_module_level=True)
 
 
-def guest_shell(name: str, command: str, check: bool = True) -> subprocess.CompletedProcess:
+def guest_shell(name: str, command: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
     """A root shell on a guest that does NOT check its host key: the tests'
     own way in for rotating and restoring that key. The product never does this."""
     spec = config().hosts[name]
@@ -33,7 +33,10 @@ def guest_shell(name: str, command: str, check: bool = True) -> subprocess.Compl
     res = subprocess.run(
         ["ssh", "-i", os.path.expanduser(spec.key_file), "-p", str(port), "-o", "BatchMode=yes",
          "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-         f"{spec.user}@{address}", wrapped], capture_output=True, text=True, timeout=120)
+         # A guest that is booting (or was just cut off) may accept the TCP
+         # connection and then say nothing: give up in seconds, not minutes.
+         "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3",
+         f"{spec.user}@{address}", wrapped], capture_output=True, text=True, timeout=timeout)
     if check and res.returncode != 0:
         raise AssertionError(f"{name}: {command}: {res.stderr}")
     return res

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -37,7 +38,12 @@ def fresh_host(name: str, ssh_config: str):
 
 
 def boot_id(guest: str) -> str | None:
-    res = guest_shell(guest, "cat /proc/sys/kernel/random/boot_id", check=False)
+    """The guest's boot id, or None while it does not answer (down, booting,
+    or an SSH connection that hangs half-way through its boot)."""
+    try:
+        res = guest_shell(guest, "cat /proc/sys/kernel/random/boot_id", check=False, timeout=30)
+    except subprocess.TimeoutExpired:
+        return None
     return res.stdout.strip() if res.returncode == 0 else None
 
 
