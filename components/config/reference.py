@@ -19,7 +19,7 @@ import json
 import re
 from pathlib import Path
 
-from .errors import NAMESPACE, REFERENCE_PAGE
+from .errors import NAMESPACE, REFERENCE_PAGE, anchor
 from .stack import StackConfig
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,8 +52,9 @@ CA, a routing registry, a client), and some keys mean something else:
 
 
 def _slug(path: str) -> str:
-    """A key path's anchor: the one errors.anchor gives for it."""
-    return re.sub(r"[^a-z0-9_]+", "-", path.replace("[]", "").replace("<name>", "name").lower()).strip("-")
+    """A key path's anchor, by the one rule errors use (errors.anchor):
+    "upstreams[].neighbor" is the location ("upstreams", "neighbor")."""
+    return anchor(tuple(p for p in path.replace("[]", "").split(".")))
 
 
 # --- reading the models' own JSON Schema -----------------------------------------------------------------
