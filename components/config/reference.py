@@ -160,7 +160,7 @@ def reference_markdown() -> str:
         "",
         "Every key of a stack file, under the `personal-as:` namespace (`personal-as:asn: 65536`). "
         "Nested keys are shown with dots; `[]` is an entry of a list, `<name>` a name you choose. "
-        "Set a secret with `pulumi config set --secret --path '<key>' <value>`: it is stored encrypted. "
+        "Set a secret with `pulumi config set --secret --path '<key>' -- '<value>'`: it is stored encrypted. "
         "Editors check a stack file against the JSON Schema `stacks/schema.json`, made from the same models.",
         "",
         "## What a lab world changes",

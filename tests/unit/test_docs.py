@@ -105,3 +105,17 @@ def test_the_readme_is_a_front_door():
     assert len(text.splitlines()) <= 200
     assert "make lab" in text and "make test" in text
     assert not re.search(r"\b20\d\d-\d\d-\d\d\b", text), "no dated timings in the README"
+
+
+def test_every_documented_secret_value_comes_after_end_of_options():
+    # A password may begin with '-' (CI met one: pulumi read '-SEawd…' as a
+    # flag). `--` makes whatever the user pastes a value, never an option.
+    lines = [
+        (page.name, line)
+        for page in sorted((ROOT / "docs").rglob("*.md"))
+        for line in page.read_text().splitlines()
+        if "pulumi config set" in line and "--secret --path" in line
+    ]
+    assert lines, "the docs no longer show how to set a secret"
+    for name, line in lines:
+        assert re.search(r"--path '[^']+' -- ", line), f"{name}: {line.strip()}"

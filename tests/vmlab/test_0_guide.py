@@ -46,7 +46,9 @@ KEY_FILE = CACHE / "vmlab" / "id_ed25519"     # the guests' login key (scripts/g
 RPKI = USER_HOME / "rpki"
 
 VALUES = {
-    "the BGP password from your provider": secrets.token_urlsafe(18),
+    # Always with a leading dash: a user's password may have one, and the
+    # guide must pass it as a value, not an option (CI met one by chance).
+    "the BGP password from your provider": "-" + secrets.token_urlsafe(18),
     "the URL your alerts go to": "https://alerts.example.net/personal-as",
     "the parent response, e.g. ~/rpki/parent_response.xml": "~/rpki/parent_response.xml",
     "the repository response, e.g. ~/rpki/repository_response.xml": "~/rpki/repository_response.xml",
