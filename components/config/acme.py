@@ -8,11 +8,11 @@ and route0's name must be one the lab's host entries resolve.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator
 
 from .errors import MISSING, KeyedError
+from .urls import url_problem
 from .model import Strict, faces_lab
 from .names import dns_name_problem
 
@@ -77,9 +77,9 @@ class Acme(Strict):
             return LAB_ACME_DIRECTORY
         if v is None:
             return LETS_ENCRYPT
-        url = urlsplit(v)
-        if url.scheme != "https" or not url.hostname:
-            raise ValueError(f"must be an https:// URL of an ACME directory, e.g. {LETS_ENCRYPT}")
+        problem = url_problem(v, ("https",))
+        if problem:
+            raise ValueError(f"{problem}: the URL of an ACME directory, e.g. {LETS_ENCRYPT}")
         return v
 
     @field_validator("email")

@@ -60,6 +60,10 @@ def validate(raw: Mapping, secret_keys: set[str] | frozenset[str] = frozenset(),
         cfg = StackConfig.model_validate(dict(raw), context=context)
     except ValidationError as err:
         shown = from_validation_error(err).problems
+    for loc, value, why in control_characters(raw):
+        key = f"{NAMESPACE}:{key_path(loc)}"
+        if not any(p.startswith((key + " ", key + ":")) for p in shown):  # one line per key
+            shown.append(problem_line(loc, value, why))
     for k in [] if placeholders_ok else placeholder_problems(raw, lab_world):
         key = f"{NAMESPACE}:{key_path(k.loc)}"
         same_key = [p for p in shown if p.startswith((key + " ", key + ":"))]
@@ -71,6 +75,25 @@ def validate(raw: Mapping, secret_keys: set[str] | frozenset[str] = frozenset(),
     if shown:
         raise ConfigError(shown)
     return cfg
+
+
+def control_characters(value, loc: tuple = ()):
+    """(key, value, why) for each string in the config holding a control
+    character (C0, DEL or C1), secrets and free text included. No key has a
+    use for one, and each is a way out of the file or command a value lands
+    in: a newline ends a comment, a heredoc or an RPSL attribute; a NUL cuts
+    a C string short."""
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            yield from control_characters(v, (*loc, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from control_characters(v, (*loc, i))
+    elif isinstance(value, str):
+        bad = sorted({c for c in value if ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0})
+        if bad:
+            named = ", ".join(f"U+{ord(c):04X}" for c in bad)
+            yield loc, value, f"holds the control character(s) {named}; no key takes one (tabs and newlines included)"
 
 
 def raw_from_pulumi() -> tuple[dict, set[str], list[str]]:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 
 from .errors import KeyedError
+from .urls import url_problem
 from .model import Strict, tcp_port
 
 
@@ -88,9 +89,9 @@ class Monitoring(Strict):
         if "monitoring" not in (info.context or {}).get("secret_keys", set()):
             raise ValueError("must be a Pulumi secret: pulumi config set --secret --path "
                              "'monitoring.webhook_url' <url>")
-        parts = urlsplit(v) if isinstance(v, str) else None
-        if parts is None or parts.scheme not in ("https", "http") or not parts.hostname:
-            raise ValueError("must be an http(s):// URL of a webhook receiver")
+        problem = url_problem(v, ("https", "http"))
+        if problem:
+            raise ValueError(f"{problem}: the URL of a webhook receiver")
         return v
 
     @model_validator(mode="after")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from components.config import ConfigError, validate
+from components.config.errors import key_path
 from tests.unit.test_config import LAB_RAW, LAB_SECRETS, with_change
 from tests.unit.test_config_prod_path import PROD_SECRETS, filled
 
@@ -117,3 +118,33 @@ def test_a_name_with_a_trailing_newline_is_refused(path, value):
     key = ".".join(str(p) for p in path).replace(".0.", "[0].")
     found = "\n".join(problems(raw, PROD_SECRETS))
     assert f"personal-as:{key}" in found, found
+
+
+# Control characters: no key has a use for one, secrets and free text
+# included, and each is a way out of the file or command the value lands in.
+@pytest.mark.parametrize("path, value, shown", [
+    (("upstreams", 0, "password"), "s3cret\nprotocol", "[secret]"),
+    (("irr", "maintainer", "password"), "pw\nadmin-c: EVIL-RIPE", "[secret]"),
+    (("irr", "admin", "address", 0), "Street 1\x00", "'Street 1\\x00'"),
+    (("hosts", "vps", "key_file"), "~/.ssh/id\x1b[31m", "'~/.ssh/id\\x1b[31m'"),
+    (("irr", "admin", "address", 1), "Town\x85", "'Town\\x85'"),
+], ids=["bgp-password-newline", "irr-password-newline", "address-nul", "key-file-escape", "address-c1"])
+def test_a_control_character_is_refused_in_any_key_secrets_included(path, value, shown):
+    raw = with_change(filled(), path, value)
+    key = key_path(path)
+    line = one(raw, PROD_SECRETS | {"irr", "upstreams"}, key)
+    assert f"= {shown}: holds the control character" in line, line
+    if shown == "[secret]":
+        assert value.split("\n")[0] not in line
+
+
+@pytest.mark.parametrize("path, value, words", [
+    (("monitoring", "webhook_url"), "https://alerts.example.net/a b", "space"),
+    (("monitoring", "webhook_url"), "https://alerts.example.net/`reboot`", "`"),
+    (("monitoring", "webhook_url"), "https://alerts.example.net/é", "non-ASCII"),
+    (("acme", "directory"), 'https://acme.example.net/dir"x', '"'),
+    (("acme", "directory"), "https://[2001:db8::1/dir", "is not a URL"),
+], ids=["webhook-space", "webhook-backtick", "webhook-non-ascii", "acme-quote", "acme-bad-host"])
+def test_a_url_is_a_url_and_nothing_else(path, value, words):
+    line = one(with_change(filled(), path, value), PROD_SECRETS | {"monitoring"}, ".".join(path))
+    assert words in line, line
