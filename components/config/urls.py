@@ -27,5 +27,6 @@ def url_problem(value: object, schemes: tuple[str, ...]) -> str | None:
     except ValueError as err:  # a bad IPv6 literal or port
         return f"is not a URL: {err}"
     if parts.scheme not in schemes or not host:
-        return f"must be a {' or '.join(s + '://' for s in schemes)} URL with a host name"
+        shown = "http(s)://" if set(schemes) == {"http", "https"} else f"{schemes[0]}://"
+        return f"must be an {shown} URL with a host name"
     return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .env import render
+from .env import Sh, render
 
 def render_bird_apply(sessions: list[str], rollback_seconds: int = 120, verify_seconds: int = 90,
                       conf: str = "/etc/bird/bird.conf", socket: str = "/run/bird/bird.ctl") -> str:
@@ -16,9 +16,12 @@ def render_bird_apply(sessions: list[str], rollback_seconds: int = 120, verify_s
 def render_file_apply(path: str, owner: str = "root:root", mode: str = "0644", check: str | None = None,
                       reload: str | None = None, dirs: tuple[str, ...] = ()) -> str:
     """Install a file from stdin; `check` may use {file} for the candidate;
-    `dirs` are made (outermost first) and owned by `owner` too."""
+    `dirs` are made (outermost first) and owned by `owner` too. `check` and
+    `reload` are command lines the stack writes, with any value in them
+    already quoted (shlex.quote): they go into the script as they are."""
     return render(
-        "file-apply.sh.j2", path=path, owner=owner, mode=mode, check=check, reload=reload, dirs=dirs,
+        "file-apply.sh.j2", path=path, owner=owner, mode=mode, dirs=dirs,
+        check=Sh(check.replace("{file}", '"$new"')) if check else None, reload=Sh(reload) if reload else None,
         check_comment=f"checked with: {check}" if check else "no check",
     )
 

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import shlex
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from .env import render
+from .env import Sh, render
 from .nginx import KRILL_PORT
 
 
@@ -41,18 +40,16 @@ class Resources:
     ipv4: str = ""
     ipv6: str = ""
 
-    def krillc_args(self) -> str:
-        """krillc's resource options; an empty family is left out."""
+    def krillc_args(self) -> list[str]:
+        """krillc's resource options, as words; an empty family is left out."""
         pairs = (("--asn", self.asn), ("--ipv4", self.ipv4), ("--ipv6", self.ipv6))
-        return " ".join(f"{opt} {shlex.quote(val)}" for opt, val in pairs if val)
+        return [word for opt, val in pairs if val for word in (opt, val)]
 
 
 def _script(cli: KrillCli, template: str, resources: Resources | None = None, **values) -> str:
-    # Every name goes into the script shell-quoted; the flags quote their own.
-    q = {k: shlex.quote(v) if isinstance(v, str) else v for k, v in values.items()}
-    body = render(template, resources=resources.krillc_args() if resources else "", **q)
-    return render("krill-api.sh.j2", container=cli.container and shlex.quote(cli.container),
-                  url=shlex.quote(cli.url), conf=cli.conf, body=body)
+    # The shell templates quote every value (env.py); the body is their own.
+    body = render(template, resources=resources.krillc_args() if resources else [], **values)
+    return render("krill-api.sh.j2", container=cli.container, url=cli.url, conf=cli.conf, body=Sh(body))
 
 
 def lir_setup(cli: KrillCli, lir: str, rir_ca: str, resources: Resources) -> str:

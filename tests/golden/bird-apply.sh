@@ -7,6 +7,7 @@ set -eu
 umask 077
 conf=/etc/bird/bird.conf
 sock=/run/bird/bird.ctl
+verify_seconds=90
 new="$conf.new"
 # BIRD's run directory belongs to the host's bird user, whatever its uid: the
 # container's BIRD follows that owner.
@@ -51,8 +52,8 @@ established() {
 i=0
 until established; do
   i=$((i + 1))
-  if [ "$i" -ge 90 ]; then
-    echo "sessions not Established after 90s; rolling back" >&2
+  if [ "$i" -ge "$verify_seconds" ]; then
+    echo "sessions not Established after ${verify_seconds}s; rolling back" >&2
     birdc -s "$sock" configure undo >&2 || true
     mv "$conf.prev" "$conf"
     exit 1

@@ -77,4 +77,4 @@ table inet personal_as {
 PERSONAL_AS_EOF
 nft -f /etc/personal-as/firewall.nft
 nft list table inet personal_as | sha256sum > "$state/firewall.sha256"
-echo "provisioned vps"
+echo "provisioned "vps

@@ -19,7 +19,7 @@ if systemctl is-enabled --quiet systemd-networkd.service 2>/dev/null; then
 elif [ -x /sbin/ifup ] && grep -Eqs '^[[:space:]]*source(-directory)?[[:space:]]+/etc/network/interfaces\.d' /etc/network/interfaces; then
   netstack=ifupdown
 else
-  echo "vps: systemd-networkd is not enabled, and ifupdown does not read /etc/network/interfaces.d/;" \
+  echo vps": systemd-networkd is not enabled, and ifupdown does not read /etc/network/interfaces.d/;" \
     "personal-as cannot make its interfaces survive a reboot here. Enable one of the two (Debian's default is" \
     "ifupdown with 'source /etc/network/interfaces.d/*'), then run pulumi up again. Nothing was changed." >&2
   exit 1
@@ -30,12 +30,12 @@ echo "$netstack" > "$state/netstack"
 # for destroy to put back; the stack's own go in /etc/sysctl.d.
 if [ ! -e "$state/sysctl.orig" ]; then
   {
-    echo "net.ipv6.conf.all.disable_ipv6=$(sysctl -n net.ipv6.conf.all.disable_ipv6)"
-    echo "net.ipv6.conf.default.disable_ipv6=$(sysctl -n net.ipv6.conf.default.disable_ipv6)"
-    echo "net.ipv6.conf.all.accept_dad=$(sysctl -n net.ipv6.conf.all.accept_dad)"
-    echo "net.ipv6.conf.default.accept_dad=$(sysctl -n net.ipv6.conf.default.accept_dad)"
-    echo "net.ipv6.conf.all.forwarding=$(sysctl -n net.ipv6.conf.all.forwarding)"
-    echo "net.ipv4.ip_forward=$(sysctl -n net.ipv4.ip_forward)"
+    echo net.ipv6.conf.all.disable_ipv6"=$(sysctl -n net.ipv6.conf.all.disable_ipv6)"
+    echo net.ipv6.conf.default.disable_ipv6"=$(sysctl -n net.ipv6.conf.default.disable_ipv6)"
+    echo net.ipv6.conf.all.accept_dad"=$(sysctl -n net.ipv6.conf.all.accept_dad)"
+    echo net.ipv6.conf.default.accept_dad"=$(sysctl -n net.ipv6.conf.default.accept_dad)"
+    echo net.ipv6.conf.all.forwarding"=$(sysctl -n net.ipv6.conf.all.forwarding)"
+    echo net.ipv4.ip_forward"=$(sysctl -n net.ipv4.ip_forward)"
   } > "$state/sysctl.orig.new"
   mv "$state/sysctl.orig.new" "$state/sysctl.orig"
 fi
@@ -106,7 +106,7 @@ PERSONAL_AS_EOF
   for f in /etc/systemd/network/60-personal-as-*; do
     [ -e "$f" ] || continue
     case "$f" in
-      /etc/systemd/network/60-personal-as-dummy0.netdev|/etc/systemd/network/60-personal-as-dummy0.network) ;;
+/etc/systemd/network/60-personal-as-dummy0.netdev|/etc/systemd/network/60-personal-as-dummy0.network) ;;
       *) rm -f "$f"; net_changed=1 ;;
     esac
   done
@@ -159,4 +159,4 @@ nft -f /etc/personal-as/firewall.nft
 nft list table inet personal_as | sha256sum > "$state/firewall.sha256"
 systemctl daemon-reload
 systemctl enable --quiet personal-as-firewall.service
-echo "provisioned vps"
+echo "provisioned "vps

@@ -60,13 +60,15 @@ def test_lab_variant_runs_krillc_on_the_host():
 
 def test_docker_variant_reads_the_token_inside_the_container():
     script = roas_apply(KrillCli(container="vmlab-home-krill"), "me")
-    # Only the server and format go on docker's command line; the token is
-    # read by the container's own sh, from the container's own krill.conf.
+    # Only the server, the format and krill.conf's path go on docker's command
+    # line; the token is read by the container's own sh, from the container's
+    # own krill.conf, whose path reaches that sh as data (an environment
+    # variable), never spliced into its script.
     assert ("docker exec -i -u krill -e KRILL_CLI_SERVER=https://127.0.0.1:3000/ -e KRILL_CLI_FORMAT=text "
-            "vmlab-home-krill sh -c '") in script
+            "-e KRILL_CONF=/etc/krill/krill.conf \\\n    vmlab-home-krill sh -c '") in script
     assert "-e KRILL_CLI_TOKEN" not in script
     inner = script.split("sh -c '", 1)[1].split("' krillc \"$@\"", 1)[0]
-    assert 'KRILL_CLI_TOKEN=$(sed -n "s/^admin_token = \\"\\(.*\\)\\"$/\\1/p" /etc/krill/krill.conf)' in inner
+    assert 'KRILL_CLI_TOKEN=$(sed -n "s/^admin_token = \\"\\(.*\\)\\"$/\\1/p" "$KRILL_CONF")' in inner
     assert 'exec krillc "$@"' in inner
     # Files reach krillc on stdin, since the host's paths are not the container's.
     assert "roas update --ca me --delta /dev/stdin <\"$tmp/delta\"" in script
