@@ -25,6 +25,7 @@ from .render.acme import (
 )
 from .render.nginx import PID_FILE, TLS_DIR
 from .service import ServiceArgs, ServiceContainer
+from .render.env import sh_word
 
 # The client's loop re-reads its config when it starts; the container's
 # restart policy brings it back with the new one.
@@ -85,7 +86,7 @@ def placeholder_certificate(name: str, host: Host, domain: str, cert_file: str, 
     """The stand-in nginx starts with; made before nginx's config is checked."""
     return RemoteCommand(
         name, connection=host.connection, create=placeholder_script(cert_file, key_file, domain),
-        delete=f"rm -f {cert_file} {key_file}; rmdir {cert_file.rsplit('/', 1)[0]} 2>/dev/null || true",
+        delete=f"rm -f {sh_word(cert_file)} {sh_word(key_file)}; rmdir {sh_word(cert_file.rsplit('/', 1)[0])} 2>/dev/null || true",
         # openssl comes with the host's packages (a real host) or its image.
         opts=pulumi.ResourceOptions(parent=parent, depends_on=host.engine_ready),
     )
@@ -100,7 +101,7 @@ class AcmeClient(pulumi.ComponentResource):
         key_path = account_key_path(acme.directory, acme.email)
         self.account_key = host_file(
             f"{name}-account-key", host, key_path, pulumi.Output.secret(account.account_key), mode="0600",
-            reload=f"rm -f {account_json_path(acme.directory, acme.email)}",
+            reload=f"rm -f {sh_word(account_json_path(acme.directory, acme.email))}",
             # Destroy takes the certificates and the registration too: the
             # account key is the stack's, and a new `up` gets them again.
             purge_dirs=(ACME_DATA,), opts=ready,

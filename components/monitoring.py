@@ -31,6 +31,7 @@ from .render.monitoring import (
 )
 from .render.provision import render_metrics_user, render_metrics_user_check, render_metrics_user_remove
 from .service import ServiceArgs, ServiceContainer
+from .render.env import sh_word
 
 PROMETHEUS_DATA = "/var/lib/personal-as/prometheus"
 ALERTMANAGER_DATA = "/var/lib/personal-as/alertmanager"
@@ -120,8 +121,8 @@ class Monitoring(pulumi.ComponentResource):
         data_dirs = (PROMETHEUS_DATA, ALERTMANAGER_DATA, TEXTFILE_DIR, RPKI_OUT, RPKI_CACHE)
         data = RemoteCommand(
             "home-metrics-data", connection=home.connection,
-            create="set -eu\n" + "".join(f"mkdir -p {d}\n" for d in data_dirs),
-            delete="set -u\n" + "".join(f"rm -rf --one-file-system {d} 2>/dev/null || true\n"
+            create="set -eu\n" + "".join(f"mkdir -p {sh_word(d)}\n" for d in data_dirs),
+            delete="set -u\n" + "".join(f"rm -rf --one-file-system {sh_word(d)} 2>/dev/null || true\n"
                                          for d in (*data_dirs, CONSOLES_DIR, METRICS_ETC))
             # What the stack's own paths leave behind, if nothing else is in them.
             + "rmdir /var/cache/personal-as /var/lib/personal-as /etc/personal-as 2>/dev/null || true\n",

@@ -17,6 +17,7 @@ from .host import Host
 from .host_file import host_file
 from .providers.container import Container
 from .providers.image_transfer import ImageTransfer
+from .render.env import sh_word
 
 
 @dataclass
@@ -78,7 +79,7 @@ class ServiceContainer(pulumi.ComponentResource):
                 f"{name}-run-dirs", host, tmpfiles,
                 f"# personal-as: {args.service}'s runtime directories, made at every boot.\n{lines}",
                 # Where systemd runs (a real host), make them now too.
-                reload=f"if command -v systemd-tmpfiles >/dev/null 2>&1; then systemd-tmpfiles --create {tmpfiles}; fi",
+                reload=f"if command -v systemd-tmpfiles >/dev/null 2>&1; then systemd-tmpfiles --create {sh_word(tmpfiles)}; fi",
                 purge_dirs=tuple(sorted(args.run_dirs)),
                 # After the host's packages: they make the daemons' users.
                 opts=pulumi.ResourceOptions(parent=self, depends_on=host.engine_ready),

@@ -18,6 +18,8 @@ import tempfile
 import threading
 from typing import Any, Iterator
 
+from ..render.env import sh_word
+
 
 def _pump(src_recv, dst_send, on_eof) -> None:
     try:
@@ -182,7 +184,7 @@ def _inspect(spec: dict[str, Any] | None, container_id: str) -> tuple[str, int, 
 
     try:
         out, _ = run(spec, f"docker inspect -f '{{{{.State.Status}}}} {{{{.RestartCount}}}} "
-                           f"{{{{.State.StartedAt}}}}' {container_id} && date +%s", timeout=60)
+                           f"{{{{.State.StartedAt}}}}' {sh_word(container_id)} && date +%s", timeout=60)
     except RemoteCommandError as err:
         if "No such object" in str(err):
             return None

@@ -13,12 +13,14 @@ import time
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
 
+from ..render.env import sh_word
+
 
 def image_on_host(conn: dict, tag: str) -> str:
     """The id of `tag` on the host, or "" if it has no such image."""
     from .ssh import run
 
-    out, _ = run(conn, f"docker image inspect -f '{{{{.Id}}}}' {tag} 2>/dev/null || true")
+    out, _ = run(conn, f"docker image inspect -f '{{{{.Id}}}}' {sh_word(tag)} 2>/dev/null || true")
     return out.strip()
 
 
@@ -34,10 +36,10 @@ def ship(conn: dict, tag: str) -> dict:
         client = connect(conn)
         try:
             with reverse_tunnel(client, conn, REGISTRY_PORT) as (port, meter):
-                remote = f"127.0.0.1:{port}/{tag}"
+                remote = sh_word(f"127.0.0.1:{port}/{tag}")
                 # The tunnel's port changes every time, so the alias goes; the
                 # layers stay, known by digest to the next pull from any port.
-                run_on(client, conn, f"docker pull -q {remote} >/dev/null && docker tag {remote} {tag} "
+                run_on(client, conn, f"docker pull -q {remote} >/dev/null && docker tag {remote} {sh_word(tag)} "
                                      f"&& docker image rm {remote} >/dev/null", timeout=3600)
         finally:
             client.close()

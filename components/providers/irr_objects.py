@@ -17,7 +17,6 @@ IRRd answers 200 even when objects fail; the summary says which.
 from __future__ import annotations
 
 import json
-import shlex
 import urllib.parse
 import urllib.request
 import uuid
@@ -25,6 +24,7 @@ import uuid
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, Resource, ResourceProvider, UpdateResult
 
+from ..render.env import sh_word
 from ..render.rpsl import RpslObject, drifted, parse_object
 from .ssh import HostKeyMismatch, RemoteCommandError, is_gone, run
 
@@ -42,7 +42,7 @@ def _http(props, method: str, path: str, body: str | None = None) -> tuple[int, 
         # The status code is the last line; the body is everything before it.
         cmd = (f"curl -sS --max-time {TIMEOUT_S} -X {method} -w '\\n%{{http_code}}' "
                + ("-H 'Content-Type: application/json' --data-binary @- " if body is not None else "")
-               + shlex.quote(url))
+               + sh_word(url))
         out, _ = run(via, cmd, body, TIMEOUT_S + 10)
         text, _, code = out.rpartition("\n")
         return int(code), text

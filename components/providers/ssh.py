@@ -125,6 +125,8 @@ def as_root(conn: dict[str, Any], command: str) -> str:
     """`command` as root: directly, or through sudo for a non-root user."""
     if conn.get("user", "root") == "root":
         return command
+    # A whole script, newlines and all: one word for sudo's sh (sh_word quotes
+    # single values and refuses line breaks in them).
     return f"sudo -n /bin/sh -c {shlex.quote(command)}"
 
 

@@ -4,11 +4,10 @@ pebble CA. Pure: paths and text only."""
 from __future__ import annotations
 
 import json
-import shlex
 from urllib.parse import urlsplit
 
 from ..config.acme import Acme
-from .env import render
+from .env import render, sh_word
 
 ACME_ETC = "/etc/personal-as/acme"
 ACME_CONF = f"{ACME_ETC}/acme.conf"
@@ -57,7 +56,7 @@ def render_acme_client_conf(acme: Acme, domain: str, cert_file: str, key_file: s
         "CERT_FILE": cert_file, "KEY_FILE": key_file, "WEBROOT": ACME_WEBROOT, "NGINX_PID": nginx_pid,
         "DIRECTORY_CA": DIRECTORY_CA if private_directory else "",
     }
-    return render("acme-client.conf.j2", values={k: shlex.quote(v) for k, v in values.items()})
+    return render("acme-client.conf.j2", values={k: sh_word(v) for k, v in values.items()})
 
 
 def render_pebble_config(cert_file: str, key_file: str) -> str:
@@ -76,14 +75,14 @@ def render_pebble_config(cert_file: str, key_file: str) -> str:
 def placeholder_script(cert_file: str, key_file: str, name: str) -> str:
     """A self-signed stand-in, made once on the host, so nginx can start (and
     serve the HTTP-01 challenge) before the CA has issued anything."""
-    c, k = shlex.quote(cert_file), shlex.quote(key_file)
+    c, k = sh_word(cert_file), sh_word(key_file)
     return (
         "set -eu\n"
-        f"mkdir -p {shlex.quote(cert_file.rsplit('/', 1)[0])}\n"
+        f"mkdir -p {sh_word(cert_file.rsplit('/', 1)[0])}\n"
         f"if [ -s {c} ] && [ -s {k} ]; then echo present; exit 0; fi\n"
         "umask 077\n"
         f"openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 "
-        f"-subj {shlex.quote('/CN=' + name + ' (waiting for ACME)')} -keyout {k}.new -out {c}.new 2>/dev/null\n"
+        f"-subj {sh_word('/CN=' + name + ' (waiting for ACME)')} -keyout {k}.new -out {c}.new 2>/dev/null\n"
         f"chmod 0644 {c}.new && mv {k}.new {k} && mv {c}.new {c}\n"
         "echo placeholder\n"
     )
@@ -106,21 +105,21 @@ ROUTED_TIMEOUT_S = 420
 def wait_routed_script(domain: str, seconds: int) -> str:
     """Poll `http://<domain>/healthz` until it answers, printing progress
     every 30 s; on timeout, say what is likely missing."""
-    url = shlex.quote(f"http://{domain}/healthz")
+    url = sh_word(f"http://{domain}/healthz")
     return (
         "set -u\n"
         f"start=$(date +%s); end=$(( start + {seconds} )); last=$start\n"
         "while [ \"$(date +%s)\" -lt \"$end\" ]; do\n"
         f"  if curl -fsS -m 5 -o /dev/null {url} 2>/dev/null; then\n"
-        f"    echo \"{domain} answered after $(( $(date +%s) - start )) s\"; exit 0\n"
+        f"    echo {sh_word(domain)}\" answered after $(( $(date +%s) - start )) s\"; exit 0\n"
         "  fi\n"
         "  now=$(date +%s)\n"
         "  if [ $(( now - last )) -ge 30 ]; then\n"
-        f"    echo \"still waiting for {domain} to be routed ($(( now - start )) s)\"; last=$now\n"
+        f"    echo \"still waiting for \"{sh_word(domain)}\" to be routed ($(( now - start )) s)\"; last=$now\n"
         "  fi\n"
         "  sleep 2\n"
         "done\n"
-        f"echo \"{domain} did not answer from the ACME CA's host within {seconds} s: the route does not "
+        f"echo {sh_word(domain)}\" did not answer from the ACME CA's host within {seconds} s: the route does not "
         "reach it (no ROA published yet, or the upstream drops the route as RPKI-invalid)\" >&2\n"
         "exit 1\n"
     )
@@ -131,8 +130,8 @@ def wait_issued_script(domain: str, cert_file: str, seconds: int) -> str:
     until it is the one nginx serves; on timeout say what the client last
     reported. Run when the client is first made, and whenever the CA is a
     new one (the lab's pebble made anew: the old certificate's root is gone)."""
-    issued = shlex.quote(f"{ACME_DATA}/certificates/{domain}")
-    status = shlex.quote(ACME_STATUS)
+    issued = sh_word(f"{ACME_DATA}/certificates/{domain}")
+    status = sh_word(ACME_STATUS)
     return (
         "set -u\n"
         # Forget lego's copy (nginx keeps serving the installed one meanwhile):
@@ -141,7 +140,7 @@ def wait_issued_script(domain: str, cert_file: str, seconds: int) -> str:
         f"end=$(( $(date +%s) + {seconds} ))\n"
         "poke=0\n"
         "while [ \"$(date +%s)\" -lt \"$end\" ]; do\n"
-        f"  if [ -s {issued}.crt ] && cmp -s {issued}.crt {shlex.quote(cert_file)} && grep -q '^ok ' {status} 2>/dev/null; then\n"
+        f"  if [ -s {issued}.crt ] && cmp -s {issued}.crt {sh_word(cert_file)} && grep -q '^ok ' {status} 2>/dev/null; then\n"
         f"    echo \"issued: $(cat {status})\"; exit 0\n"
         "  fi\n"
         # Wake the client now, and again each minute while nothing has come
@@ -150,7 +149,7 @@ def wait_issued_script(domain: str, cert_file: str, seconds: int) -> str:
         f"  if [ $(( $(date +%s) - poke )) -ge 60 ]; then {WAKE_CLIENT}; poke=$(date +%s); fi\n"
         "  sleep 1\n"
         "done\n"
-        f"echo \"no certificate for {domain} from the ACME CA within {seconds} s; the client's last status: "
+        f"echo \"no certificate for \"{sh_word(domain)}\" from the ACME CA within {seconds} s; the client's last status: "
         f"$(cat {status} 2>/dev/null || echo none yet)\" >&2\n"
         "exit 1\n"
     )

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .env import sh_word
+
 IRR_DIR = "/etc/bird/irr"
 STATUS_FILE = f"{IRR_DIR}/status"
 # The lab transit's refresh: a real transit's job runs hourly or daily; the
@@ -74,8 +76,8 @@ def seed_lists_script(lists: list[IrrList], source: str) -> str:
     lines = ["set -eu", f"mkdir -p {IRR_DIR}"]
     for lst in lists:
         text = empty_list_file(lst, source).replace("'", "")
-        lines.append(f"[ -s {lst.file} ] || printf '%s' '{text}' > {lst.file}")
-        lines.append(f"chmod 0644 {lst.file}")
+        lines.append(f"[ -s {sh_word(lst.file)} ] || printf '%s' '{text}' > {sh_word(lst.file)}")
+        lines.append(f"chmod 0644 {sh_word(lst.file)}")
     return "\n".join(lines) + "\n"
 
 

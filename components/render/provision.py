@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .env import Sh, render
+from .env import Sh, render, sh_word
 
 def render_bird_apply(sessions: list[str], rollback_seconds: int = 120, verify_seconds: int = 90,
                       conf: str = "/etc/bird/bird.conf", socket: str = "/run/bird/bird.ctl") -> str:
@@ -18,7 +18,7 @@ def render_file_apply(path: str, owner: str = "root:root", mode: str = "0644", c
     """Install a file from stdin; `check` may use {file} for the candidate;
     `dirs` are made (outermost first) and owned by `owner` too. `check` and
     `reload` are command lines the stack writes, with any value in them
-    already quoted (shlex.quote): they go into the script as they are."""
+    already quoted (env.sh_word): they go into the script as they are."""
     return render(
         "file-apply.sh.j2", path=path, owner=owner, mode=mode, dirs=dirs,
         check=Sh(check.replace("{file}", '"$new"')) if check else None, reload=Sh(reload) if reload else None,
@@ -62,15 +62,26 @@ def render_host_packages_undo() -> str:
     return render("host-packages-undo.sh.j2")
 
 
+def _key_options(forwards: list[str]) -> str:
+    """authorized_keys options: `restrict` takes away the shell, agent and
+    X11 forwarding and a tty; the tunnel may forward to `forwards` only."""
+    for f in forwards:
+        # sshd's option syntax: a quote or a blank would end permitopen="...".
+        if not f or any(c in f for c in '"\\ ,') or any(ord(c) < 0x21 for c in f):
+            raise ValueError(f"refusing a forward {f!r} for authorized_keys: host:port with no quote, blank or comma")
+    return ",".join(["restrict", "port-forwarding", *(f'permitopen="{f}"' for f in forwards), 'command="/bin/false"'])
+
+
 def render_metrics_user(user: str, forwards: list[str]) -> str:
     """The tunnel's user on vps, its key on stdin: it may forward to
     `forwards` (host:port) and do nothing else."""
-    return render("metrics-user.sh.j2", user=user, forwards=forwards, mode="apply")
+    return render("metrics-user.sh.j2", user=user, forwards=forwards, options=_key_options(forwards), mode="apply")
 
 
 def render_metrics_user_check(user: str, forwards: list[str]) -> str:
-    return render("metrics-user.sh.j2", user=user, forwards=forwards, mode="check")
+    return render("metrics-user.sh.j2", user=user, forwards=forwards, options=_key_options(forwards), mode="check")
 
 
 def render_metrics_user_remove(user: str) -> str:
-    return f"set -eu\nif id -u {user} >/dev/null 2>&1; then userdel -r {user} 2>/dev/null || userdel {user}; fi\n"
+    u = sh_word(user)
+    return f"set -eu\nif id -u {u} >/dev/null 2>&1; then userdel -r {u} 2>/dev/null || userdel {u}; fi\n"

@@ -78,8 +78,8 @@ def test_the_tunnel_users_scripts_are_valid_shell():
         assert subprocess.run(["sh", "-n"], input=script, text=True).returncode == 0
     # The key line, as the shell builds it from the script.
     script = render_metrics_user("personal-as-metrics", ["127.0.0.1:9110"])
-    line_def = next(x for x in script.splitlines() if x.startswith("line="))
-    line = subprocess.run(["sh", "-c", f'key="ssh-ed25519 AAAA"; {line_def}; printf %s "$line"'],
+    defs = "; ".join(x for x in script.splitlines() if x.startswith(("options=", "line=")))
+    line = subprocess.run(["sh", "-c", f'key="ssh-ed25519 AAAA"; {defs}; printf %s "$line"'],
                           capture_output=True, text=True).stdout
     assert line == 'restrict,port-forwarding,permitopen="127.0.0.1:9110",command="/bin/false" ssh-ed25519 AAAA'
 

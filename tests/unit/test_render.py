@@ -285,7 +285,7 @@ def test_home_firewall_keeps_the_boxs_own_services_and_closes_only_krills_port()
 def test_host_packages_mask_the_tools_daemons_before_installing_and_keep_an_existing_docker():
     text = render_host_packages({"bird2": "bird", "nginx-light": "nginx", "nftables": None}, [])
     assert text.index("systemctl mask --quiet") < text.index("apt_get install")
-    assert 'mask="$mask bird"' in text and 'mask="$mask nftables"' not in text
+    assert 'mask="$mask "bird' in text and 'mask="$mask "nftables' not in text
     assert 'if ! command -v dockerd' in text  # docker.io only where no engine is installed
     assert "useradd" not in text
     assert "useradd --system" in render_host_packages({"nginx-light": "nginx"}, ["krill"])
