@@ -171,11 +171,15 @@ def vps_network(cfg: StackConfig, lab_host: bool, addresses=(), routes=(), ssh_p
     )
 
 
-def home_network(lab_host: bool, addresses=(), routes=(), names=(), krill_port: int = KRILL_PORT) -> HostNetworkSpec:
+def home_network(lab_host: bool, addresses=(), routes=(), names=(), krill_port: int = KRILL_PORT,
+                 proxy_ports: tuple[int, ...] = (), allow_from: tuple[str, ...] | None = None) -> HostNetworkSpec:
     # home has other jobs: the stack closes only Krill's own port to the
-    # outside and leaves every other service of the box as it was.
+    # outside (and the proxy's to all but allow_from, when it is set) and
+    # leaves every other service of the box as it was.
     return HostNetworkSpec(host="home", router=False, addresses=tuple(addresses), routes=tuple(routes),
-                           firewall=Firewall(policy_drop=False, closed_tcp_ports=(krill_port,)),
+                           firewall=Firewall(policy_drop=False, closed_tcp_ports=(krill_port,),
+                                             allowed_tcp_ports=proxy_ports if allow_from is not None else (),
+                                             allow_from=tuple(allow_from or ())),
                            mgmt_if=MGMT_IF if lab_host else None, names=tuple(sorted(names)),
                            persistent=not lab_host)
 
@@ -407,6 +411,7 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         # Krill on home reaches the lab's RIR by name (on a real machine its
         # container shares the host's /etc/hosts).
         plan.names.get("home", {}).items() if plan else (), krill_port=cfg.krill.port,
+        proxy_ports=cfg.krill.proxy.proxy_ports(), allow_from=cfg.krill.proxy.allow_from,
     ), after=home.engine_ready, links=links)
     token = (
         pulumi.Output.secret(cfg.krill.admin_token.get_secret_value()) if cfg.krill.admin_token

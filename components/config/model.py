@@ -457,6 +457,13 @@ class KrillProxy(Strict):
         description="The addresses the proxy binds on home: loopback by default; add a LAN address to reach Krill "
                     "from other machines, never a public one.",
         examples=[["127.0.0.1", "::1", "192.0.2.20"]])
+    allow_from: list[str] | None = Field(
+        default=None,
+        description="Who may connect to the proxy's ports from outside home: prefixes (IPv4 or IPv6), enforced in "
+                    "home's firewall; loopback always may. Required when `listen` has `::`, `0.0.0.0` or a public "
+                    "address, which would otherwise put Krill's API and the status page on the internet behind a "
+                    "token and a password. Optional for loopback and LAN addresses; when set, it holds there too.",
+        examples=[["192.168.1.0/24", "fd00:1::/64"]])
     https_port: int = Field(default=443, description="The port the proxy serves Krill's UI and API on, over HTTPS.")
     http_port: int | None = Field(
         default=80,
@@ -482,12 +489,46 @@ class KrillProxy(Strict):
                 raise KeyedError((i,), ip, f"{ip} is listed twice; list each address once")
         return v
 
+    @field_validator("allow_from")
+    @classmethod
+    def _allow_from(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return v
+        if not v:
+            raise ValueError("is empty: list the prefixes that may connect, or leave allow_from out")
+        out = []
+        for i, text in enumerate(v):
+            try:
+                out.append(str(parse_prefix(text)))
+            except ValueError as err:
+                raise KeyedError((i,), text, str(err)) from None
+        return out
+
     @model_validator(mode="after")
     def _distinct_ports(self) -> KrillProxy:
         if self.http_port == self.https_port:
             raise KeyedError(("http_port",), self.http_port,
                              "is https_port too; the HTTP redirect needs its own port (usually 80), or null for none")
         return self
+
+    @model_validator(mode="after")
+    def _exposure_is_chosen(self) -> KrillProxy:
+        # A LAN or loopback address is reached only from where the box's own
+        # network lets it be; `::`, `0.0.0.0` or a public address face
+        # whatever reaches home, the internet included.
+        for i, text in enumerate(self.listen):
+            ip = ipaddress.ip_address(text)
+            beyond = ip.is_unspecified or not (ip.is_loopback or ip.is_private or ip.is_link_local)
+            if beyond and self.allow_from is None:
+                what = "every address of home" if ip.is_unspecified else "a public address"
+                raise KeyedError(("listen", i), text,
+                                 f"binds {what}: Krill's API and the status page would face the internet behind a "
+                                 "token and a password. List who may connect in krill.proxy.allow_from "
+                                 "(e.g. your LAN's prefixes), or listen on loopback or LAN addresses only")
+        return self
+
+    def proxy_ports(self) -> tuple[int, ...]:
+        return (self.https_port,) + ((self.http_port,) if self.http_port is not None else ())
 
 
 class Krill(Strict):

@@ -64,6 +64,18 @@ class Firewall:
     tcp_ports: tuple[int, ...] = ()
     policy_drop: bool = True
     closed_tcp_ports: tuple[int, ...] = ()
+    # Ports only these prefixes (and loopback) may reach, on a host that
+    # accepts by default: the Krill proxy's with krill.proxy.allow_from.
+    allowed_tcp_ports: tuple[int, ...] = ()
+    allow_from: tuple[str, ...] = ()
+
+    @property
+    def allow_from4(self) -> tuple[str, ...]:
+        return tuple(p for p in self.allow_from if ":" not in p)
+
+    @property
+    def allow_from6(self) -> tuple[str, ...]:
+        return tuple(p for p in self.allow_from if ":" in p)
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,23 @@ def test_krill_port_is_closed_to_other_hosts_but_the_box_keeps_its_own_services(
     assert refused.rc == 1, (refused.rc, refused.stderr)
 
 
+@pytest.mark.skipif(not (config().faces_lab and config().krill.proxy.allow_from),
+                    reason="needs krill.proxy.allow_from and lab hosts in and out of it")
+def test_the_krill_proxy_answers_only_hosts_in_allow_from(home, acme, client, plan, cfg):
+    """krill.proxy.allow_from, on the wire: the lab's ACME CA (in it) gets
+    the proxy's answer on its LAN address; the lab's client (outside it)
+    gets nothing back, its SYNs dropped by home's firewall (a timeout, not
+    a refusal)."""
+    address = next(a for a in cfg.krill.proxy.listen if not ipaddress.ip_address(a).is_loopback)
+    url = f"http://[{address}]:{cfg.krill.proxy.http_port or cfg.krill.proxy.https_port}/"
+    assert any(ipaddress.ip_address(a.split("/")[0]) in ipaddress.ip_network(p)
+               for _, a in plan.addresses_of("acme") for p in cfg.krill.proxy.allow_from)
+    res = acme.run(f"curl -sS -m 5 -o /dev/null -w '%{{http_code}}' {url}")
+    assert res.rc == 0 and res.stdout in ("200", "301", "302", "404"), (res.rc, res.stdout, res.stderr)
+    blocked = client.run(f"curl -sS -m 4 -o /dev/null {url}")
+    assert blocked.rc == 28, (blocked.rc, blocked.stderr)  # timed out: dropped, not refused
+
+
 def test_krill_conf_is_readable_only_by_krill(home):
     conf = home.file("/etc/krill/krill.conf")
     assert conf.mode == 0o600

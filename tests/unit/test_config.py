@@ -397,11 +397,13 @@ def test_krill_public_name_is_required_even_without_a_krill_section_outside_a_la
 def test_krill_settings_outside_a_lab_world_are_kept():
     raw = with_change(PROD_NAMED, ("krill",), {
         "handle": "SETH-MB", "public_name": "rpki.example.net", "listen": "::1",
-        "proxy": {"listen": ["2a0f:85c1:362::1"], "https_port": 8443, "http_port": None},
+        "proxy": {"listen": ["2a0f:85c1:362::1"], "https_port": 8443, "http_port": None,
+                  "allow_from": ["2a0f:85c1:362:10::/64"]},
     })
     krill = validate(raw, PROD_SECRETS, check_files=False, placeholders_ok=True).krill
     assert (krill.public_name, krill.listen) == ("rpki.example.net", "::1")
     assert (krill.proxy.listen, krill.proxy.https_port, krill.proxy.http_port) == (["2a0f:85c1:362::1"], 8443, None)
+    assert krill.proxy.allow_from == ["2a0f:85c1:362:10::/64"]
 
 
 KRILL_BAD = [

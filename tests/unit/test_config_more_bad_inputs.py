@@ -30,6 +30,8 @@ LAB_BAD = [
      "letters, digits and . _ + - only"),
     ("neighbor-inside-own-prefix", LAB_RAW, ("prefixes",), ["2001:db8:100::/48", "198.51.100.0/24"],
      "personal-as:upstreams[0].neighbor", "is inside your own prefix 198.51.100.0/24"),
+    ("krill-proxy-on-every-address", LAB_RAW, ("krill", "proxy", "listen"), ["127.0.0.1", "::"],
+     "personal-as:krill.proxy.listen[1]", "binds every address of home"),
 ]
 
 
@@ -148,3 +150,34 @@ def test_a_control_character_is_refused_in_any_key_secrets_included(path, value,
 def test_a_url_is_a_url_and_nothing_else(path, value, words):
     line = one(with_change(filled(), path, value), PROD_SECRETS | {"monitoring"}, ".".join(path))
     assert words in line, line
+
+
+# The Krill proxy faces the internet only when the user says who may come.
+@pytest.mark.parametrize("listen, words", [
+    (["0.0.0.0"], "binds every address of home"),
+    (["::1", "::"], "binds every address of home"),
+    (["2a0f:85c1:362::1"], "binds a public address"),
+])
+def test_a_krill_proxy_beyond_loopback_and_lan_needs_allow_from(listen, words):
+    raw = with_change(filled(), ("krill", "proxy", "listen"), listen)
+    index = next(i for i, a in enumerate(listen) if a not in ("::1", "127.0.0.1"))
+    assert words in one(raw, PROD_SECRETS, f"krill.proxy.listen[{index}]")
+    allowed = with_change(raw, ("krill", "proxy", "allow_from"), ["192.168.1.0/24", "fd00:1::/64"])
+    assert validate(allowed, PROD_SECRETS, check_files=False).krill.proxy.allow_from == ["192.168.1.0/24",
+                                                                                         "fd00:1::/64"]
+
+
+@pytest.mark.parametrize("listen", [["127.0.0.1", "::1"], ["192.168.1.20"], ["fd00:1::20"], ["fe80::1"]])
+def test_loopback_and_lan_addresses_need_no_allow_from(listen):
+    raw = with_change(filled(), ("krill", "proxy", "listen"), listen)
+    assert validate(raw, PROD_SECRETS, check_files=False).krill.proxy.listen == listen
+
+
+@pytest.mark.parametrize("allow_from, key, words", [
+    ([], "krill.proxy.allow_from", "is empty"),
+    (["192.168.1.1/24"], "krill.proxy.allow_from[0]", "host bits"),
+    (["lan"], "krill.proxy.allow_from[0]", "missing prefix length"),
+])
+def test_a_bad_allow_from_is_refused(allow_from, key, words):
+    raw = with_change(filled(), ("krill", "proxy", "allow_from"), allow_from)
+    assert words in one(raw, PROD_SECRETS, key)

@@ -22,7 +22,9 @@ from components.render.monitoring import render_status_console
 from components.render.nginx import StatusSite
 from components.render.irr_filter import IRR_DIR, empty_list_file, irr_lists
 from components.render.lab_bird import Route, RtrServer, Session, render_peer_conf, render_transit_conf
-from components.render.host_network import render_host_network, render_host_network_check, render_host_network_undo
+from components.render.host_network import (
+    firewall_rules, render_host_network, render_host_network_check, render_host_network_undo,
+)
 from components.render.provision import render_bird_apply
 from components.render.provision import render_host_packages
 from components.stack import home_network, vps_network
@@ -298,3 +300,14 @@ def test_transit_validates_customer_routes_and_rejects_invalid_and_not_found():
     assert "roa_check(r6, net, bgp_path.last) = ROA_INVALID then reject;" in text
     assert "roa_check(r6, net, bgp_path.last) != ROA_VALID then reject;" in text
     assert "import table on;" in text and "rpki reload on;" in text
+
+
+def test_home_firewall_lets_only_allow_from_reach_the_krill_proxy():
+    text = firewall_rules(home_network(False, proxy_ports=(443, 80),
+                                       allow_from=("192.168.1.0/24", "fd00:1::/64")).firewall)
+    accept4 = "ip saddr { 192.168.1.0/24 } tcp dport { 443, 80 } accept"
+    accept6 = "ip6 saddr { fd00:1::/64 } tcp dport { 443, 80 } accept"
+    drop = "iif != lo tcp dport { 443, 80 } drop"
+    assert text.index(accept4) < text.index(drop) and text.index(accept6) < text.index(drop)
+    # Without allow_from the proxy's ports are left as the box's own are.
+    assert "443" not in firewall_rules(home_network(False, proxy_ports=(443, 80)).firewall)
