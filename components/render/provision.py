@@ -72,16 +72,47 @@ def _key_options(forwards: list[str]) -> str:
     return ",".join(["restrict", "port-forwarding", *(f'permitopen="{f}"' for f in forwards), 'command="/bin/false"'])
 
 
+# sshd's own limits for the tunnel's user, in a file of the stack's own:
+# what authorized_keys options cannot say (`permitlisten="none"` is not valid
+# there, and `port-forwarding` lets Unix-socket forwards through, BIRD's
+# control socket among them).
+SSHD_DROPIN = "/etc/ssh/sshd_config.d/60-personal-as-metrics.conf"
+
+
+def _sshd_match(user: str, forwards: list[str]) -> str:
+    _key_options(forwards)  # the same checks on each forward
+    return "\n".join([
+        "# personal-as: the metrics tunnel's user may forward to vps's two exporters and do nothing else.",
+        f"Match User {user}",
+        "    AllowTcpForwarding local",
+        f"    PermitOpen {' '.join(forwards)}",
+        "    PermitListen none",
+        "    AllowStreamLocalForwarding no",
+        "    AllowAgentForwarding no",
+        "    X11Forwarding no",
+        "    PermitTTY no",
+        "    ForceCommand /bin/false",
+        # Back to the global context: whatever sshd reads after this file.
+        "Match all",
+        "",
+    ])
+
+
+def _metrics_user(user: str, forwards: list[str], mode: str) -> str:
+    return render("metrics-user.sh.j2", user=user, forwards=forwards, options=_key_options(forwards), mode=mode,
+                  dropin=SSHD_DROPIN, match=_sshd_match(user, forwards))
+
+
 def render_metrics_user(user: str, forwards: list[str]) -> str:
     """The tunnel's user on vps, its key on stdin: it may forward to
     `forwards` (host:port) and do nothing else."""
-    return render("metrics-user.sh.j2", user=user, forwards=forwards, options=_key_options(forwards), mode="apply")
+    return _metrics_user(user, forwards, "apply")
 
 
 def render_metrics_user_check(user: str, forwards: list[str]) -> str:
-    return render("metrics-user.sh.j2", user=user, forwards=forwards, options=_key_options(forwards), mode="check")
+    return _metrics_user(user, forwards, "check")
 
 
 def render_metrics_user_remove(user: str) -> str:
-    u = sh_word(user)
-    return f"set -eu\nif id -u {u} >/dev/null 2>&1; then userdel -r {u} 2>/dev/null || userdel {u}; fi\n"
+    return render("metrics-user.sh.j2", user=user, forwards=[], options="", mode="remove", dropin=SSHD_DROPIN,
+                  match="")

@@ -20,7 +20,7 @@ WRITTEN = {
             "/etc/systemd/network/60-personal-as-dummy0.network", "/etc/systemd/network/60-personal-as-eth-gw.network",
             "/etc/tmpfiles.d/personal-as-bird.conf", "/etc/tmpfiles.d/personal-as-nginx.conf",
             "/etc/nginx/personal-as", "/srv/route0", "/run/bird", "/etc/bird/bird.conf",
-            "/etc/nginx/tls", "/var/www/acme"],
+            "/etc/nginx/tls", "/var/www/acme", "/etc/ssh/sshd_config.d/60-personal-as-metrics.conf"],
     "home": ["/etc/sysctl.d/60-personal-as.conf", "/etc/systemd/system/personal-as-firewall.service",
              "/etc/personal-as", "/var/lib/personal-as", "/etc/network/interfaces.d/personal-as",
              "/etc/tmpfiles.d/personal-as-nginx.conf", "/etc/nginx/personal-as", "/etc/nginx/tls", "/etc/krill"],
