@@ -22,7 +22,9 @@ PEER_ASN = LAB_PEER_ASN
 # project's build machines the package mirror itself answers at 203.0.113.80,
 # and a /24 route to the bridge would cut the machine off from it.
 MGMT_IF = "mgmt0"
-RIR_NAME = "rir.lab"
+# Every lab name is under this domain: the stack CA signs it and nothing else.
+LAB_DOMAIN = "lab"
+RIR_NAME = f"rir.{LAB_DOMAIN}"
 # home's link to rir, and client's link to peer.
 SERVICES_NET = "2001:db8:ffff:10::/64"
 CLIENT_NET = "2001:db8:ffff:4::/64"

@@ -26,7 +26,7 @@ from .host import Host, SshHost, SshHostArgs
 from .host_network import HostNetwork
 from .irr_registry import IrrRegistry, IrrRegistryArgs
 from .krill_ca import KrillCA, KrillCAArgs
-from .lab_plan import MGMT_IF, RIR_NAME
+from .lab_plan import LAB_DOMAIN, MGMT_IF, RIR_NAME
 from .lab_plan import plan as lab_plan
 from .lab_world import LabWorld, LabWorldArgs
 from .onboarding import as_built, onboarding_stage
@@ -378,7 +378,10 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         outputs["irr_objects"] = pulumi.Output.secret(auth.apply(lambda a: render_irr_objects(cfg, a)))
         registered = build_irr(stack, cfg, world, images, auth)
     route0 = cfg.route0_address
-    tls_ca = LabCa("tls-ca", common_name=f"personal-as {stack} CA")
+    # The names the stack's CA signs, and no others: the lab's, or the Krill
+    # proxy's public name.
+    tls_ca = LabCa("tls-ca", common_name=f"personal-as {stack} CA",
+                   permitted=[LAB_DOMAIN] if world else [cfg.krill.public_name])
     acme_ca = None
     if world:
         acme_ca = AcmeCa("acme-ca", AcmeCaArgs(

@@ -16,8 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DASH = "/bin/dash"
+# One write per call (O_APPEND): the stubs of a pipeline run at once, and
+# records written piece by piece would interleave.
 STUB = """#!/bin/dash
-{ printf '%s' "${0##*/}"; for a; do printf '\\037%s' "$a"; done; printf '\\036'; } >> /calls
+rec=${0##*/}
+for a; do rec="$rec$(printf '\\037')$a"; done
+printf '%s\\036' "$rec" >> /calls
 exit 0
 """
 

@@ -30,7 +30,7 @@ LAB_BAD = [
      "letters, digits and . _ + - only"),
     ("neighbor-inside-own-prefix", LAB_RAW, ("prefixes",), ["2001:db8:100::/48", "198.51.100.0/24"],
      "personal-as:upstreams[0].neighbor", "is inside your own prefix 198.51.100.0/24"),
-    ("krill-proxy-on-every-address", LAB_RAW, ("krill", "proxy", "listen"), ["127.0.0.1", "::"],
+    ("krill-proxy-on-every-address", LAB_RAW, ("krill", "proxy"), {"listen": ["127.0.0.1", "::"]},
      "personal-as:krill.proxy.listen[1]", "binds every address of home"),
 ]
 
