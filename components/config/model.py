@@ -96,6 +96,17 @@ def _check_session_asn(value: int, info: ValidationInfo) -> int:
     return value
 
 
+class MaxPrefixes(Strict):
+    """Import limits per address family, sized for today's full tables
+    (about 1.05M IPv4 and 230k IPv6 routes in 2026) with headroom."""
+
+    ipv4: int = Field(default=1_500_000, ge=1, description="The most IPv4 routes accepted from the upstream.")
+    ipv6: int = Field(default=400_000, ge=1, description="The most IPv6 routes accepted from the upstream.")
+
+    def of(self, version: int) -> int:
+        return self.ipv6 if version == 6 else self.ipv4
+
+
 class Upstream(Strict):
     """One BGP session to a transit provider."""
 
@@ -142,10 +153,20 @@ class Upstream(Strict):
         description="The IPv6 next hop to announce when the session runs over IPv4: the VPS's own global IPv6 "
                     "address on its uplink. Required then if you announce IPv6 prefixes, or BIRD announces nothing.",
         examples=["2001:db8:53::10"])
-    max_prefixes: int = Field(
-        default=300000, ge=1,
-        description="With `import: full`: the most routes accepted per address family; beyond it BIRD restarts the "
-                    "session. The default suits a full IPv6 table (about 220k routes today).")
+    max_prefixes: MaxPrefixes = Field(
+        default_factory=lambda: MaxPrefixes(),
+        description="With `import: full`: the most routes accepted from this upstream, per address family. Beyond "
+                    "it BIRD refuses further routes (`import limit ... action block`): the session stays up and your "
+                    "prefixes stay announced, the default route covers what is missing, and the alert "
+                    "ImportLimitHit fires. Never a session restart. A single number sets both families.",
+        examples=[{"ipv4": 1500000, "ipv6": 400000}])
+
+    @field_validator("max_prefixes", mode="before")
+    @classmethod
+    def _one_number_for_both(cls, v: object) -> object:
+        if isinstance(v, int) and not isinstance(v, bool):
+            return {"ipv4": v, "ipv6": v}
+        return v
     # BIRD resolves the next hops of learned routes through gateway4/6: they
     # are the upstream's, not on a link of the VPS.
     gateway4: str | None = Field(

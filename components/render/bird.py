@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..config import StackConfig
+from ..config.model import MaxPrefixes
 from ..config.bgp_policy import BFD_INTERVAL_MS, BFD_MULTIPLIER, BLACKHOLE, GRACEFUL_SHUTDOWN, NO_EXPORT
 from .env import render
 
@@ -48,7 +49,7 @@ class UpstreamView:
     password: str | None
     import_: str
     next_hop6: str | None
-    max_prefixes: int
+    max_prefixes: MaxPrefixes
     gateway4: str | None
     gateway6: str | None
     hold_time: int | None

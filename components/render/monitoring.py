@@ -17,6 +17,20 @@ class FamilyCount:
     count: int
 
 
+@dataclass(frozen=True)
+class ImportLimit:
+    upstream: str
+    version: int
+    limit: int
+
+
+def import_limits(cfg: StackConfig) -> list[ImportLimit]:
+    """Each upstream that sends a full table, per family vps routes."""
+    versions = [v for v, nets in ((6, cfg.v6_networks), (4, cfg.v4_networks)) if nets]
+    return [ImportLimit(u.name, v, u.max_prefixes.of(v)) for u in cfg.upstreams if u.import_ == "full"
+            for v in versions]
+
+
 def render_alert_rules(cfg: StackConfig, monitoring: Monitoring | None = None) -> str:
     m = monitoring or cfg.monitoring or Monitoring()
     families = [FamilyCount(v, n) for v, n in ((6, len(cfg.v6_networks)), (4, len(cfg.v4_networks))) if n]
@@ -26,7 +40,7 @@ def render_alert_rules(cfg: StackConfig, monitoring: Monitoring | None = None) -
         # Krill retries its parent and repository on its own schedule (minutes):
         # one failed exchange is not yet an outage.
         krill_for=max(600, 4 * m.scrape_interval), host_down_for=max(30, 2 * m.scrape_interval),
-        cert_expiry_days=m.cert_expiry_days, disk_free_percent=m.disk_free_percent,
+        cert_expiry_days=m.cert_expiry_days, disk_free_percent=m.disk_free_percent, import_limits=import_limits(cfg),
     )
 
 
