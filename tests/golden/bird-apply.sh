@@ -43,7 +43,14 @@ if cmp -s "$new" "$conf"; then
 fi
 cp -p "$conf" "$conf.prev"
 mv "$new" "$conf"
-birdc -s "$sock" configure timeout 120 | tee /dev/stderr | grep -Eq 'Reconfigur(ed|ation in progress)'
+if ! birdc -s "$sock" configure timeout 120 | tee /dev/stderr | grep -Eq 'Reconfigur(ed|ation in progress)'; then
+  # The confirmed file goes back before anything else: left in place, the
+  # unconfirmed one would be what BIRD loads at its next start.
+  mv "$conf.prev" "$conf"
+  birdc -s "$sock" configure undo >/dev/null 2>&1 || true
+  echo "birdc configure failed; BIRD keeps its confirmed config, and so does $conf" >&2
+  exit 1
+fi
 established() {
   for p in transit; do
     birdc -s "$sock" show protocols "$p" | grep -q Established || return 1
