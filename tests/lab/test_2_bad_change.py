@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import subprocess
 
 import pytest
 
-from tests.infra.bird import session_is_established, wait_until
-from tests.lab.conftest import pulumi
+from tests.infra.bird import birdc, has_route, session_is_established, wait_until
+from tests.infra.stack import STACK
+from tests.lab.conftest import changed_resources, pulumi
 
 # Breaks the running lab (or its state) on purpose; the tests put it back.
 pytestmark = pytest.mark.destructive
@@ -27,6 +29,42 @@ def test_a_password_the_upstream_does_not_know_is_rolled_back(lab_is_up, restore
     assert "rolling back" in res.stdout + res.stderr
     assert wait_until(lambda: session_is_established(vps, "transit"), 90)
     assert not vps.file("/etc/bird/bird.conf").contains("only-vps-knows-this")
+
+
+TRIAL_COMMUNITY = "65536:2:2"  # in the config `up` fails to apply, never on the wire
+
+
+def test_a_configure_that_fails_leaves_the_confirmed_file_for_birds_next_start(
+        lab_is_up, restore_stack_file, vps, transit, cfg):
+    """`birdc configure` fails after the new file is in place (a birdc on vps
+    that refuses `configure`, by hand): `up` fails, bird.conf is the one BIRD
+    confirmed, the change is still pending at the next preview, and BIRD's
+    next start loads the confirmed file, not the one that failed."""
+    prefix = str(cfg.v6_networks[0])
+    before = vps.check_output("sha256sum /etc/bird/bird.conf")
+    tool = vps.check_output("command -v birdc")
+    vps.check_output(f"mv {tool} {tool}.real && printf '%s\\n' '#!/bin/sh' "
+                     f"'case \" $* \" in *\" configure \"*) echo simulated failure >&2; exit 1 ;; esac' "
+                     f"'exec {tool}.real \"$@\"' > {tool} && chmod 0755 {tool}")
+    try:
+        pulumi("config", "set", "--path", "communities[1]", TRIAL_COMMUNITY)
+        res = pulumi("up", "--yes", "--skip-preview", "--target", urn_of("vps-router-config"), check=False)
+        assert res.returncode != 0
+        assert "birdc configure failed" in res.stdout + res.stderr, res.stdout[-2000:]
+    finally:
+        vps.check_output(f"mv {tool}.real {tool}")
+    assert vps.check_output("sha256sum /etc/bird/bird.conf") == before
+    assert not vps.file("/etc/bird/bird.conf.prev").exists
+    assert "vps-router-config" in changed_resources(pulumi("preview", "--json").stdout)
+    # BIRD starts again from its file: the confirmed one, without the trial
+    # community, which transit never sees on the user's route.
+    vps_bird = f"{STACK}-vps-bird"
+    subprocess.run(["docker", "restart", vps_bird], check=True, capture_output=True)
+    assert wait_until(lambda: session_is_established(vps, "transit"), 90)
+    # What vps's BIRD, as it runs now, sends transit for the prefix.
+    sent = birdc(vps, f"show route {prefix} export transit all")
+    assert "(65536, 1, 1)" in sent and "(65536, 2, 2)" not in sent, sent
+    assert wait_until(lambda: has_route(transit, prefix), 60)
 
 
 def test_after_a_rollback_the_next_up_converges(lab_is_up, vps):
