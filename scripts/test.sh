@@ -170,16 +170,16 @@ if run_vmlab_here; then
   stamp "the prod guide on the guests" $t
   # test_0_up ends on `preview --expect-no-changes`, and so does each process
   # below but the infra one (whose destructive checks put back what they
-  # change; host_key's own last check is that preview again): each starts
-  # on a converged stack, with no `up` of its own.
+  # change): each starts on a converged stack, with no `up` of its own.
   export PERSONAL_AS_CONVERGED=guide
   python -m pytest tests/infra -v -p no:cacheprovider -m destructive
   python -m pytest tests/vmlab/test_guests.py tests/vmlab/test_shipping.py -v -p no:cacheprovider
-  python -m pytest tests/vmlab/test_host_key.py -v -p no:cacheprovider
-  # Hand changes seen at preview, logs flooded, then a power cut and a
-  # reboot with no `pulumi up`: one process, one `up` before them.
-  python -m pytest tests/vmlab/test_4_drift.py tests/vmlab/test_logs.py tests/vmlab/test_5_reboot.py -v -s \
-    -p no:cacheprovider
+  # A changed host key refused; hand changes seen at preview (its first
+  # preview also shows the key back leaves nothing else to do), logs
+  # flooded, then a power cut and a reboot with no `pulumi up`, and the last
+  # preview expecting no changes: one process, in this order.
+  python -m pytest tests/vmlab/test_host_key.py tests/vmlab/test_4_drift.py tests/vmlab/test_logs.py \
+    tests/vmlab/test_5_reboot.py -v -s -p no:cacheprovider
   python -m pytest tests/vmlab/test_9_destroy.py -v -p no:cacheprovider
   bash scripts/guests/vmlab.sh down
   stamp "vmlab tier" $t
