@@ -32,6 +32,8 @@ LAB_BAD = [
      "personal-as:upstreams[0].neighbor", "is inside your own prefix 198.51.100.0/24"),
     ("krill-proxy-on-every-address", LAB_RAW, ("krill", "proxy"), {"listen": ["127.0.0.1", "::"]},
      "personal-as:krill.proxy.listen[1]", "binds every address of home"),
+    ("control-character-in-free-text", LAB_RAW, ("irr", "admin", "address", 0), "Street 1\x1b[2J",
+     "personal-as:irr.admin.address[0]", "holds the control character(s) U+001B"),
 ]
 
 
