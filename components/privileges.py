@@ -56,9 +56,10 @@ SERVICES: dict[str, Privileges] = {
     "prometheus": Privileges(
         ("CHOWN",) + SWITCH_USER, (), "its data directory made prometheus's, then setpriv to prometheus"),
     "alertmanager": Privileges(
-        ("CHOWN",) + SWITCH_USER, (), "its data directory and config copy made prometheus's, then setpriv"),
+        ("CHOWN", "FOWNER") + SWITCH_USER, (),
+        "its data directory and a 0600 copy of its config made prometheus's, then setpriv"),
     "metrics-tunnel": Privileges(
-        ("CHOWN",) + SWITCH_USER, (), "the key copied for nobody, then ssh runs as nobody"),
+        ("CHOWN", "FOWNER") + SWITCH_USER, (), "a 0600 copy of the key made nobody's, then ssh runs as nobody"),
     "rpki-status": Privileges(
         ("CHOWN", "SYS_CHROOT") + SWITCH_USER, ("CHOWN", "SYS_CHROOT") + SWITCH_USER,
         "its loop (root) makes rpki-client's cache its user's; rpki-client drops to _rpki-client and chroots its "
