@@ -17,6 +17,7 @@ from .host import Host
 from .host_file import host_file
 from .providers.container import Container
 from .providers.image_transfer import ImageTransfer
+from .privileges import privileges
 from .render.env import sh_word
 
 
@@ -62,10 +63,13 @@ class ServiceContainer(pulumi.ComponentResource):
             "labels": naming.labels(args.stack, host.name, args.service),
             "volumes": {host.mount_source(p): p for p in args.mounts},
             "env": args.env, "restart": "unless-stopped", "log": {"type": "json-file", "options": LOG_OPTIONS},
-            # Routing daemons need to change routes and bind port 179; no more.
-            # BIRD keeps exactly these four when it drops root (-u bird).
-            "cap_add": ["NET_ADMIN", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_RAW"],
         }
+        # What the service may do, from its row (components/privileges.py):
+        # none of Docker's default capabilities, only its own, and nothing a
+        # setuid binary could add back. The lab world's keep Docker's defaults.
+        allowed = privileges(args.service)
+        if not allowed.world:
+            props.update(cap_drop=["ALL"], cap_add=list(allowed.granted), security_opt=["no-new-privileges:true"])
         props["engine"] = host.engine
         if args.command:
             props["command"] = args.command

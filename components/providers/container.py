@@ -91,7 +91,8 @@ class _ContainerProvider(ResourceProvider):
         api = client.api
         host_config = api.create_host_config(
             network_mode=props["network_mode"], privileged=bool(props.get("privileged")),
-            cap_add=props.get("cap_add") or None, pid_mode=props.get("pid_mode") or None,
+            cap_add=props.get("cap_add") or None, cap_drop=props.get("cap_drop") or None,
+            security_opt=props.get("security_opt") or None, pid_mode=props.get("pid_mode") or None,
             binds={v: {"bind": path, "mode": "rw"} for v, path in (props.get("volumes") or {}).items()},
             restart_policy={"Name": props.get("restart", "unless-stopped")},
             sysctls=props.get("sysctls") or None, init=bool(props.get("init")),

@@ -526,3 +526,19 @@ def test_home_validates_every_10_s_in_the_lab_and_30_s_on_an_emulated_home():
         run_program(path)
         command = inputs_of("home-rpki-status-container")["command"]
         assert command[:2] == ["rpki-status-loop", interval], (path.name, command)
+
+
+def test_every_service_gets_only_its_rows_capabilities_and_no_new_privileges():
+    from components.privileges import SERVICES
+
+    run_program(LAB)
+    services = [(name, inputs) for typ, name, inputs in MOCKS.resources if typ.endswith("docker:Container")
+                and inputs.get("labels", {}).get("personal-as.role") not in (None, "host")]
+    assert services
+    for name, inputs in services:
+        row = SERVICES[inputs["labels"]["personal-as.role"]]
+        if row.world:
+            assert "cap_drop" not in inputs and not inputs.get("cap_add"), name
+        else:
+            assert inputs["cap_drop"] == ["ALL"] and set(inputs["cap_add"]) == set(row.granted), name
+            assert inputs["security_opt"] == ["no-new-privileges:true"], name

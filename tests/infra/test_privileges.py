@@ -1,0 +1,72 @@
+"""What each service container on vps and home may do, read back from the
+running containers and compared with the table they were made from
+(components/privileges.py): no capability but its row's (CapDrop ALL,
+CapAdd the row, the main process's bounding set the same), what the
+running daemon still holds (its effective set), and no-new-privileges on.
+A service without a row fails."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+
+import pytest
+
+from components.privileges import SERVICES
+from tests.infra import stack
+
+# Linux's capability numbers (include/uapi/linux/capability.h).
+CAPS = ["CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP",
+        "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER",
+        "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
+        "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP",
+        "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF",
+        "CHECKPOINT_RESTORE"]
+
+
+def decode(mask: str) -> set[str]:
+    bits = int(mask, 16)
+    return {name for i, name in enumerate(CAPS) if bits >> i & 1}
+
+
+def on_engine(host, name: str, command: str) -> str:
+    """`command` where the host's services run: the guest itself (kind ssh),
+    or this machine's engine and /proc for a lab host (its services are
+    containers beside it)."""
+    spec = stack.config().hosts.get(name)
+    if spec is not None and spec.kind == "ssh":
+        return host.check_output(command)
+    return subprocess.run(["sh", "-c", command], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.parametrize("name", ["vps", "home"])
+def test_every_service_holds_only_what_its_row_grants(name, request):
+    if name not in stack.outputs()["hosts"]:
+        pytest.skip(f"stack {stack.STACK} has no host {name}")
+    host = request.getfixturevalue(name)
+    labels = f"--filter label=personal-as.stack={stack.STACK} --filter label=personal-as.host={name}"
+    ids = on_engine(host, name, f"docker ps -q {labels}").split()
+    assert ids, f"no service containers on {name}"
+    seen = set()
+    for cid in ids:
+        info = json.loads(on_engine(host, name, f"docker inspect {shlex.quote(cid)}"))[0]
+        service = info["Config"]["Labels"].get("personal-as.role")
+        if service == "host":
+            continue  # a lab host's own container (its namespaces), not a service
+        assert service in SERVICES, f"{info['Name']}: service {service!r} has no row in components/privileges.py"
+        row = SERVICES[service]
+        assert not row.world, f"{info['Name']}: a lab world service on the user's {name}"
+        hc = info["HostConfig"]
+        strip = lambda caps: {c.removeprefix("CAP_") for c in caps or []}  # noqa: E731
+        assert strip(hc.get("CapDrop")) == {"ALL"}, (info["Name"], hc.get("CapDrop"))
+        assert strip(hc.get("CapAdd")) == set(row.granted), (info["Name"], hc.get("CapAdd"))
+        assert "no-new-privileges:true" in (hc.get("SecurityOpt") or []), (info["Name"], hc.get("SecurityOpt"))
+        pid = info["State"]["Pid"]
+        status = dict(line.split(":\t", 1) for line in
+                      on_engine(host, name, f"cat /proc/{int(pid)}/status").splitlines() if ":\t" in line)
+        assert decode(status["CapBnd"]) == set(row.granted), (info["Name"], decode(status["CapBnd"]))
+        assert decode(status["CapEff"]) == set(row.running), (info["Name"], decode(status["CapEff"]))
+        assert status["NoNewPrivs"].strip() == "1", info["Name"]
+        seen.add(service)
+    assert seen, f"no service of the stack's on {name}"
