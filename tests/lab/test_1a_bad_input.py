@@ -78,7 +78,9 @@ def assert_refused_and_nothing_created(key: str, words: str, value_shown: str | 
 def test_bad_value_is_refused_by_pulumi_up_before_anything_exists(path, value, key, words):
     write_stack_with(path, value)
     leaf = value[-1] if isinstance(value, list) and value else value
-    assert_refused_and_nothing_created(key, words, None if key == "personal-as" else repr(leaf))
+    # A section given whole (a dict) is named by the key inside it that is bad.
+    shown = None if key == "personal-as" or isinstance(value, dict) else repr(leaf)
+    assert_refused_and_nothing_created(key, words, shown)
 
 
 def test_password_that_is_not_a_secret_is_refused():
