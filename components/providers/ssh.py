@@ -164,8 +164,11 @@ def pooled(conn: dict[str, Any]) -> tuple[Any, bool]:
 # 11th ("open failed: Connect failed"). `up` runs many resources at once
 # over the one kept connection, and some hold a session for minutes (a
 # Docker API connection, a wait for a certificate): take a slot first, and
-# keep two spare for what waits past its slot.
-SESSIONS_PER_CONNECTION = 8
+# keep four spare for what waits past its slot and for sessions sshd has
+# not finished tearing down (diffs run side by side, PULUMI_PARALLEL_DIFF).
+SESSIONS_PER_CONNECTION = 6
+# A session the server closes before it runs the command is tried again.
+EXEC_ATTEMPTS = 3
 SLOT_WAIT_S = 120
 _SLOTS: dict[tuple, threading.BoundedSemaphore] = {}
 
@@ -215,11 +218,10 @@ def run(conn: dict[str, Any], command: str, stdin: str | None = None, timeout: i
     import paramiko
 
     with session_slot(conn):
-        for attempt in (1, 2):
+        for attempt in range(1, EXEC_ATTEMPTS + 1):
             client, reused = pooled(conn)
             try:
                 chan = open_session(client)
-                break
             except paramiko.ChannelException as err:
                 # The connection is alive but will not open one more session.
                 raise RemoteCommandError(
@@ -227,15 +229,32 @@ def run(conn: dict[str, Any], command: str, stdin: str | None = None, timeout: i
                     f"(sshd's MaxSessions): {err}") from None
             except (paramiko.SSHException, EOFError, OSError, AttributeError) as err:
                 # The kept connection died (the host rebooted, a NAT forgot it):
-                # nothing ran; open a new one once.
+                # nothing ran; open a new one.
                 _drop(conn, client)
-                if not reused or attempt == 2:
+                if not reused or attempt == EXEC_ATTEMPTS:
                     raise RemoteCommandError(
                         f"cannot reach {conn.get('user', 'root')}@{conn['host']}:{conn.get('port', 22)} over SSH: {err}"
                     ) from None
-        chan.settimeout(timeout)
-        chan.exec_command(as_root(conn, command))
-        return _finish(conn, chan.makefile_stdin("wb"), chan.makefile("r"), chan.makefile_stderr("r"), stdin)
+                continue
+            chan.settimeout(timeout)
+            try:
+                chan.exec_command(as_root(conn, command))
+            except (paramiko.SSHException, EOFError) as err:
+                # The server closed the session before it took the command
+                # (found with many diffs at once: sshd still tearing down the
+                # sessions just ended). Nothing ran: again, on a new session.
+                chan.close()
+                transport = client.get_transport()
+                if transport is None or not transport.is_active():
+                    _drop(conn, client)
+                if attempt == EXEC_ATTEMPTS:
+                    raise RemoteCommandError(
+                        f"on {conn['host']}: the SSH server closed the session {EXEC_ATTEMPTS} times before it ran "
+                        f"the command: {err}") from None
+                time.sleep(attempt)
+                continue
+            return _finish(conn, chan.makefile_stdin("wb"), chan.makefile("r"), chan.makefile_stderr("r"), stdin)
+    raise AssertionError("unreachable")
 
 
 def is_gone(err: BaseException) -> bool:
