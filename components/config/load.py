@@ -17,8 +17,9 @@ from collections.abc import Mapping
 from pydantic import ValidationError
 
 from .errors import KEY_REFERENCE, NAMESPACE, ConfigError, from_validation_error, key_path, problem_line
+from .names import control_characters
 from .passphrase import lab_passphrase_problem
-from .placeholders import placeholder_problems
+from .placeholders import placeholder_problems, string_leaves
 from .stack import StackConfig
 from .world import faces_lab_world, is_lab
 
@@ -60,7 +61,7 @@ def validate(raw: Mapping, secret_keys: set[str] | frozenset[str] = frozenset(),
         cfg = StackConfig.model_validate(dict(raw), context=context)
     except ValidationError as err:
         shown = from_validation_error(err).problems
-    for loc, value, why in control_characters(raw):
+    for loc, value, why in control_character_problems(raw):
         key = f"{NAMESPACE}:{key_path(loc)}"
         if not any(p.startswith((key + " ", key + ":")) for p in shown):  # one line per key
             shown.append(problem_line(loc, value, why))
@@ -77,20 +78,14 @@ def validate(raw: Mapping, secret_keys: set[str] | frozenset[str] = frozenset(),
     return cfg
 
 
-def control_characters(value, loc: tuple = ()):
+def control_character_problems(raw: Mapping):
     """(key, value, why) for each string in the config holding a control
     character (C0, DEL or C1), secrets and free text included. No key has a
     use for one, and each is a way out of the file or command a value lands
     in: a newline ends a comment, a heredoc or an RPSL attribute; a NUL cuts
     a C string short."""
-    if isinstance(value, Mapping):
-        for k, v in value.items():
-            yield from control_characters(v, (*loc, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from control_characters(v, (*loc, i))
-    elif isinstance(value, str):
-        bad = sorted({c for c in value if ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0})
+    for loc, value in string_leaves(raw):
+        bad = control_characters(value)
         if bad:
             named = ", ".join(f"U+{ord(c):04X}" for c in bad)
             yield loc, value, f"holds the control character(s) {named}; no key takes one (tabs and newlines included)"

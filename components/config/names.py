@@ -192,6 +192,11 @@ def private_key_kind(path: str) -> str:
     return "unknown"
 
 
+def control_characters(text: str) -> list[str]:
+    """The control characters (C0, DEL, C1) in `text`, each once, in order."""
+    return sorted({c for c in text if ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0})
+
+
 def parse_listen_address(value: object) -> IPAddress:
     """An address a daemon can bind: any IP address but a multicast one."""
     ip = parse_ip(value)

@@ -50,13 +50,14 @@ def _documentation_address(value: str) -> str | None:
     return None
 
 
-def _leaves(value: object, loc: tuple = ()) -> Iterator[tuple[tuple, str]]:
+def string_leaves(value: object, loc: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    """(key path, text) for every string in a raw config, however deep."""
     if isinstance(value, Mapping):
         for k, v in value.items():
-            yield from _leaves(v, (*loc, k))
+            yield from string_leaves(v, (*loc, k))
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield from _leaves(v, (*loc, i))
+            yield from string_leaves(v, (*loc, i))
     elif isinstance(value, str):
         yield loc, value
 
@@ -75,7 +76,7 @@ def placeholder_problems(raw: Mapping, lab_world: bool) -> list[Placeholder]:
     A lab world uses documentation numbers and example.net names on purpose,
     so there only `set-me` secrets are placeholders."""
     out = []
-    for loc, value in _leaves(raw):
+    for loc, value in string_leaves(raw):
         if value.strip().lower().startswith(SECRET_PLACEHOLDER):
             out.append(Placeholder(loc, value, (
                 "is the example's placeholder; set the real value as a secret: "

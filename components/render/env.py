@@ -14,6 +14,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from ..config.names import control_characters
+
 TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -45,7 +47,7 @@ def sh_word(value: object) -> str:
         raise TypeError(f"{type(value).__name__} {value!r} in a shell script: pass a str or an int "
                         "(a list through `| words`, script text as Sh)")
     text = str(value)
-    if any(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 for c in text):
+    if control_characters(text):
         raise ValueError(f"refusing to put a value with a control character into a shell script: {text!r}")
     return shlex.quote(text)
 
