@@ -20,23 +20,28 @@ from .host import Host
 from .host_file import host_file
 from .providers.remote_command import RemoteCommand
 from .render.acme import (
-    ACME_CONF, ACME_DATA, ACME_ETC, ACME_WEBROOT, DIRECTORY_CA, account_json_path, account_key_path,
-    ROUTED_TIMEOUT_S, placeholder_script, render_acme_client_conf, wait_issued_script, wait_routed_script,
+    ACME_CONF, ACME_DATA, ACME_ETC, ACME_NGINX_REQUEST, ACME_RESTART, ACME_RUN, ACME_USER, ACME_WEBROOT,
+    DIRECTORY_CA, ROUTED_TIMEOUT_S, account_json_path, account_key_path, placeholder_script,
+    render_acme_client_conf, wait_issued_script, wait_routed_script,
 )
-from .render.nginx import PID_FILE, TLS_DIR
+from .render.nginx import TLS_DIR
 from .service import ServiceArgs, ServiceContainer
 from .render.env import sh_word
 
-# The client's loop re-reads its config when it starts; the container's
-# restart policy brings it back with the new one.
-CLIENT_RESTART = "pkill -x acme-client || true"
+# The client's loop re-reads its config when it starts: asked (a file it
+# looks for every 2 s), it ends, and the container's restart policy brings
+# it back with the new one. Not there yet (the first `up`): its start reads it.
+CLIENT_RESTART = f"if [ -d {sh_word(ACME_RUN)} ]; then date +%s > {sh_word(ACME_RESTART)}; fi"
 ISSUE_TIMEOUT_S = 300
 # Its config directory, then the stack's own /etc/personal-as if nothing
 # else is left in it (no order holds between this and the network's undo).
 ACME_ETC_DIRS = (ACME_ETC, "/etc/personal-as")
-# What nginx shares with the client: the challenge webroot and the certificates.
-NGINX_ACME_MOUNTS = [ACME_WEBROOT, TLS_DIR]
-ACME_MOUNTS = [ACME_ETC, ACME_DATA, *NGINX_ACME_MOUNTS, "/run/nginx"]
+# What nginx shares with the client: the challenge webroot, the
+# certificates, and the client's requests (nginx only reads them).
+NGINX_ACME_MOUNTS = [ACME_WEBROOT, TLS_DIR, ACME_RUN]
+ACME_MOUNTS = [ACME_ETC, ACME_DATA, *NGINX_ACME_MOUNTS]
+# The client's own: made at every boot, the host's acme user's.
+ACME_RUN_DIRS = {ACME_RUN: f"0755 {ACME_USER} {ACME_USER}"}
 
 
 @dataclass
@@ -100,13 +105,15 @@ class AcmeClient(pulumi.ComponentResource):
         # A new key is a new account: forget the registration of the old one.
         key_path = account_key_path(acme.directory, acme.email)
         self.account_key = host_file(
-            f"{name}-account-key", host, key_path, pulumi.Output.secret(account.account_key), mode="0600",
+            f"{name}-account-key", host, key_path, pulumi.Output.secret(account.account_key),
+            # lego reads it as the host's acme user (its entrypoint follows this owner).
+            owner=f"{ACME_USER}:{ACME_USER}", mode="0600",
             reload=f"rm -f {sh_word(account_json_path(acme.directory, acme.email))}",
             # Destroy takes the certificates and the registration too: the
             # account key is the stack's, and a new `up` gets them again.
             purge_dirs=(ACME_DATA,), opts=ready,
         )
-        conf = render_acme_client_conf(acme, args.domain, args.cert_file, args.key_file, PID_FILE,
+        conf = render_acme_client_conf(acme, args.domain, args.cert_file, args.key_file,
                                        private_directory=account.directory_ca is not None)
         self.config = host_file(f"{name}-config", host, ACME_CONF, conf, reload=CLIENT_RESTART,
                                 remove_dirs=ACME_ETC_DIRS, purge_dirs=(ACME_WEBROOT,), opts=ready)
@@ -116,7 +123,7 @@ class AcmeClient(pulumi.ComponentResource):
                                    reload=CLIENT_RESTART, remove_dirs=ACME_ETC_DIRS, opts=ready))
         self.service = ServiceContainer(f"{name}-lego", ServiceArgs(
             stack=args.stack, host=host, service="acme", image=args.image, mounts=ACME_MOUNTS,
-            after=[*files, *args.after],
+            run_dirs=ACME_RUN_DIRS, after=[*files, *args.after],
         ), opts=pulumi.ResourceOptions(parent=self))
         self.issued = None if not args.wait else RemoteCommand(
             f"{name}-issued", connection=host.connection,

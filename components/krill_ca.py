@@ -19,7 +19,8 @@ from .providers.tls import LabCa, LabCertificate
 from .render.krill import render_krill_conf
 from .render.nginx import KRILL_PORT, TLS_DIR, StatusSite, proxy_health_url, render_krill_proxy_conf, url_host
 from .service import ServiceArgs, ServiceContainer
-from .web_server import NGINX_MOUNTS, NGINX_RUN_DIRS, nginx_config_command
+from .render.acme import ACME_NGINX_REQUEST
+from .web_server import NGINX_MOUNTS, NGINX_RUN_DIRS, nginx_config_command, nginx_env
 
 KRILL_CONF = "/etc/krill/krill.conf"
 KRILL_MOUNTS = ["/etc/krill", "/var/lib/krill"]
@@ -113,7 +114,7 @@ class KrillCA(pulumi.ComponentResource):
         self.proxy = ServiceContainer(f"{name}-nginx", ServiceArgs(
             stack=args.stack, host=host, service="nginx", image=args.nginx_image,
             mounts=[*NGINX_MOUNTS, *NGINX_ACME_MOUNTS] if args.acme else [*NGINX_MOUNTS, TLS_DIR],
-            env={"NGINX_HEALTH_URL": health}, run_dirs=NGINX_RUN_DIRS, after=[self.proxy_config],
+            env=nginx_env(health, ACME_NGINX_REQUEST if args.acme else None), run_dirs=NGINX_RUN_DIRS, after=[self.proxy_config],
         ), opts=pulumi.ResourceOptions(parent=self))
         if args.acme:
             assert args.acme_image is not None, "an ACME client needs its image"

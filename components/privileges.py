@@ -7,9 +7,14 @@ Every service on the user's hosts starts from no capabilities at all
 daemons drop to a user of their own as they start (`bird -u`, `setpriv`),
 and then hold no effective capability but what they keep on purpose; the
 capabilities granted are what their start needs and are gone from the
-running daemon. The lab world's own services (its transit, validator,
-registry, ACME CA) are the world around the user, not the user's: they keep
-Docker's defaults.
+running daemon.
+
+Each row also says which PID namespace the service lives in (its own,
+unless the stack's `up` must signal it from the host, and then why), which
+user its daemon runs as, and whether its root file system is read-only
+(with a tmpfs for each path it writes that is not a host directory). The
+lab world's own services (its transit, validator, registry, ACME CA) are
+the world around the user, not the user's: they keep Docker's defaults.
 """
 
 from __future__ import annotations
@@ -29,41 +34,74 @@ SWITCH_USER = ("SETGID", "SETUID")
 FOLLOW_OWNER = ("CHOWN", "DAC_OVERRIDE", "FOWNER")
 
 
+# The image's own files stay as built; these are its scratch space.
+NO_TMPFS: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class Privileges:
     granted: tuple[str, ...]  # capabilities the container may hold (its bounding set)
     running: tuple[str, ...]  # what its daemon still holds once started (effective)
     why: str
+    # The daemon's user once started: "root" or "own" (a user of its own).
+    user: str = "own"
+    # Why the service shares the host's PID namespace; empty: its own.
+    host_pid: str = ""
+    # A read-only root file system, with a tmpfs at each of these paths;
+    # None: writable, and `writable` says why.
+    tmpfs: tuple[str, ...] | None = NO_TMPFS
+    writable: str = ""
     world: bool = False  # the lab world's, not the user's: Docker's defaults
 
+    @property
+    def read_only(self) -> bool:
+        return self.tmpfs is not None
+
+
+# An entrypoint that edits /etc/passwd (usermod) to follow the host's uid
+# needs a writable root file system.
+FOLLOWS_BY_USERMOD = "the entrypoint gives the image's user the host's uid (usermod), and `bird -u` takes a name"
 
 SERVICES: dict[str, Privileges] = {
     "bird": Privileges(
         BIRD_KEEPS + SWITCH_USER + FOLLOW_OWNER, BIRD_KEEPS,
         "a router: kernel routes and port 179; the entrypoint follows the host's bird uid, then `bird -u` keeps "
-        "only the four network capabilities"),
+        "only the four network capabilities",
+        tmpfs=None, writable=FOLLOWS_BY_USERMOD),
     "nginx": Privileges(
         ("CHOWN", "NET_BIND_SERVICE") + SWITCH_USER, ("CHOWN", "NET_BIND_SERVICE") + SWITCH_USER,
-        "ports 80 and 443; its master (root) starts workers as www-data and makes their temp directories theirs"),
+        "ports 80 and 443; its master (root, no other capability) starts the workers as www-data, makes their "
+        "temp directories theirs and the TLS keys lego hands over root's, 0600; a reload is a request file its "
+        "own loop acts on",
+        user="root", tmpfs=("/var/lib/nginx", "/var/log/nginx")),
     "acme": Privileges(
-        (), (),
-        "lego writes certificates into directories root owns and signals nginx (root too): no capability"),
+        FOLLOW_OWNER + SWITCH_USER, (),
+        "the entrypoint makes lego's directories the host's acme user's, then runs as that user: no capability; "
+        "nginx reloads on its request file",
+        tmpfs=("/tmp",)),
     "krill": Privileges(
-        SWITCH_USER + FOLLOW_OWNER, (),
-        "the entrypoint follows the host's krill uid, then setpriv runs Krill as krill (port 3000: no privilege)"),
+        SWITCH_USER, (),
+        "setpriv runs Krill as the uid that owns its data on the host (port 3000: no privilege)",
+        host_pid="a changed krill.conf restarts Krill from the host (`pkill -x krill`; Docker starts it again)",
+        tmpfs=("/tmp",)),
     "node-exporter": Privileges(SWITCH_USER, (), "setpriv to nobody; it reads /proc and statfs"),
     "bird-exporter": Privileges(SWITCH_USER, (), "setpriv to BIRD's own uid, which may use its control socket"),
     "prometheus": Privileges(
-        ("CHOWN",) + SWITCH_USER, (), "its data directory made prometheus's, then setpriv to prometheus"),
+        ("CHOWN",) + SWITCH_USER, (), "its data directory made prometheus's, then setpriv to prometheus",
+        host_pid="a changed config or rule file is a SIGHUP from the host (`pkill -HUP -x prometheus`): "
+                 "Prometheus keeps its state"),
     "alertmanager": Privileges(
         ("CHOWN", "FOWNER") + SWITCH_USER, (),
-        "its data directory and a 0600 copy of its config made prometheus's, then setpriv"),
+        "its data directory and a 0600 copy of its config (in /dev/shm) made prometheus's, then setpriv"),
     "metrics-tunnel": Privileges(
-        ("CHOWN", "FOWNER") + SWITCH_USER, (), "a 0600 copy of the key made nobody's, then ssh runs as nobody"),
+        ("CHOWN", "FOWNER") + SWITCH_USER, (), "a 0600 copy of the key (in /dev/shm) made nobody's, then ssh runs "
+        "as nobody"),
     "rpki-status": Privileges(
         ("CHOWN", "SYS_CHROOT") + SWITCH_USER, ("CHOWN", "SYS_CHROOT") + SWITCH_USER,
         "its loop (root) makes rpki-client's cache its user's; rpki-client drops to _rpki-client and chroots its "
-        "parsers"),
+        "parsers",
+        user="root", tmpfs=None,
+        writable="in a lab world its loop adds the lab's CA to the image's trust store (update-ca-certificates)"),
     # The lab world's: not on a user's machine.
     "pebble": Privileges((), (), "the lab's ACME CA", world=True),
     "alert-receiver": Privileges((), (), "the lab's webhook receiver", world=True),

@@ -1,8 +1,8 @@
 """ServiceContainer: one daemon of a host, in its own container.
 
 It joins the host's network namespace (lab: the host container's; prod: the
-host's own) and its PID namespace, so provisioning over SSH can signal the
-daemon (`nginx -s reload`) without `docker exec`.
+host's own). Its PID namespace is its own unless its row in
+components/privileges.py says why the host must signal it.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class ServiceContainer(pulumi.ComponentResource):
         self.container_name = naming.service_container(args.stack, host.name, args.service)
         props = {
             "name": self.container_name, "image": args.image.tag, "image_id": args.image.image_id,
-            "network_mode": host.network_mode, "pid_mode": host.pid_mode,
+            "network_mode": host.network_mode,
             "labels": naming.labels(args.stack, host.name, args.service),
             "volumes": {host.mount_source(p): p for p in args.mounts},
             "env": args.env, "restart": "unless-stopped", "log": {"type": "json-file", "options": LOG_OPTIONS},
@@ -68,8 +68,14 @@ class ServiceContainer(pulumi.ComponentResource):
         # none of Docker's default capabilities, only its own, and nothing a
         # setuid binary could add back. The lab world's keep Docker's defaults.
         allowed = privileges(args.service)
-        if not allowed.world:
+        if allowed.world:
+            props["pid_mode"] = host.pid_mode
+        else:
             props.update(cap_drop=["ALL"], cap_add=list(allowed.granted), security_opt=["no-new-privileges:true"])
+            if allowed.host_pid:
+                props["pid_mode"] = host.pid_mode
+            if allowed.read_only:
+                props.update(read_only=True, tmpfs=list(allowed.tmpfs))
         props["engine"] = host.engine
         if args.command:
             props["command"] = args.command

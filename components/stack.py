@@ -46,6 +46,7 @@ from .rpki import (
 from .render import render_bird_conf, render_route0_conf, render_route0_page
 from .render.irr import lab_assignment_objects, maintainer_objects, render_irr_objects, routing_objects
 from .render.nginx import KRILL_PORT, route0_tls, route0_url, url_host
+from .render.acme import ACME_NGINX_REQUEST, ACME_USER
 from .render.host_network import Firewall, PrefixInterface
 from .render.host_network import HostNetwork as HostNetworkSpec
 from .render.topology import topology_dot
@@ -188,6 +189,8 @@ def ssh_host(name: str, spec, cfg: StackConfig, stack: str) -> SshHost:
     packages, users = ROLE_PACKAGES.get(name, ({}, []))
     if name == "home" and cfg.krill_by_acme:
         packages = {**packages, "openssl": None}  # the stand-in certificate before ACME
+    if (name == "vps" and cfg.acme) or (name == "home" and cfg.krill_by_acme):
+        users = [*users, ACME_USER]  # lego's, not root
     return SshHost(name, SshHostArgs(
         host=name, address=spec.address, user=spec.user, port=spec.port, key_file=spec.key_file,
         known_hosts=list(spec.known_hosts) if spec.known_hosts else None, packages=packages, users=users,
@@ -404,7 +407,7 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
     web = WebServer("route0", WebServerArgs(
         stack=stack, host=vps, image=on_host["vps"]["nginx"], config=render_route0_conf(cfg),
         page=render_route0_page(cfg), health_url=f"http://[{route0}]/healthz", after=web_after,
-        mounts=NGINX_ACME_MOUNTS if tls else None,
+        mounts=NGINX_ACME_MOUNTS if tls else None, acme_request=ACME_NGINX_REQUEST if tls else None,
     ))
     # In a lab world the CA must be up, and the path to it routed, first.
     lab_path = [acme_ca.service, router, world.transit, world.peer, *registered] if world and acme_ca else []

@@ -10,17 +10,22 @@ from .container_image import ContainerImage
 from .host import Host
 from .host_file import host_file
 from .providers.remote_command import RemoteCommand
-from .render.nginx import ROUTE0_ROOT
+from .render.nginx import NGINX_RUN, RELOAD_REQUEST, ROUTE0_ROOT, TLS_DIR, reload_script
 from .service import ServiceArgs, ServiceContainer
 
 NGINX_CONF_DIR = "/etc/nginx/personal-as"
 NGINX_CONF = f"{NGINX_CONF_DIR}/nginx.conf"
-NGINX_MOUNTS = ["/etc/nginx/personal-as", "/run/nginx"]
-NGINX_RUN_DIRS = {"/run/nginx": "0755 root root"}
-# Only a running nginx is told: a pid file can outlive its process (a lab
-# host recreated around its volumes), and the next start reads the new config.
-RELOAD = (f"if [ -s /run/nginx/nginx.pid ] && kill -0 \"$(cat /run/nginx/nginx.pid)\" 2>/dev/null; "
-          f"then nginx -s reload -c {NGINX_CONF}; fi")
+NGINX_MOUNTS = ["/etc/nginx/personal-as", NGINX_RUN]
+NGINX_RUN_DIRS = {NGINX_RUN: "0755 root root"}
+RELOAD = reload_script()
+
+
+def nginx_env(health_url: str, acme_request: str | None) -> dict[str, str]:
+    """What nginx's loop (images/nginx/nginx-run.sh) watches: the stack's
+    reload request and, with ACME, the client's; and where the client hands
+    over TLS keys."""
+    requests = [RELOAD_REQUEST, *([acme_request] if acme_request else [])]
+    return {"NGINX_HEALTH_URL": health_url, "NGINX_RELOAD_ON": " ".join(requests), "NGINX_KEYS_DIR": TLS_DIR}
 
 
 def nginx_config_command(name: str, host: Host, text: pulumi.Input[str], parent: pulumi.Resource,
@@ -44,6 +49,8 @@ class WebServerArgs:
     after: list[pulumi.Resource] | None = None
     # Host paths beyond the config and the page (TLS certificates, the ACME webroot).
     mounts: list[str] | None = None
+    # The ACME client's reload request, when it hands nginx certificates.
+    acme_request: str | None = None
 
 
 class WebServer(pulumi.ComponentResource):
@@ -57,7 +64,7 @@ class WebServer(pulumi.ComponentResource):
         self.config = nginx_config_command(f"{name}-config", args.host, args.config, self, after)
         self.service = ServiceContainer(f"{name}-nginx", ServiceArgs(
             stack=args.stack, host=args.host, service="nginx", image=args.image,
-            mounts=[*NGINX_MOUNTS, ROUTE0_ROOT, *(args.mounts or [])], env={"NGINX_HEALTH_URL": args.health_url}, run_dirs=NGINX_RUN_DIRS,
+            mounts=[*NGINX_MOUNTS, ROUTE0_ROOT, *(args.mounts or [])], env=nginx_env(args.health_url, args.acme_request), run_dirs=NGINX_RUN_DIRS,
             after=[self.config, self.page],
         ), opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({"container": self.service.container_name})

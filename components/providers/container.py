@@ -98,6 +98,10 @@ class _ContainerProvider(ResourceProvider):
             sysctls=props.get("sysctls") or None, init=bool(props.get("init")),
             extra_hosts=props.get("extra_hosts") or None,
             log_config=_log_config(props.get("log")),
+            read_only=bool(props.get("read_only")),
+            # Scratch space a read-only image still needs; nosuid,nodev as a
+            # host's /tmp, owned by root (a daemon's entrypoint makes its own).
+            tmpfs={path: "rw,nosuid,nodev,size=64m" for path in props.get("tmpfs") or []} or None,
         )
         if props.get("unconfined_proc"):
             # `--security-opt systempaths=unconfined`: a writable /proc/sys for

@@ -18,6 +18,16 @@ ACME_DATA = "/var/lib/personal-as/acme"
 ACME_STATUS = f"{ACME_DATA}/status"
 # HTTP-01 tokens, written by the client and served by nginx on port 80.
 ACME_WEBROOT = "/var/www/acme"
+# The client's requests and answers: its own directory (the host's acme
+# user's), which nginx's container reads too.
+ACME_RUN = "/run/personal-as-acme"
+# The client asks nginx to reload by writing a new serial here.
+ACME_NGINX_REQUEST = f"{ACME_RUN}/reload-nginx"
+# The stack asks the client to try now, or to start again with a new config.
+ACME_WAKE = f"{ACME_RUN}/wake"
+ACME_RESTART = f"{ACME_RUN}/restart"
+# The host's user lego runs as (the stack creates it on a real host).
+ACME_USER = "acme"
 
 PEBBLE_ETC = "/etc/pebble"
 PEBBLE_CONF = f"{PEBBLE_ETC}/pebble.json"
@@ -48,12 +58,12 @@ def account_json_path(directory: str, email: str) -> str:
     return f"{ACME_DATA}/accounts/{account_dir(directory)}/{email}/account.json"
 
 
-def render_acme_client_conf(acme: Acme, domain: str, cert_file: str, key_file: str, nginx_pid: str,
+def render_acme_client_conf(acme: Acme, domain: str, cert_file: str, key_file: str,
                             private_directory: bool) -> str:
     values = {
         "DIRECTORY": acme.directory, "EMAIL": acme.email, "DOMAIN": domain, "ACCOUNT_DIR": account_dir(acme.directory),
         "RENEW_DAYS": str(acme.renew_days), "CHECK_SECONDS": str(acme.check_interval),
-        "CERT_FILE": cert_file, "KEY_FILE": key_file, "WEBROOT": ACME_WEBROOT, "NGINX_PID": nginx_pid,
+        "CERT_FILE": cert_file, "KEY_FILE": key_file, "WEBROOT": ACME_WEBROOT, "RUN": ACME_RUN,
         "DIRECTORY_CA": DIRECTORY_CA if private_directory else "",
     }
     return render("acme-client.conf.j2", values={k: sh_word(v) for k, v in values.items()})
@@ -88,10 +98,9 @@ def placeholder_script(cert_file: str, key_file: str, name: str) -> str:
     )
 
 
-# USR1 to the client's loop, found by its name in /proc: no pkill needed
-# (a minimal Debian host has no procps).
-WAKE_CLIENT = ("for p in /proc/[0-9]*; do [ \"$(cat $p/comm 2>/dev/null)\" = acme-client ] "
-               "&& kill -USR1 ${p#/proc/} 2>/dev/null; done; true")
+# The client's loop looks for this file every 2 s while it waits: no
+# signal across PID namespaces, and no root in the client.
+WAKE_CLIENT = f"date +%s > {sh_word(ACME_WAKE)} 2>/dev/null || true"
 
 
 # How long the CA's vantage point waits for a name to answer over the
@@ -144,7 +153,7 @@ def wait_issued_script(domain: str, cert_file: str, seconds: int) -> str:
         f"    echo \"issued: $(cat {status})\"; exit 0\n"
         "  fi\n"
         # Wake the client now, and again each minute while nothing has come
-        # (USR1 ends its nap; at most 5 tries in 5 minutes, within Let's
+        # (the wake file ends its nap; at most 5 tries in 5 minutes, within Let's
         # Encrypt's failed-validation limit).
         f"  if [ $(( $(date +%s) - poke )) -ge 60 ]; then {WAKE_CLIENT}; poke=$(date +%s); fi\n"
         "  sleep 1\n"

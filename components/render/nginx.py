@@ -8,11 +8,46 @@ from ..config import StackConfig
 from .acme import ACME_WEBROOT
 from .env import render
 
-PID_FILE = "/run/nginx/nginx.pid"
+NGINX_RUN = "/run/nginx"
+PID_FILE = f"{NGINX_RUN}/nginx.pid"
+# The stack's own reload request (images/nginx/nginx-run.sh acts on it).
+RELOAD_REQUEST = f"{NGINX_RUN}/reload-request"
+# How long nginx's loop may take to answer: it looks every 2 s, and a
+# reload tests the config first (a second or two on an emulated machine).
+RELOAD_WAIT_S = 30
 ROUTE0_ROOT = "/srv/route0"
 KRILL_PORT = 3000
 # Certificates nginx serves, beside their keys.
 TLS_DIR = "/etc/nginx/tls"
+
+
+def reload_script() -> str:
+    """The stack's reload of a running nginx, after a new config is in place:
+    a request nginx's own loop acts on (no signal across PID namespaces), and
+    its answer waited for. An nginx that is not running (its loop has not
+    touched `alive` for 10 s) reads the config when it starts."""
+    run = NGINX_RUN
+    return (
+        "(\n"
+        "set -u\n"
+        f"if [ -z \"$(find {run}/alive -newermt '10 seconds ago' 2>/dev/null)\" ]; then\n"
+        "  echo 'nginx is not running: it reads the new config when it starts'; exit 0\n"
+        "fi\n"
+        "serial=\"$(date +%s%N)-$$\"\n"
+        f"echo \"$serial\" > {RELOAD_REQUEST}\n"
+        "i=0\n"
+        f"while [ $i -lt {RELOAD_WAIT_S * 2} ]; do\n"
+        "  got='' result=''\n"
+        f"  [ -r {run}/reloaded ] && read -r got result < {run}/reloaded\n"
+        "  if [ \"$got\" = \"$serial\" ]; then\n"
+        "    [ \"$result\" = ok ] && { echo 'nginx reloaded'; exit 0; }\n"
+        "    echo 'nginx refused to reload (its log says why): it still serves the old config' >&2; exit 1\n"
+        "  fi\n"
+        "  sleep 0.5; i=$((i + 1))\n"
+        "done\n"
+        f"echo 'nginx did not answer the reload request within {RELOAD_WAIT_S} s' >&2; exit 1\n"
+        ")"
+    )
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,36 @@
 # The ACME client loop: obtain route0's certificate, then check every
 # CHECK_SECONDS and renew when fewer than RENEW_DAYS days are left. Nothing
 # here needs a `pulumi up`: a renewed certificate is installed for nginx and
-# nginx is told to reload (it shares this container's PID namespace).
+# nginx is asked to reload by a request file its own loop acts on.
 #
 # Its config is /etc/personal-as/acme/acme.conf, rendered by the stack (no
 # secrets in it). The account key is a file the stack wrote under DATA; lego
 # registers it at the CA when the CA does not know it yet (a first run, or a
 # CA that forgot its accounts: pebble does at every restart).
+#
+# Started as root (with only the capabilities to hand files over), it makes
+# its directories the account key's owner's, the host's acme user, and runs
+# as that user from then on.
 set -u
 conf=${ACME_CONF:-/etc/personal-as/acme/acme.conf}
 . "$conf"
 DATA=${ACME_DATA:-/var/lib/personal-as/acme}  # settable for the unit test only
+account_key="$DATA/accounts/$ACCOUNT_DIR/$EMAIL/keys/$EMAIL.key"
+if [ "$(id -u)" = 0 ] && [ -z "${ACME_STAY:-}" ]; then  # ACME_STAY: the unit test only
+  owner=$(stat -c %u:%g "$account_key") || exit 1
+  if [ "${owner%%:*}" = 0 ]; then
+    echo "acme-client: $account_key belongs to root; the stack makes it the acme user's" >&2
+    exit 1
+  fi
+  mkdir -p "$DATA" "$WEBROOT" "$RUN"
+  chown -R "$owner" "$DATA" "$WEBROOT"
+  # Its request directory, and where it puts the certificate and key (nginx
+  # makes each key root's again before it reads it).
+  chown "$owner" "$RUN" "$(dirname "$CERT_FILE")" "$(dirname "$KEY_FILE")"
+  # Requests made before this start are answered by the start itself.
+  rm -f "$RUN/wake" "$RUN/restart"
+  exec setpriv --reuid "${owner%%:*}" --regid "${owner#*:}" --clear-groups "$0" "$@"
+fi
 if [ -n "${DIRECTORY_CA:-}" ]; then
   # A private CA's directory (the lab's pebble): trust its HTTPS certificate.
   export LEGO_CA_CERTIFICATES="$DIRECTORY_CA"
@@ -63,9 +83,11 @@ obtain_or_renew() {
 
 install_certificate() {
   # Key first, then the certificate, each by rename: nginx never reads a
-  # half-written file, and reloads only once both are in place.
+  # half-written file, and reloads only once both are in place. A new key
+  # always comes with a new certificate, and the key nginx holds is root's
+  # (unreadable here): the certificate says whether anything changed.
   src="$DATA/certificates/$DOMAIN"
-  if cmp -s "$src.crt" "$CERT_FILE" && cmp -s "$src.key" "$KEY_FILE"; then
+  if cmp -s "$src.crt" "$CERT_FILE"; then
     return 1
   fi
   install -m 0600 "$src.key" "$KEY_FILE.new" && mv "$KEY_FILE.new" "$KEY_FILE"
@@ -74,20 +96,34 @@ install_certificate() {
 }
 
 reload_nginx() {
-  pid=$(cat "$NGINX_PID" 2>/dev/null || true)
-  if [ -n "$pid" ] && kill -HUP "$pid" 2>/dev/null; then
-    echo "acme-client: nginx (pid $pid) reloaded"
-  else
-    echo "acme-client: nginx is not running; it reads the new certificate when it starts"
-  fi
+  # A new serial in the request file: nginx's loop (another container, root
+  # there) reloads within 2 s, or reads the new files when it next starts.
+  date +%s.%N > "$RUN/reload-nginx.new" && mv "$RUN/reload-nginx.new" "$RUN/reload-nginx"
+  echo "acme-client: asked nginx to reload"
 }
 
-# Sleep so that a USR1 (the stack's `up`, waiting for a first certificate)
-# ends the nap and the client tries at once, without restarting anything.
-trap 'echo "acme-client: asked to try now"' USR1
+# Sleep $1 s, looking every 2 s for what the stack's `up` may ask: `wake`
+# (try now: it waits for a first certificate) or `restart` (a new config:
+# this loop ends and Docker starts it again).
 nap() {
-  sleep "$1" &
-  wait $! || kill $! 2>/dev/null
+  left=$1
+  echo "acme-client: next look in $left s"
+  while [ "$left" -gt 0 ]; do
+    if [ -e "$RUN/restart" ]; then
+      rm -f "$RUN/restart"
+      echo "acme-client: asked to start again with a new config"
+      exit 0
+    fi
+    if [ -e "$RUN/wake" ]; then
+      rm -f "$RUN/wake"
+      echo "acme-client: asked to try now"
+      return 0
+    fi
+    step=2
+    [ "$left" -lt 2 ] && step=$left
+    sleep "$step"
+    left=$((left - step))
+  done
 }
 
 mkdir -p "$DATA" "$WEBROOT"

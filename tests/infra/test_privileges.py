@@ -2,19 +2,21 @@
 running containers and compared with the table they were made from
 (components/privileges.py): no capability but its row's (CapDrop ALL,
 CapAdd the row, the main process's bounding set the same), what the
-running daemon still holds (its effective set), and no-new-privileges on.
+running daemon still holds (its effective set), no-new-privileges on, the
+daemon's user, its PID namespace (the host's only where the row says why),
+and a read-only root file system with only the row's tmpfs mounts.
 A service without a row fails."""
 
 from __future__ import annotations
 
 import json
 import shlex
-import subprocess
 
 import pytest
 
 from components.privileges import SERVICES
 from tests.infra import stack
+from tests.infra.engine import on_engine, spec_kind
 
 # Linux's capability numbers (include/uapi/linux/capability.h).
 CAPS = ["CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP",
@@ -28,16 +30,6 @@ CAPS = ["CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", 
 def decode(mask: str) -> set[str]:
     bits = int(mask, 16)
     return {name for i, name in enumerate(CAPS) if bits >> i & 1}
-
-
-def on_engine(host, name: str, command: str) -> str:
-    """`command` where the host's services run: the guest itself (kind ssh),
-    or this machine's engine and /proc for a lab host (its services are
-    containers beside it)."""
-    spec = stack.config().hosts.get(name)
-    if spec is not None and spec.kind == "ssh":
-        return host.check_output(command)
-    return subprocess.run(["sh", "-c", command], capture_output=True, text=True, check=True).stdout
 
 
 @pytest.mark.parametrize("name", ["vps", "home"])
@@ -68,5 +60,20 @@ def test_every_service_holds_only_what_its_row_grants(name, request):
         assert decode(status["CapBnd"]) == set(row.granted), (info["Name"], decode(status["CapBnd"]))
         assert decode(status["CapEff"]) == set(row.running), (info["Name"], decode(status["CapEff"]))
         assert status["NoNewPrivs"].strip() == "1", info["Name"]
+        uid = int(status["Uid"].split()[1])  # effective
+        assert (uid == 0) == (row.user == "root"), (info["Name"], "runs as uid", uid, "row says", row.user)
+        # The host's PID namespace (the lab host container's, or the guest's)
+        # only where the row says why; otherwise a namespace of its own.
+        pid_ns = on_engine(host, name, f"readlink /proc/{int(pid)}/ns/pid").strip()
+        host_ns = on_engine(host, name, "readlink /proc/1/ns/pid" if spec_kind(name) == "ssh" else
+                            f"readlink /proc/$(docker inspect -f '{{{{.State.Pid}}}}' {stack.STACK}-{name})/ns/pid"
+                            ).strip()
+        assert (pid_ns == host_ns) == bool(row.host_pid), (info["Name"], "PID namespace", hc.get("PidMode"))
+        assert bool(hc.get("ReadonlyRootfs")) == row.read_only, (info["Name"], "read-only root", row.writable)
+        assert set(hc.get("Tmpfs") or {}) == set(row.tmpfs or ()), (info["Name"], hc.get("Tmpfs"))
+        if row.read_only:
+            # The kernel agrees: the daemon's / is mounted ro.
+            root = on_engine(host, name, f"awk '$5 == \"/\" {{print $6}}' /proc/{int(pid)}/mountinfo").split()
+            assert root and root[0].split(",")[0] == "ro", (info["Name"], root)
         seen.add(service)
     assert seen, f"no service of the stack's on {name}"

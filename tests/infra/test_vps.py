@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.infra.bird import birdc, exported_prefixes, session_is_established, wait_until
+from tests.infra import stack
+from tests.infra.engine import on_engine
 from tests.infra.stack import config
 
 UPSTREAMS = [u.name for u in config().upstreams]
@@ -87,5 +89,6 @@ def test_firewall_admits_bgp_only_from_the_neighbor(vps, cfg):
 
 
 def test_bird_and_nginx_run_in_their_own_containers(vps):
-    assert vps.process.filter(comm="bird")
-    assert vps.process.filter(comm="nginx")
+    for service in ("bird", "nginx"):
+        top = on_engine(vps, "vps", f"docker top {stack.STACK}-vps-{service} -o comm").split()
+        assert service in top, (service, top)

@@ -1,14 +1,13 @@
 """The ACME client's loop (images/acme/acme-client.sh), run against a
-stand-in `lego`: it installs what lego obtains and reloads nginx, renews
-with the configured days, registers again with a CA that forgot its
-account, and reports failures in its status line."""
+stand-in `lego`: it installs what lego obtains and asks nginx to reload,
+renews with the configured days, registers again with a CA that forgot its
+account, reports failures in its status line, and answers the stack's
+requests (try now, start again)."""
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -45,69 +44,81 @@ def env(tmp_path):
     for name, text in (("lego", FAKE_LEGO), ("sleep", FAKE_SLEEP)):
         (bin_ / name).write_text(text)
         (bin_ / name).chmod(0o755)
-    tls = tmp_path / "tls"
-    tls.mkdir()
+    (tmp_path / "tls").mkdir()
+    (tmp_path / "run").mkdir()
     conf = tmp_path / "acme.conf"
+    tls = tmp_path / "tls"
     conf.write_text(
         f"DIRECTORY=https://ca.example:443/dir\nEMAIL=noc@example.net\nDOMAIN=www.example.net\n"
         f"ACCOUNT_DIR=ca.example_443\nRENEW_DAYS=30\nCHECK_SECONDS=43200\nCERT_FILE={tls}/route0.crt\n"
-        f"KEY_FILE={tls}/route0.key\nWEBROOT={tmp_path}/www\nNGINX_PID={tmp_path}/nginx.pid\nDIRECTORY_CA=\n")
-    nginx = subprocess.Popen(["python3", "-c", "import signal,sys,time\n"
-                              f"signal.signal(signal.SIGHUP, lambda *a: open('{tmp_path}/hup','a').write('hup\\n'))\n"
-                              f"open('{tmp_path}/nginx.ready','w').close()\n"
-                              "time.sleep(60)"])
-    (tmp_path / "nginx.pid").write_text(f"{nginx.pid}\n")
-    # Until the stand-in nginx has its handler, a SIGHUP would kill it: on a
-    # loaded machine Python's start alone takes longer than any fixed sleep.
-    deadline = time.monotonic() + 30
-    while not (tmp_path / "nginx.ready").exists():
-        assert time.monotonic() < deadline, "the stand-in nginx did not start"
-        time.sleep(0.05)
-    yield tmp_path
-    nginx.kill()
+        f"KEY_FILE={tls}/route0.key\nWEBROOT={tmp_path}/www\nRUN={tmp_path}/run\nDIRECTORY_CA=\n")
+    return tmp_path
 
 
-def one_pass(d: Path, mode: str) -> None:
+def one_pass(d: Path, mode: str) -> str:
+    """One pass of the loop (the stand-in sleep ends it); its output."""
     (d / "mode").write_text(mode)
-    subprocess.run(["sh", str(LOOP)], env={**os.environ, "PATH": f"{d}/bin:{os.environ['PATH']}", "FAKE_DIR": str(d),
-                                           "ACME_CONF": str(d / "acme.conf"), "ACME_DATA": str(d / "data")},
-                   capture_output=True, text=True, timeout=30)
+    return subprocess.run(["sh", str(LOOP)], env={**os.environ, "PATH": f"{d}/bin:{os.environ['PATH']}",
+                                                  "FAKE_DIR": str(d), "ACME_CONF": str(d / "acme.conf"),
+                                                  "ACME_DATA": str(d / "data"), "ACME_STAY": "1"},
+                          capture_output=True, text=True, timeout=30).stdout
 
 
-def hups(d: Path, expected: int) -> str:
-    """The stand-in nginx's reloads, once `expected` have arrived (its handler
-    runs in its own process, a moment after the loop sent the signal), or
-    after 5 s."""
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        if (d / "hup").exists() and (d / "hup").read_text().count("hup") >= expected:
-            break
-        time.sleep(0.05)
-    return (d / "hup").read_text() if (d / "hup").exists() else ""
+def reload_requests(d: Path, seen: set[str]) -> set[str]:
+    """The serials the loop has written for nginx, gathered across passes."""
+    request = d / "run/reload-nginx"
+    if request.exists():
+        seen.add(request.read_text())
+    return seen
 
 
 def calls(d: Path) -> list[str]:
     return (d / "calls").read_text().splitlines()
 
 
-def test_first_pass_obtains_installs_and_reloads_nginx(env):
-    one_pass(env, "ok")
+def test_first_pass_obtains_installs_and_asks_nginx_to_reload(env):
+    out = one_pass(env, "ok")
     assert " run" in calls(env)[-1] and "--http.webroot" in calls(env)[-1]
     assert (env / "tls/route0.crt").read_text() == "cert 1\n"
     assert oct((env / "tls/route0.key").stat().st_mode & 0o777) == "0o600"
-    assert hups(env, 1) == "hup\n"
+    assert len(reload_requests(env, set())) == 1
     assert (env / "data/status").read_text().startswith("ok ")
-    assert (env / "sleeps").read_text().split() == ["43200"]
+    assert "next look in 43200 s" in out
 
 
-def test_later_pass_renews_with_the_configured_days_and_a_new_certificate_reloads(env):
+def test_later_pass_renews_with_the_configured_days_and_a_new_certificate_asks_again(env):
+    seen = reload_requests(env, set())
     one_pass(env, "ok")
+    reload_requests(env, seen)
     one_pass(env, "ok")
     assert "renew --days 30" in calls(env)[-1]
     # A daily check leaves lego's random sleep in (it spreads a real CA's load).
     assert "--no-random-sleep" not in calls(env)[-1]
     assert (env / "tls/route0.crt").read_text() == "cert 2\n"
-    assert hups(env, 2) == "hup\nhup\n"
+    assert len(reload_requests(env, seen)) == 2, "each new certificate is a new request"
+
+
+def test_an_unchanged_certificate_asks_nothing(env):
+    one_pass(env, "ok")
+    first = reload_requests(env, set())
+    (env / "tls/route0.crt").write_text("cert 2\n")  # what the next pass obtains: already installed
+    one_pass(env, "ok")
+    assert reload_requests(env, set()) == first
+    assert (env / "data/status").read_text().split()[2:] == ["www.example.net", "is", "current"]
+
+
+def test_the_stacks_requests_end_the_nap_try_now_or_start_again(env):
+    (env / "bin/sleep").write_text('#!/bin/sh\necho "$1" >> "$FAKE_DIR/sleeps"\n')  # a nap that passes
+    (env / "run/wake").write_text("1\n")
+    (env / "acme.conf").write_text((env / "acme.conf").read_text().replace("CHECK_SECONDS=43200", "CHECK_SECONDS=6"))
+    # woken once (a second pass), then asked to start again: the loop exits 0
+    # and Docker starts it with the new config.
+    (env / "bin/lego").write_text((env / "bin/lego").read_text() + 'n=$(wc -l < "$FAKE_DIR/calls")\n'
+                                   '[ "$n" -ge 2 ] && echo 1 > "$FAKE_DIR/run/restart"\nexit 0\n')
+    out = one_pass(env, "ok")
+    assert "asked to try now" in out and "asked to start again with a new config" in out
+    assert len(calls(env)) == 2
+    assert not (env / "run/wake").exists() and not (env / "run/restart").exists()
 
 
 def test_a_ca_that_forgot_the_account_gets_it_registered_again(env):
@@ -118,8 +129,8 @@ def test_a_ca_that_forgot_the_account_gets_it_registered_again(env):
 
 
 def test_a_failure_is_reported_and_retried_in_60_s_not_at_the_next_check(env):
-    one_pass(env, "down")
+    out = one_pass(env, "down")
     status = (env / "data/status").read_text()
     assert status.startswith("error ") and "connection refused" in status
-    assert (env / "sleeps").read_text().split() == ["60"]
-    assert not (env / "tls/route0.crt").exists() and not (env / "hup").exists()
+    assert "next look in 60 s" in out
+    assert not (env / "tls/route0.crt").exists() and not (env / "run/reload-nginx").exists()

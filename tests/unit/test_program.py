@@ -528,7 +528,7 @@ def test_home_validates_every_10_s_in_the_lab_and_30_s_on_an_emulated_home():
         assert command[:2] == ["rpki-status-loop", interval], (path.name, command)
 
 
-def test_every_service_gets_only_its_rows_capabilities_and_no_new_privileges():
+def test_every_service_gets_only_its_rows_capabilities_pid_namespace_and_root_file_system():
     from components.privileges import SERVICES
 
     run_program(LAB)
@@ -542,3 +542,18 @@ def test_every_service_gets_only_its_rows_capabilities_and_no_new_privileges():
         else:
             assert inputs["cap_drop"] == ["ALL"] and set(inputs["cap_add"]) == set(row.granted), name
             assert inputs["security_opt"] == ["no-new-privileges:true"], name
+            # The host's PID namespace only with a reason; else Docker's own.
+            assert bool(inputs.get("pid_mode")) == bool(row.host_pid), name
+            assert bool(inputs.get("read_only")) == row.read_only, (name, row.writable)
+            assert set(inputs.get("tmpfs") or ()) == set(row.tmpfs or ()), name
+
+
+def test_the_internet_facing_services_keep_to_their_own_pid_namespace_and_a_read_only_image():
+    from components.privileges import SERVICES
+
+    for service in ("nginx", "acme"):
+        row = SERVICES[service]
+        assert not row.host_pid and row.read_only, service
+    assert SERVICES["acme"].user == "own" and SERVICES["acme"].running == ()
+    for name, row in SERVICES.items():
+        assert row.read_only or row.writable, f"{name}: a writable root file system needs its reason"

@@ -28,14 +28,14 @@ def prod():
 def test_client_conf_matches_golden(update_golden):
     cfg = lab()
     text = render_acme_client_conf(cfg.acme, "route0.lab", "/etc/nginx/tls/route0.crt", "/etc/nginx/tls/route0.key",
-                                   "/run/nginx/nginx.pid", private_directory=True)
+                                   private_directory=True)
     check_golden("lab-acme-client.conf", text, update_golden)
 
 
 def test_client_conf_is_shell_the_loop_can_source(tmp_path):
     cfg = prod()
     conf = tmp_path / "acme.conf"
-    conf.write_text(render_acme_client_conf(cfg.acme, cfg.acme.route0_name, "/c", "/k", "/p", private_directory=False))
+    conf.write_text(render_acme_client_conf(cfg.acme, cfg.acme.route0_name, "/c", "/k", private_directory=False))
     out = subprocess.run(["sh", "-c", f'. {conf}; echo "$DIRECTORY|$EMAIL|$DOMAIN|$ACCOUNT_DIR|$DIRECTORY_CA|"'],
                          capture_output=True, text=True, check=True).stdout
     assert out == ("https://acme-v02.api.letsencrypt.org/directory|noc@example.net|www.example.net|"
@@ -73,24 +73,18 @@ def test_placeholder_is_made_once_and_kept(tmp_path):
 
 def test_wait_asks_for_a_fresh_certificate_and_names_the_clients_last_status_on_timeout(tmp_path):
     script = wait_issued_script("route0.lab", str(tmp_path / "route0.crt"), 2)
-    script = script.replace("/var/lib/personal-as/acme", str(tmp_path))
+    script = script.replace("/var/lib/personal-as/acme", str(tmp_path)).replace("/run/personal-as-acme", str(tmp_path))
     (tmp_path / "certificates").mkdir()
     (tmp_path / "certificates/route0.lab.crt").write_text("from a CA that is gone\n")
-    # A stand-in client (named acme-client, as the loop's process is) that,
-    # woken by the wait with USR1, reports a failure.
-    client = tmp_path / "acme-client"
-    client.write_text(f"#!/bin/sh\ntrap 'echo woken >> {tmp_path}/pokes; "
-                      f"echo \"error 2026-11-29T00:00:00Z route0.lab: connection refused\" > {tmp_path}/status' USR1\n"
-                      "while :; do sleep 0.1; done\n")
-    client.chmod(0o755)
-    proc = subprocess.Popen([str(client)])
+    # A stand-in client: asked to try now (the wake file its loop looks
+    # for), it takes the request and reports a failure.
+    client = subprocess.Popen(["sh", "-c", f"while [ ! -e {tmp_path}/wake ]; do sleep 0.05; done; "
+                               f"rm {tmp_path}/wake; echo woken >> {tmp_path}/pokes; "
+                               f"echo 'error 2026-11-29T00:00:00Z route0.lab: connection refused' > {tmp_path}/status"])
     try:
-        import time
-
-        time.sleep(0.3)
         res = subprocess.run(["sh", "-c", script], capture_output=True, text=True)
     finally:
-        proc.kill()
+        client.kill()
     assert res.returncode == 1
     assert "no certificate for route0.lab" in res.stderr and "connection refused" in res.stderr
     assert not (tmp_path / "certificates/route0.lab.crt").exists(), "the old CA's certificate must be obtained anew"
