@@ -9,7 +9,7 @@ import pulumi
 from .container_image import ContainerImage
 from .host import Host
 from .providers.remote_command import RemoteCommand
-from .render.provision import render_bird_apply, render_file_check, render_file_remove
+from .render.provision import render_bird_apply, render_bird_check, render_file_remove
 from .service import ServiceArgs, ServiceContainer
 
 BIRD_MOUNTS = ["/etc/bird", "/run/bird"]
@@ -43,7 +43,7 @@ class BirdRouter(pulumi.ComponentResource):
             f"{name}-config", connection=args.host.connection,
             create=render_bird_apply(args.verify_sessions, verify_seconds=args.verify_seconds),
             delete=render_file_remove(BIRD_CONF, remove_dirs=("/etc/bird",)),
-            drift_check=render_file_check(BIRD_CONF, owner="bird:bird", mode="0600"),
+            drift_check=render_bird_check(BIRD_CONF),
             stdin=pulumi.Output.secret(args.config), timeout=300,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.host.ready, *(args.after or [])]),
         )

@@ -30,16 +30,36 @@ if [ ! -e "$state/owned/$mark" ]; then
   if [ -e "$dest" ]; then (umask 077 && mkdir -p "$state/orig" && cp -a "$dest" "$state/orig/$mark"); fi
   (umask 022 && mkdir -p "$state/owned") && : > "$state/owned/$mark"
 fi
+# What BIRD runs, against what the stack's last `up` confirmed: BIRD's own
+# time of its last reconfiguration, recorded at each confirm. A config
+# loaded by hand (`birdc configure "other.conf"`), or a timed-out change
+# BIRD undid by itself, is a reconfiguration the stack did not make. BIRD
+# started since (a restart, a reboot) loaded the file itself: a
+# reconfiguration within 5 s of its start is that start.
+confirmed_at=/run/bird/confirmed
+bird_time() { birdc -s "$sock" show status 2>/dev/null | sed -n "s/^$1 on //p"; }
+runs_confirmed() {
+  reconf=$(bird_time 'Last reconfiguration')
+  [ -n "$reconf" ] || return 0  # not running: it loads the file when it starts
+  [ "$reconf" = "$(cat "$confirmed_at" 2>/dev/null)" ] && return 0
+  reboot=$(bird_time 'Last reboot')
+  [ $(( $(date -d "$reconf" +%s) - $(date -d "$reboot" +%s) )) -le 5 ]
+}
 if ! { [ -S "$sock" ] && birdc -s "$sock" show status >/dev/null 2>&1; }; then
   mv "$new" "$conf"  # first deploy: the daemon starts with it
   echo "installed $conf"
   exit 0
 fi
 if cmp -s "$new" "$conf"; then
-  rm -f "$new"
   chown bird:bird "$conf"; chmod 0600 "$conf"
-  echo "unchanged"
-  exit 0
+  if runs_confirmed; then
+    rm -f "$new"
+    echo "unchanged"
+    exit 0
+  fi
+  # The file is the stack's, but BIRD runs something else: load it again,
+  # the safe way.
+  echo "BIRD was reconfigured at $reconf, not by the stack: loading $conf again" >&2
 fi
 cp -p "$conf" "$conf.prev"
 mv "$new" "$conf"
@@ -68,4 +88,6 @@ until established; do
   sleep 1
 done
 birdc -s "$sock" configure confirm
+bird_time 'Last reconfiguration' > "$confirmed_at"
+rm -f "$conf.prev"
 echo "reconfigured"

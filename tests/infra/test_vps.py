@@ -90,5 +90,5 @@ def test_firewall_admits_bgp_only_from_the_neighbor(vps, cfg):
 
 def test_bird_and_nginx_run_in_their_own_containers(vps):
     for service in ("bird", "nginx"):
-        top = on_engine(vps, "vps", f"docker top {stack.STACK}-vps-{service} -o comm").split()
+        top = on_engine(vps, "vps", f"docker top {stack.STACK}-vps-{service} -o pid,comm").split()
         assert service in top, (service, top)

@@ -67,6 +67,29 @@ def test_a_configure_that_fails_leaves_the_confirmed_file_for_birds_next_start(
     assert wait_until(lambda: has_route(transit, prefix), 60)
 
 
+BY_HAND = "/etc/bird/by-hand.conf"
+
+
+def test_a_config_loaded_by_hand_is_drift_and_up_loads_the_stacks_again(lab_is_up, vps):
+    """bird.conf on disk stays the stack's, but BIRD is told by hand to run
+    another file (one more static protocol): the next preview shows the
+    router's config as changed, and `up` has BIRD run bird.conf again."""
+    target = ["--target", urn_of("vps-router-config")]
+    vps.check_output(f"cp -p /etc/bird/bird.conf {BY_HAND} && printf '%s\\n' 'protocol static by_hand {{' "
+                     f"'  ipv6; route 2001:db8:ffff:fe::/64 unreachable;' '}}' >> {BY_HAND}")
+    try:
+        assert "Reconfigured" in birdc(vps, f'configure "{BY_HAND}"')
+        assert "by_hand" in birdc(vps, "show protocols")
+        assert "vps-router-config" in changed_resources(pulumi("preview", "--json", *target).stdout)
+        pulumi("up", "--yes", "--skip-preview", *target)
+    finally:
+        vps.check_output(f"rm -f {BY_HAND}")
+    # BIRD itself runs the stack's file again: the protocol is gone.
+    assert "by_hand" not in birdc(vps, "show protocols")
+    assert wait_until(lambda: session_is_established(vps, "transit"), 90)
+    pulumi("preview", "--expect-no-changes", *target)
+
+
 def test_after_a_rollback_the_next_up_converges(lab_is_up, vps):
     pulumi("up", "--yes", "--skip-preview")
     pulumi("preview", "--expect-no-changes")

@@ -32,7 +32,7 @@ from components.render.host_network import (
     HostNetwork, render_host_network, render_host_network_check, render_host_network_undo,
 )
 from components.render.provision import (
-    render_bird_apply, render_file_apply, render_file_check, render_file_remove, render_host_packages,
+    render_bird_apply, render_bird_check, render_file_apply, render_file_check, render_file_remove, render_host_packages,
     render_host_packages_check, render_metrics_user, render_metrics_user_check, render_metrics_user_remove,
 )
 from components.render.rpki import (
@@ -104,6 +104,7 @@ RENDERS = [
     ("file-remove dirs", lambda v: render_file_remove("/etc/x", remove_dirs=(v,), purge_dirs=(v,))),
     ("bird-apply sessions", lambda v: render_bird_apply([v, "peer"])),
     ("bird-apply paths", lambda v: render_bird_apply(["transit"], conf=v, socket=v)),
+    ("bird-check paths", lambda v: render_bird_check(conf=v, socket=v)),
     ("host-packages", lambda v: render_host_packages({v: v}, [v])),
     ("host-packages-check", lambda v: render_host_packages_check({v: v}, [v])),
     ("metrics-user", lambda v: render_metrics_user(v, [v])),
