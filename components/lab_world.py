@@ -21,7 +21,7 @@ from .providers.link import MgmtBridge
 from .providers.remote_command import RemoteCommand
 from .providers.secrets import SshKeyPair
 from .render.irr_filter import IRR_DIR, filter_job_env, irr_lists, lists_present_check, seed_lists_script
-from .render.lab_bird import Route, RtrServer, Session, render_peer_conf, render_transit_conf
+from .render.lab_bird import Route, RtrServer, Session, render_gw_ra_conf, render_peer_conf, render_transit_conf
 from .render.host_network import HostNetwork as HostNetworkSpec
 from .service import ServiceArgs, ServiceContainer
 
@@ -30,6 +30,7 @@ SHARED_PATHS = {
             "/run/nginx": "nginx-run", "/srv/route0": "www", "/etc/nginx/tls": "tls",
             "/etc/personal-as/acme": "acme-etc", "/var/lib/personal-as/acme": "acme-data", "/var/www/acme": "acme-www",
             "/run/personal-as-acme": "acme-run"},
+    "gw": {"/etc/bird": "bird-etc", "/run/bird": "bird-run"},
     "transit": {"/etc/bird": "bird-etc", "/run/bird": "bird-run"},
     "peer": {"/etc/bird": "bird-etc", "/run/bird": "bird-run"},
     "home": {"/etc/krill": "krill-etc", "/var/lib/krill": "krill-data", "/etc/nginx/personal-as": "nginx-etc",
@@ -136,6 +137,16 @@ class LabWorld(pulumi.ComponentResource):
             stack=stack, host=self.hosts["transit"], image=args.bird_image, config=transit_conf,
             verify_sessions=[], after=transit_after,
         ), opts=child)
+        if "vps" not in args.guests:
+            # gw advertises itself to vps, as many VPS providers' routers do:
+            # vps's IPv6 default route then comes from RAs too, and must
+            # outlive vps turning forwarding on. A lab vps only: a guest's
+            # lab NIC is systemd-networkd's, which takes RAs by its own rules.
+            self.gw_router = BirdRouter("gw-router", BirdRouterArgs(
+                stack=stack, host=self.hosts["gw"], image=args.bird_image,
+                config=render_gw_ra_conf(_address(plan, "gw", "eth-vps", 4), "eth-vps"),
+                verify_sessions=[], after=[self.networks["gw"]],
+            ), opts=child)
         if cfg.irr and args.irr_filter_image:
             ServiceContainer("transit-irr-filter", ServiceArgs(
                 stack=stack, host=self.hosts["transit"], service="irr-filter", image=args.irr_filter_image,

@@ -140,8 +140,8 @@ if [ "$tier" = lab ] || [ "$tier" = all ]; then
   # that break something on purpose and put it back, one at a time.
   python -m pytest tests/infra -v -p no:cacheprovider -m "not destructive" -n 4
   python -m pytest tests/infra -v -p no:cacheprovider -m destructive
-  python -m pytest tests/lab/test_1a_bad_input.py tests/lab/test_1_changes.py tests/lab/test_3_acme_renewal.py \
-    tests/lab/test_4_rov_flip.py -v -p no:cacheprovider
+  python -m pytest tests/lab/test_1a_bad_input.py tests/lab/test_1_changes.py tests/lab/test_2c_router_advertisements.py \
+    tests/lab/test_3_acme_renewal.py tests/lab/test_4_rov_flip.py -v -p no:cacheprovider
   # In its own process: it loses the state, and a new state means a new SSH
   # key that session-wide fixtures would not see.
   python -m pytest tests/lab/test_8_lost_state.py tests/lab/test_9_destroy.py -v -p no:cacheprovider

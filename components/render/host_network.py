@@ -35,6 +35,9 @@ STATE_DIR = "/var/lib/personal-as"
 FIREWALL_FILE = "/etc/personal-as/firewall.nft"
 FIREWALL_UNIT = "personal-as-firewall.service"
 SYSCTL_FILE = "/etc/sysctl.d/60-personal-as.conf"
+# The interfaces that took router advertisements before forwarding was on,
+# and take them still (accept_ra 2): made from what each host had.
+ACCEPT_RA_FILE = "/etc/sysctl.d/61-personal-as-accept-ra.conf"
 IFUPDOWN_FILE = "/etc/network/interfaces.d/personal-as"
 NETWORKD_PREFIX = "/etc/systemd/network/60-personal-as-"
 
@@ -224,6 +227,7 @@ def _values(net: HostNetwork) -> dict:
         rules=firewall_rules(net.firewall) if net.firewall else None,
         hosts_block=render("hosts-block.j2", names=net.names) if net.names else None,
         state=STATE_DIR, firewall_file=FIREWALL_FILE, unit=FIREWALL_UNIT, sysctl_file=SYSCTL_FILE,
+        accept_ra_file=ACCEPT_RA_FILE,
         networkd_prefix=NETWORKD_PREFIX, ifupdown_file=IFUPDOWN_FILE,
     )
 

@@ -79,6 +79,15 @@ def render_transit_conf(asn: int, router_id: str, customer: Session, customer_pr
     )
 
 
+# How long vps may keep gw's RA default route without a new RA.
+GW_RA_LIFETIME_S = 12
+
+
+def render_gw_ra_conf(router_id: str, interface: str) -> str:
+    """gw's BIRD: router advertisements on the customer's link, nothing else."""
+    return render("bird-lab-gw.conf.j2", router_id=router_id, interface=interface, lifetime=GW_RA_LIFETIME_S)
+
+
 def render_peer_conf(asn: int, router_id: str, upstream: Session, own_prefixes: list[str],
                      customer: Session | None = None, customer_prefixes: list[str] | None = None) -> str:
     """With `customer`, peer is vps's second upstream too."""

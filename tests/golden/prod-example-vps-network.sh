@@ -71,6 +71,30 @@ ExecStart=/usr/sbin/nft -f /etc/personal-as/firewall.nft
 [Install]
 WantedBy=sysinit.target
 PERSONAL_AS_EOF
+# Router advertisements, before forwarding goes on. accept_ra 1 (the
+# kernel's default) means "take RAs unless forwarding": with forwarding on
+# the host stops listening, and an IPv6 default route it learned from its
+# provider's RAs is gone when that route's lifetime runs out. Where the host
+# took RAs, it goes on taking them: 1 becomes 2, on every interface and as
+# the default for interfaces made later. 0 stays 0 (RAs off, or
+# systemd-networkd, which takes them itself). Each interface changed is
+# recorded, for destroy to put back and for the drift check.
+touch "$state/accept_ra.changed"
+for f in /proc/sys/net/ipv6/conf/*/accept_ra; do
+  ifn=${f%/accept_ra}
+  ifn=${ifn##*/}
+  case "$ifn" in all | lo) continue ;; esac
+  read -r v < "$f"
+  [ "$v" = 1 ] || continue
+  echo 2 > "$f"
+  grep -qx "$ifn" "$state/accept_ra.changed" || echo "$ifn" >> "$state/accept_ra.changed"
+  echo "accept_ra 2 on $ifn: it takes router advertisements with forwarding on, as it did before"
+done
+{
+  echo "# personal-as: these interfaces took router advertisements before forwarding was on, and still do."
+  # The key by path: an interface's name may hold a dot (a VLAN).
+  while read -r ifn; do echo "net/ipv6/conf/$ifn/accept_ra = 2"; done < "$state/accept_ra.changed"
+} | put /etc/sysctl.d/61-personal-as-accept-ra.conf || true
 sysctl -qw net.ipv6.conf.all.disable_ipv6=0
 sysctl -qw net.ipv6.conf.default.disable_ipv6=0
 sysctl -qw net.ipv6.conf.all.accept_dad=0

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.infra.bird import birdc, exported_prefixes, session_is_established, wait_until
 from tests.infra import stack
-from tests.infra.engine import on_engine
+from tests.infra.engine import on_engine, spec_kind
 from tests.infra.stack import config
 
 UPSTREAMS = [u.name for u in config().upstreams]
@@ -92,3 +94,23 @@ def test_bird_and_nginx_run_in_their_own_containers(vps):
     for service in ("bird", "nginx"):
         top = on_engine(vps, "vps", f"docker top {stack.STACK}-vps-{service} -o pid,comm").split()
         assert service in top, (service, top)
+
+
+def test_vps_forwards_and_still_takes_its_providers_router_advertisements(vps):
+    """Where the uplink's router advertises itself (the lab's gw does, as
+    many providers do), the RA default route stays with forwarding on: it is
+    refreshed by each RA, not left to expire."""
+    if spec_kind("vps") != "lab":
+        pytest.skip("the lab's gw advertises itself to a lab vps only")
+    assert vps.check_output("sysctl -n net.ipv6.conf.all.forwarding") == "1"
+    assert vps.check_output("sysctl -n net.ipv6.conf.eth-gw.accept_ra") == "2"
+
+    def expires() -> int:
+        route = vps.check_output("ip -6 route show default proto ra dev eth-gw")
+        assert " expires " in route, f"no default route from RAs on eth-gw: {route!r}"
+        return int(route.split(" expires ")[1].split("sec")[0])
+
+    first = expires()
+    time.sleep(5)
+    # Unrefreshed it would be 5 s shorter; an RA every 3-4 s renews it.
+    assert expires() > first - 5
