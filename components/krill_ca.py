@@ -18,15 +18,12 @@ from .host_file import host_file
 from .providers.tls import LabCa, LabCertificate
 from .render.krill import render_krill_conf
 from .render.nginx import KRILL_PORT, TLS_DIR, StatusSite, proxy_health_url, render_krill_proxy_conf, url_host
-from .service import ServiceArgs, ServiceContainer
+from .service import ServiceArgs, ServiceContainer, config_digest
 from .render.acme import ACME_NGINX_REQUEST
 from .web_server import NGINX_MOUNTS, NGINX_RUN_DIRS, nginx_config_command, nginx_env
 
 KRILL_CONF = "/etc/krill/krill.conf"
 KRILL_MOUNTS = ["/etc/krill", "/var/lib/krill"]
-# Krill reads its config only at start; the container's restart policy
-# brings it back with the new one.
-KRILL_RESTART = "pkill -x krill || true"
 PARENT_ROOT_CA = "/etc/krill/parent-root-ca.crt"
 
 
@@ -74,7 +71,7 @@ class KrillCA(pulumi.ComponentResource):
         # /var/lib/krill is the CA's keys and history: destroy leaves it.
         self.config = host_file(
             f"{name}-config", host, KRILL_CONF, self.krill_conf, owner="krill:krill", mode="0600",
-            reload=KRILL_RESTART, dirs=("/var/lib/krill",), remove_dirs=("/etc/krill",), opts=ready,
+            dirs=("/var/lib/krill",), remove_dirs=("/etc/krill",), opts=ready,
         )
         krill_after, krill_env = [self.config], {}
         if args.parent_root_ca is not None:
@@ -85,6 +82,9 @@ class KrillCA(pulumi.ComponentResource):
         self.krill = ServiceContainer(f"{name}-krill", ServiceArgs(
             stack=args.stack, host=host, service="krill", image=args.krill_image,
             mounts=KRILL_MOUNTS, after=krill_after,
+            # Krill reads its config only when it starts: a new one is a new
+            # container (its data stays on the host).
+            restart_with=config_digest(self.krill_conf, secret=True),
             # The image's health probe asks Krill where this stack put it.
             env={**krill_env, "KRILL_HEALTH_URL": f"https://{url_host(args.listen_ip)}:{args.port}/health"},
         ), opts=pulumi.ResourceOptions(parent=self))

@@ -11,7 +11,6 @@ these two ports, and it checks vps's host key as the stack pinned it.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 import pulumi
@@ -30,7 +29,7 @@ from .render.monitoring import (
     render_alertmanager_yml, render_prometheus_yml, render_status_console,
 )
 from .render.provision import render_metrics_user, render_metrics_user_check, render_metrics_user_remove
-from .service import ServiceArgs, ServiceContainer
+from .service import ServiceArgs, ServiceContainer, config_digest
 from .render.env import sh_word
 
 PROMETHEUS_DATA = "/var/lib/personal-as/prometheus"
@@ -47,11 +46,6 @@ NODE_COLLECTORS = ("cpu", "meminfo", "loadavg", "filesystem", "netdev", "time")
 TEXTFILE_DIR = "/var/lib/personal-as/metrics-textfile"
 RPKI_CACHE = "/var/cache/personal-as/rpki-client"
 RPKI_OUT = "/var/lib/personal-as/rpki-client"
-
-
-def _digest(text: pulumi.Input[str]) -> pulumi.Output[str]:
-    return pulumi.Output.unsecret(pulumi.Output.from_input(text).apply(
-        lambda t: hashlib.sha256(t.encode()).hexdigest()[:16]))
 
 
 def node_exporter_command(port: int, textfile: bool = False) -> list[str]:
@@ -161,7 +155,7 @@ class Monitoring(pulumi.ComponentResource):
             "-L", f"127.0.0.1:{ports.tunnel_node}:127.0.0.1:{ports.node}",
             "-L", f"127.0.0.1:{ports.tunnel_bird}:127.0.0.1:{ports.bird}"], [METRICS_ETC], [key_file, known_file, user],
             # A new key or host key is read when ssh starts.
-            restart_with=_digest(pulumi.Output.all(key.public_key, known).apply("".join)))
+            restart_with=config_digest(pulumi.Output.all(key.public_key, known).apply("".join)))
 
         # The own prefixes as the world's validators see them: rpki-client
         # with the configured TALs, every 10 s in a lab, 10 min for real (a
@@ -215,7 +209,7 @@ class Monitoring(pulumi.ComponentResource):
             "metrics-daemon", "alertmanager", "--config.file=/dev/shm/alertmanager.yml",
             f"--storage.path={ALERTMANAGER_DATA}", f"--web.listen-address=127.0.0.1:{ports.alertmanager}",
             "--cluster.listen-address="], [METRICS_ETC, ALERTMANAGER_DATA], [am_file],
-            restart_with=_digest(am_yml))
+            restart_with=config_digest(am_yml))
         self.prometheus = service(home, "prometheus", args.metrics, [
             "metrics-daemon", "prometheus", f"--config.file={METRICS_ETC}/prometheus.yml",
             f"--storage.tsdb.path={PROMETHEUS_DATA}", "--storage.tsdb.retention.time=15d",

@@ -81,8 +81,8 @@ SERVICES: dict[str, Privileges] = {
         tmpfs=("/tmp",)),
     "krill": Privileges(
         SWITCH_USER, (),
-        "setpriv runs Krill as the uid that owns its data on the host (port 3000: no privilege)",
-        host_pid="a changed krill.conf restarts Krill from the host (`pkill -x krill`; Docker starts it again)",
+        "setpriv runs Krill as the uid that owns its data on the host (port 3000: no privilege); a new krill.conf "
+        "is a new container",
         tmpfs=("/tmp",)),
     "node-exporter": Privileges(SWITCH_USER, (), "setpriv to nobody; it reads /proc and statfs"),
     "bird-exporter": Privileges(SWITCH_USER, (), "setpriv to BIRD's own uid, which may use its control socket"),

@@ -24,11 +24,10 @@ from .render.rpki import (
     KrillCli, Resources, ca_request, ca_set_contact, lir_setup, parent_add_child, parent_handle, pubd_add_publisher,
     roas_apply, roas_json,
 )
-from .service import ServiceArgs, ServiceContainer
+from .service import ServiceArgs, ServiceContainer, config_digest
 
 KRILL_CONF = "/etc/krill/krill.conf"
 KRILL_MOUNTS = ["/etc/krill", "/var/lib/krill"]
-KRILL_RESTART = "pkill -x krill || true"
 # Krill's HTTP client trusts these roots for its parent and repository.
 LAB_CA_FOR_KRILL = "/etc/krill/lab-ca.crt"
 # An RFC 8183 exchange prints nothing until it is done, and the SSH read
@@ -97,9 +96,11 @@ class RirKrill(pulumi.ComponentResource):
                                             testbed=Testbed(base, args.name))
         ))
         files.append(file_command(f"{name}-config", args.host, KRILL_CONF, conf, self, owner="krill:krill",
-                                  mode="0600", reload=KRILL_RESTART, after=args.after))
+                                  mode="0600", after=args.after))
         self.krill = ServiceContainer(f"{name}-krill", ServiceArgs(
             stack=args.stack, host=args.host, service="krill", image=args.image, mounts=KRILL_MOUNTS, after=files,
+            # Krill reads its config only when it starts.
+            restart_with=config_digest(conf, secret=True),
         ), opts=pulumi.ResourceOptions(parent=self))
         self.lir = RemoteCommand(
             f"{name}-lir", connection=args.host.connection,

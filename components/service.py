@@ -7,6 +7,7 @@ components/privileges.py says why the host must signal it.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import pulumi
@@ -45,6 +46,15 @@ class ServiceArgs:
     # ones on the way to an announced, valid route should not queue behind
     # the rest.
     ship_after: list[pulumi.Resource] = field(default_factory=list)
+
+
+def config_digest(text: pulumi.Input[str], secret: bool = False) -> pulumi.Output[str]:
+    """A short digest of a config a daemon reads only when it starts (for
+    `restart_with`). Kept secret when the config holds one: a digest is no
+    secret, but the state need not hold even that."""
+    digest = pulumi.Output.unsecret(pulumi.Output.from_input(text).apply(
+        lambda t: hashlib.sha256(t.encode()).hexdigest()[:16]))
+    return pulumi.Output.secret(digest) if secret else digest
 
 
 # Docker's json-file log, rotated: at most 3 x 10 MB per container, so a
