@@ -34,7 +34,8 @@ def reload_script() -> str:
         "  echo 'nginx is not running: it reads the new config when it starts'; exit 0\n"
         "fi\n"
         "serial=\"$(date +%s%N)-$$\"\n"
-        f"echo \"$serial\" > {RELOAD_REQUEST}\n"
+        # By rename: nginx's loop never reads a half-written request.
+        f"echo \"$serial\" > {RELOAD_REQUEST}.new && mv {RELOAD_REQUEST}.new {RELOAD_REQUEST}\n"
         "i=0\n"
         f"while [ $i -lt {RELOAD_WAIT_S * 2} ]; do\n"
         "  got='' result=''\n"

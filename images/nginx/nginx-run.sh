@@ -15,7 +15,8 @@
 # capability to bypass file modes.
 set -u
 conf=$1
-run=/run/nginx
+run=${NGINX_RUN_DIR:-/run/nginx}  # settable for the unit test only
+poll=${NGINX_POLL_S:-2}  # the same
 request=$run/reload-request
 
 own_keys() {
@@ -75,7 +76,7 @@ while kill -0 "$nginx" 2>/dev/null; do
   fi
   # The shell reaps an nginx that ended while it waits here, so the next
   # kill -0 sees it gone; a trapped signal ends the wait early.
-  sleep 2 &
+  sleep "$poll" &
   wait $! 2>/dev/null
 done
 wait "$nginx"
