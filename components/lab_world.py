@@ -135,7 +135,7 @@ class LabWorld(pulumi.ComponentResource):
         )
         self.transit = BirdRouter("transit-router", BirdRouterArgs(
             stack=stack, host=self.hosts["transit"], image=args.bird_image, config=transit_conf,
-            verify_sessions=[], after=transit_after,
+            verify_sessions=[], after=transit_after, reconfigured_by_others=bool(cfg.irr),
         ), opts=child)
         if "vps" not in args.guests:
             # gw advertises itself to vps, as many VPS providers' routers do:

@@ -10,19 +10,24 @@ BIRD_CONFIRMED = "/run/bird/confirmed"
 
 
 def render_bird_apply(sessions: list[str], rollback_seconds: int = 120, verify_seconds: int = 90,
-                      conf: str = "/etc/bird/bird.conf", socket: str = "/run/bird/bird.ctl") -> str:
-    """The safe-apply script; `sessions` are the BGP protocols that must come back."""
+                      conf: str = "/etc/bird/bird.conf", socket: str = "/run/bird/bird.ctl",
+                      running_check: bool = True) -> str:
+    """The safe-apply script; `sessions` are the BGP protocols that must come
+    back. `running_check`: BIRD reconfigured by anyone else is drift (not
+    where a job of the host's own reconfigures it on purpose)."""
     return render(
         "bird-apply.sh.j2", conf=conf, socket=socket, user="bird", sessions=sessions,
         rollback_seconds=rollback_seconds, verify_seconds=verify_seconds, confirmed=BIRD_CONFIRMED,
+        running_check=running_check,
     )
 
 
-def render_bird_check(conf: str = "/etc/bird/bird.conf", socket: str = "/run/bird/bird.ctl") -> str:
+def render_bird_check(conf: str = "/etc/bird/bird.conf", socket: str = "/run/bird/bird.ctl",
+                      running_check: bool = True) -> str:
     """Drift: bird.conf as for any file, and whether BIRD runs what the
     stack confirmed (bird-running.sh.j2)."""
     return render("bird-check.sh.j2", path=conf, owner="bird:bird", mode="600", socket=socket,
-                  confirmed=BIRD_CONFIRMED)
+                  confirmed=BIRD_CONFIRMED, running_check=running_check)
 
 
 def render_file_apply(path: str, owner: str = "root:root", mode: str = "0644", check: str | None = None,
