@@ -118,7 +118,8 @@ def test_pulumi_up_output_holds_no_secret(secrets):
     ("home", "/etc/personal-as/metrics/tunnel-key", "root"),
     ("home", "/etc/personal-as/metrics/alertmanager.yml", "root"),
     ("home", "/etc/personal-as/metrics/krill-token", "root"),
-    ("vps", account_key_path("https://acme.lab:14000/dir", "hostmaster@example.net"), "root"),
+    # lego reads it as the host's acme user (it runs as nothing else).
+    ("vps", account_key_path("https://acme.lab:14000/dir", "hostmaster@example.net"), "acme"),
 ])
 def test_secret_files_on_hosts_are_0600_and_owned_by_their_daemon(request, host, path, owner):
     f = request.getfixturevalue(host).file(path)
