@@ -106,7 +106,7 @@ if [ "$tier" = lab-lane-b ]; then
   # interrupted-up tests: each process after them starts on a converged stack.
   # lab2's upstream session is Vultr-like (scripts/lab-twin.sh ... vultr).
   PERSONAL_AS_CONVERGED=lab2 python -m pytest tests/infra/test_provider_session.py tests/lab/test_2_bad_change.py \
-    tests/lab/test_4b_irr_drift.py tests/lab/test_4c_edge_policy.py \
+    tests/lab/test_4c_edge_policy.py \
     tests/lab/test_4d_two_upstreams.py tests/lab/test_5_secrets.py tests/lab/test_6_restarts.py \
     tests/lab/test_7_faults.py tests/lab/test_7b_alerts.py tests/lab/test_7d_crash_loop.py -v -p no:cacheprovider
   wait "$chromium_pid" || { cat "$chromium_log" >&2; echo "installing chromium failed" >&2; exit 1; }
@@ -141,7 +141,7 @@ if [ "$tier" = lab ] || [ "$tier" = all ]; then
   python -m pytest tests/infra -v -p no:cacheprovider -m "not destructive" -n 4
   python -m pytest tests/infra -v -p no:cacheprovider -m destructive
   python -m pytest tests/lab/test_1a_bad_input.py tests/lab/test_1_changes.py tests/lab/test_2c_router_advertisements.py \
-    tests/lab/test_3_acme_renewal.py tests/lab/test_4_rov_flip.py -v -p no:cacheprovider
+    tests/lab/test_3_acme_renewal.py tests/lab/test_4_rov_flip.py tests/lab/test_4b_irr_drift.py -v -p no:cacheprovider
   # In its own process: it loses the state, and a new state means a new SSH
   # key that session-wide fixtures would not see.
   python -m pytest tests/lab/test_8_lost_state.py tests/lab/test_9_destroy.py -v -p no:cacheprovider
