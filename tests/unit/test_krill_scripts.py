@@ -64,7 +64,9 @@ def test_docker_variant_reads_the_token_inside_the_container():
     # line; the token is read by the container's own sh, from the container's
     # own krill.conf, whose path reaches that sh as data (an environment
     # variable), never spliced into its script.
-    assert ("docker exec -i -u krill -e KRILL_CLI_SERVER=https://127.0.0.1:3000/ -e KRILL_CLI_FORMAT=text "
+    # As the uid that owns krill.conf on the host: Krill's, not the image's user's.
+    assert "krill_owner=$(stat -c %u:%g /etc/krill/krill.conf)" in script
+    assert ("docker exec -i -u \"$krill_owner\" -e KRILL_CLI_SERVER=https://127.0.0.1:3000/ -e KRILL_CLI_FORMAT=text "
             "-e KRILL_CONF=/etc/krill/krill.conf \\\n    vmlab-home-krill sh -c '") in script
     assert "-e KRILL_CLI_TOKEN" not in script
     inner = script.split("sh -c '", 1)[1].split("' krillc \"$@\"", 1)[0]
@@ -151,7 +153,7 @@ def krills(tmp_path):
             krill.stop()
 
 
-# Stands in for `docker exec -i -u krill -e K=V... <container> cmd...`: runs
+# Stands in for `docker exec -i -u UID:GID -e K=V... <container> cmd...`: runs
 # cmd here with that environment, and logs its arguments.
 FAKE_DOCKER = """#!/bin/sh
 set -eu
@@ -160,7 +162,7 @@ printf '%s\\n' "$*" >>"$0.log"
 while :; do
   case "$1" in
     -i) shift ;;
-    -u) [ "$2" = krill ] && shift 2 ;;
+    -u) shift 2 ;;
     -e) export "$2" && shift 2 ;;
     *) break ;;
   esac
@@ -255,5 +257,7 @@ def test_the_whole_chain_against_real_krill(krills):
     assert "R: 2001:db8:200::/48-48 => 65536" in run(roas_apply(docker, "me"), roas_json([a]), 0, *both)
     run(roas_apply(docker, "me", check_only=True), roas_json([a]), 0, *both)
     argv = (bin_dir / "docker.log").read_text()
-    assert "exec -i -u krill" in argv and home.token not in argv
+    # As krill.conf's owner (here the test's own user), never with the token.
+    conf = Path(home.cli.conf).stat()
+    assert f"exec -i -u {conf.st_uid}:{conf.st_gid} " in argv and home.token not in argv
     print(f"chain to the user's certificate: {t_chain:.1f}s; with ROAs: {time.monotonic() - t0:.1f}s")

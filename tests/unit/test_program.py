@@ -287,7 +287,7 @@ def test_each_real_host_installs_only_what_its_roles_use():
 def test_krill_speaks_through_krillc_in_its_container_on_a_real_home():
     run_program(VMLAB)
     script = inputs_of("user-ca-roas")["create"]
-    assert "docker exec -i -u krill" in script and "-home-krill " in script
+    assert 'docker exec -i -u "$krill_owner"' in script and "-home-krill " in script
     commands = [line for line in script.splitlines() if not line.lstrip().startswith("#")]
     assert not any("curl " in line or "python3" in line for line in commands)
 
