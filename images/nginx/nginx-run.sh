@@ -67,17 +67,29 @@ trap 'kill -TERM "$nginx" 2>/dev/null' TERM INT
 trap 'kill -QUIT "$nginx" 2>/dev/null' QUIT
 trap 'reload signal' HUP
 
-while kill -0 "$nginx" 2>/dev/null; do
-  : > "$run/alive"
-  seen
-  if [ "$now" != "$last" ]; then
-    last=$now
-    reload "request"
-  fi
-  # The shell reaps an nginx that ended while it waits here, so the next
-  # kill -0 sees it gone; a trapped signal ends the wait early.
-  sleep "$poll" &
-  wait $! 2>/dev/null
+# The looking, beside nginx: this shell itself waits on nginx alone, so an
+# nginx that cannot start (its port taken) ends the container at once, and
+# Docker's restart count shows the crash loop.
+(
+  trap - TERM INT QUIT HUP
+  while kill -0 "$nginx" 2>/dev/null; do
+    : > "$run/alive"
+    seen
+    if [ "$now" != "$last" ]; then
+      last=$now
+      reload "request"
+    fi
+    # Its own output closed: a sleep outliving the looker holds nothing open.
+    sleep "$poll" </dev/null >/dev/null 2>&1
+  done
+) &
+looker=$!
+
+while :; do
+  wait "$nginx"
+  rc=$?
+  # A trapped signal ends the wait early: wait again while nginx runs.
+  kill -0 "$nginx" 2>/dev/null || break
 done
-wait "$nginx"
-exit $?
+kill "$looker" 2>/dev/null
+exit "$rc"

@@ -109,3 +109,21 @@ def test_alive_stays_fresh_and_nginx_ending_ends_the_loop_with_its_code(loop):
     assert wait_for(lambda: (d / "run/alive").stat().st_mtime > first, 2)
     (d / "stop").touch()
     assert proc.wait(timeout=10) == 3
+
+
+def test_an_nginx_that_cannot_start_ends_the_loop_at_once_whatever_the_poll(tmp_path):
+    """Its port taken, nginx exits: the container must end with it, not a
+    poll later, or Docker's restart count would never show the crash loop."""
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    (bin_ / "nginx").write_text("#!/bin/sh\ncase \" $* \" in *\" -t \"*) exit 0 ;; esac\n"
+                                "echo 'bind() failed (98: Address already in use)' >&2\nexit 1\n")
+    (bin_ / "nginx").chmod(0o755)
+    (tmp_path / "run").mkdir()
+    env = {**os.environ, "PATH": f"{bin_}:{os.environ['PATH']}", "NGINX_RUN_DIR": str(tmp_path / "run"),
+           "NGINX_POLL_S": "30"}
+    start = time.monotonic()
+    res = subprocess.run(["sh", str(LOOP), "/etc/nginx/personal-as/nginx.conf"], env=env, capture_output=True,
+                         text=True, timeout=20)
+    assert res.returncode == 1 and "Address already in use" in res.stderr
+    assert time.monotonic() - start < 5
