@@ -32,17 +32,53 @@ def decode(mask: str) -> set[str]:
     return {name for i, name in enumerate(CAPS) if bits >> i & 1}
 
 
+# One call per host reads everything the test compares: on a guest under
+# emulation each SSH round trip costs about a second. Per container: its
+# `docker inspect`, then its main process's status, PID namespace and the
+# options its root is mounted with, each after a marker line.
+READ_ALL = r"""
+host_ns=$(readlink {host_ns_of})
+for cid in $(docker ps -q {labels}); do
+  pid=$(docker inspect -f '{{{{.State.Pid}}}}' "$cid")
+  echo '@@ inspect'; docker inspect "$cid"
+  echo '@@ status'; cat "/proc/$pid/status"
+  echo '@@ pid_ns'; readlink "/proc/$pid/ns/pid"
+  echo '@@ host_ns'; echo "$host_ns"
+  echo '@@ root'; awk '$5 == "/" {{print $6}}' "/proc/$pid/mountinfo"
+  echo '@@ end'
+done
+"""
+
+
+def read_containers(host, name: str) -> list[dict[str, str]]:
+    labels = f"--filter label=personal-as.stack={stack.STACK} --filter label=personal-as.host={name}"
+    host_ns_of = ("/proc/1/ns/pid" if spec_kind(name) == "ssh" else
+                  f"/proc/$(docker inspect -f '{{{{.State.Pid}}}}' {shlex.quote(f'{stack.STACK}-{name}')})/ns/pid")
+    out = on_engine(host, name, READ_ALL.format(labels=labels, host_ns_of=host_ns_of))
+    containers, part, key, lines = [], {}, None, []
+    for line in out.splitlines():
+        if not line.startswith("@@ "):
+            lines.append(line)
+            continue
+        if key:
+            part[key] = "\n".join(lines)
+        key, lines = line[3:], []
+        if key == "end":
+            containers.append(part)
+            part, key = {}, None
+    return containers
+
+
 @pytest.mark.parametrize("name", ["vps", "home"])
 def test_every_service_holds_only_what_its_row_grants(name, request):
     if name not in stack.outputs()["hosts"]:
         pytest.skip(f"stack {stack.STACK} has no host {name}")
     host = request.getfixturevalue(name)
-    labels = f"--filter label=personal-as.stack={stack.STACK} --filter label=personal-as.host={name}"
-    ids = on_engine(host, name, f"docker ps -q {labels}").split()
-    assert ids, f"no service containers on {name}"
+    containers = read_containers(host, name)
+    assert containers, f"no service containers on {name}"
     seen = set()
-    for cid in ids:
-        info = json.loads(on_engine(host, name, f"docker inspect {shlex.quote(cid)}"))[0]
+    for read in containers:
+        info = json.loads(read["inspect"])[0]
         service = info["Config"]["Labels"].get("personal-as.role")
         if service == "host":
             continue  # a lab host's own container (its namespaces), not a service
@@ -54,9 +90,7 @@ def test_every_service_holds_only_what_its_row_grants(name, request):
         assert strip(hc.get("CapDrop")) == {"ALL"}, (info["Name"], hc.get("CapDrop"))
         assert strip(hc.get("CapAdd")) == set(row.granted), (info["Name"], hc.get("CapAdd"))
         assert "no-new-privileges:true" in (hc.get("SecurityOpt") or []), (info["Name"], hc.get("SecurityOpt"))
-        pid = info["State"]["Pid"]
-        status = dict(line.split(":\t", 1) for line in
-                      on_engine(host, name, f"cat /proc/{int(pid)}/status").splitlines() if ":\t" in line)
+        status = dict(line.split(":\t", 1) for line in read["status"].splitlines() if ":\t" in line)
         assert decode(status["CapBnd"]) == set(row.granted), (info["Name"], decode(status["CapBnd"]))
         assert decode(status["CapEff"]) == set(row.running), (info["Name"], decode(status["CapEff"]))
         assert status["NoNewPrivs"].strip() == "1", info["Name"]
@@ -64,16 +98,14 @@ def test_every_service_holds_only_what_its_row_grants(name, request):
         assert (uid == 0) == (row.user == "root"), (info["Name"], "runs as uid", uid, "row says", row.user)
         # The host's PID namespace (the lab host container's, or the guest's)
         # only where the row says why; otherwise a namespace of its own.
-        pid_ns = on_engine(host, name, f"readlink /proc/{int(pid)}/ns/pid").strip()
-        host_ns = on_engine(host, name, "readlink /proc/1/ns/pid" if spec_kind(name) == "ssh" else
-                            f"readlink /proc/$(docker inspect -f '{{{{.State.Pid}}}}' {stack.STACK}-{name})/ns/pid"
-                            ).strip()
+        pid_ns, host_ns = read["pid_ns"].strip(), read["host_ns"].strip()
+        assert pid_ns and host_ns, (info["Name"], "PID namespaces not read", pid_ns, host_ns)
         assert (pid_ns == host_ns) == bool(row.host_pid), (info["Name"], "PID namespace", hc.get("PidMode"))
         assert bool(hc.get("ReadonlyRootfs")) == row.read_only, (info["Name"], "read-only root", row.writable)
         assert set(hc.get("Tmpfs") or {}) == set(row.tmpfs or ()), (info["Name"], hc.get("Tmpfs"))
         if row.read_only:
             # The kernel agrees: the daemon's / is mounted ro.
-            root = on_engine(host, name, f"awk '$5 == \"/\" {{print $6}}' /proc/{int(pid)}/mountinfo").split()
+            root = read["root"].split()
             assert root and root[0].split(",")[0] == "ro", (info["Name"], root)
         seen.add(service)
     assert seen, f"no service of the stack's on {name}"
