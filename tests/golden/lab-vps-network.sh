@@ -21,13 +21,19 @@ put() {
 # systemd-networkd, which takes them itself). Each interface changed is
 # recorded, for destroy to put back and for the drift check.
 touch "$state/accept_ra.changed"
-for f in /proc/sys/net/ipv6/conf/*/accept_ra; do
-  ifn=${f%/accept_ra}
-  ifn=${ifn##*/}
-  case "$ifn" in all | lo) continue ;; esac
-  read -r v < "$f"
-  [ "$v" = 1 ] || continue
-  echo 2 > "$f"
+# The interfaces (not all, not lo) at accept_ra 1, one name a line. With
+# forwarding on, the kernel reads 1 as "take no router advertisements".
+accept_ra_at_1() {
+  for f in /proc/sys/net/ipv6/conf/*/accept_ra; do
+    ifn=${f%/accept_ra}
+    ifn=${ifn##*/}
+    case "$ifn" in all | lo) continue ;; esac
+    read -r v < "$f"
+    [ "$v" != 1 ] || echo "$ifn"
+  done
+}
+for ifn in $(accept_ra_at_1); do
+  echo 2 > "/proc/sys/net/ipv6/conf/$ifn/accept_ra"
   grep -qx "$ifn" "$state/accept_ra.changed" || echo "$ifn" >> "$state/accept_ra.changed"
   echo "accept_ra 2 on $ifn: it takes router advertisements with forwarding on, as it did before"
 done
