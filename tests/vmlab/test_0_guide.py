@@ -45,10 +45,11 @@ TIMINGS = CACHE / "guide" / "timings.json"
 KEY_FILE = CACHE / "vmlab" / "id_ed25519"     # the guests' login key (scripts/guests)
 RPKI = USER_HOME / "rpki"
 
+PASSWORD = "the BGP password from your provider"
 VALUES = {
     # Always with a leading dash: a user's password may have one, and the
     # guide must pass it as a value, not an option (CI met one by chance).
-    "the BGP password from your provider": "-" + secrets.token_urlsafe(18),
+    PASSWORD: "-" + secrets.token_urlsafe(18),
     "the URL your alerts go to": "https://alerts.example.net/personal-as",
     "the parent response, e.g. ~/rpki/parent_response.xml": "~/rpki/parent_response.xml",
     "the repository response, e.g. ~/rpki/repository_response.xml": "~/rpki/repository_response.xml",
@@ -56,6 +57,7 @@ VALUES = {
 assert set(VALUES) == set(guide.FILL_INS)
 
 timings: dict[str, float] = {}
+BLOCK_LOGS = CACHE / "test-output" / "guide"  # outside the user's home
 
 
 def user_shell(text: str, label: str) -> str:
@@ -73,8 +75,15 @@ def user_shell(text: str, label: str) -> str:
     start = time.monotonic()
     res = subprocess.run(["bash", "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, timeout=2400)
     timings[label] = round(time.monotonic() - start, 1)
-    print(f"--- guide block {label} ({timings[label]} s)\n{text}\n{res.stdout[-3000:]}", flush=True)
-    assert res.returncode == 0, f"the guide's block {label} failed (exit {res.returncode}):\n{text}\n" \
+    # Each block's whole output, for a red run's diagnosis and for where an
+    # `up`'s time went (Pulumi prints each resource's).
+    # The block as typed, with the BGP password it sets masked (logs keep no secret).
+    shown = text.replace(VALUES[PASSWORD], "[secret]")
+    BLOCK_LOGS.mkdir(parents=True, exist_ok=True)
+    (BLOCK_LOGS / f"block-{label.split()[0]}.log").write_text(
+        f"{shown}\n--- stdout\n{res.stdout}\n--- stderr\n{res.stderr}")
+    print(f"--- guide block {label} ({timings[label]} s)\n{shown}\n{res.stdout[-3000:]}", flush=True)
+    assert res.returncode == 0, f"the guide's block {label} failed (exit {res.returncode}):\n{shown}\n" \
                                 f"{res.stdout[-4000:]}\n{res.stderr[-4000:]}"
     return res.stdout
 
