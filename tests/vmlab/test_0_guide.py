@@ -71,7 +71,9 @@ def user_shell(text: str, label: str) -> str:
         f"export -p > {SHELL_STATE}",
     ])
     env = {"HOME": str(USER_HOME), "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-           "TERM": "dumb", "LANG": "C.UTF-8", "PERSONAL_AS_CACHE": str(CACHE)}
+           "TERM": "dumb", "LANG": "C.UTF-8", "PERSONAL_AS_CACHE": str(CACHE),
+           # The run's own pytest options (make test's --durations): where verify's time goes.
+           **({"PYTEST_ADDOPTS": os.environ["PYTEST_ADDOPTS"]} if "PYTEST_ADDOPTS" in os.environ else {})}
     start = time.monotonic()
     res = subprocess.run(["bash", "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, timeout=2400)
     timings[label] = round(time.monotonic() - start, 1)
