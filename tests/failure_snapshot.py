@@ -42,6 +42,12 @@ def save(test_id: str, stack: str) -> Path | None:
         if name.endswith("-bird"):
             (out / f"{name}.protocols.txt").write_text(
                 _run("docker", "exec", name, "birdc", "-s", "/run/bird/bird.ctl", "show", "protocols", "all"))
+            # BIRD's own times beside the one the stack recorded at its last
+            # confirm: what the running-config drift check compares.
+            (out / f"{name}.status.txt").write_text(
+                _run("docker", "exec", name, "birdc", "-s", "/run/bird/bird.ctl", "show", "status")
+                + "recorded at the last confirm: "
+                + _run("docker", "exec", name, "cat", "/run/bird/confirmed"))
     for old in sorted(SNAPSHOTS.iterdir())[:-KEEP]:
         subprocess.run(["rm", "-rf", str(old)], check=False)
     return out

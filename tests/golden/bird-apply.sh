@@ -88,6 +88,24 @@ until established; do
   sleep 1
 done
 birdc -s "$sock" configure confirm
-bird_time 'Last reconfiguration' > "$confirmed_at"
+# The time BIRD gives its running config, recorded for the drift check. A
+# change that removes or restarts protocols is "Reconfiguration in
+# progress" until they are down, and a busy BIRD may not answer at once:
+# read it until BIRD says it, or fail rather than record nothing.
+confirmed=""
+for i in $(seq 1 60); do
+  status=$(birdc -s "$sock" show status 2>/dev/null || true)
+  case "$status" in
+    *'Reconfiguration in progress'*) ;;
+    *) confirmed=$(printf '%s\n' "$status" | sed -n 's/^Last reconfiguration on //p')
+       [ -z "$confirmed" ] || break ;;
+  esac
+  sleep 0.5
+done
+if [ -z "$confirmed" ]; then
+  echo "BIRD runs $conf (confirmed) but did not give its reconfiguration time within 30 s" >&2
+  exit 1
+fi
+echo "$confirmed" > "$confirmed_at"
 rm -f "$conf.prev"
 echo "reconfigured"
