@@ -47,8 +47,6 @@ fi
 # TCG guests want it too; the two tiers side by side took about as long as
 # one after the other (the guests' first `up` 22.5 min instead of ~10).
 vmlab_pid=""
-unit_pid=""
-unit_log="${PERSONAL_AS_CACHE:-$HOME/.cache/personal-as}/ci/unit-tier.log"
 vmlab_log="${PERSONAL_AS_CACHE:-$HOME/.cache/personal-as}/ci/vmlab-tier.log"
 if [ "$tier" = all ] && [ "${PERSONAL_AS_OVERLAP:-0}" = 1 ]; then
   echo "== vmlab tier: starting beside the others (log: $vmlab_log)"
@@ -81,20 +79,11 @@ if [ "$tier" = arm64 ] || [ "$tier" = all ]; then
   arm64_pid=$!
 fi
 
-run_unit() {
+if [ "$tier" = unit ] || [ "$tier" = all ]; then
+  echo "== unit tier"; t=$SECONDS
   # IRRd's own venv: its RPSL parser checks the rendered registry objects.
   bash scripts/install-irrd-venv.sh
   python -m pytest tests/unit -q -p no:cacheprovider -n 2
-}
-# In the whole run the unit tier goes beside the vmlab tier's checks after
-# the prod guide: they wait on the emulated guests and leave this machine's
-# cores about a third idle (CPU samples, 2026-12-05), which the unit tier's
-# 2 minutes of CPU fill; first, it added its minute to the run.
-unit_beside_vmlab=""
-if [ "$tier" = all ] && run_vmlab_here; then unit_beside_vmlab=1; fi
-if [ "$tier" = unit ] || { [ "$tier" = all ] && [ -z "$unit_beside_vmlab" ]; }; then
-  echo "== unit tier"; t=$SECONDS
-  run_unit
   stamp "unit tier" $t
 fi
 # The lab tier runs in two lanes, each on a lab stack of its own: `lab`,
@@ -142,7 +131,6 @@ if [ "$tier" = lab ] || [ "$tier" = all ]; then
   lane_b_pid=$!
   # A red lane A ends the run, and lane B goes with it.
   trap 'kill $vmstat_pid 2>/dev/null || true; [ -z "$lane_b_pid" ] || kill -- -"$lane_b_pid" 2>/dev/null || true
-        [ -z "$unit_pid" ] || kill -- -"$unit_pid" 2>/dev/null || true
         if [ -n "$vmlab_pid" ]; then kill -- -"$vmlab_pid" 2>/dev/null || true;
         bash scripts/guests/vmlab.sh down >/dev/null 2>&1 || true; fi' EXIT
   # Lane A (stack lab): up first, then every host verified (destructive
@@ -180,12 +168,6 @@ if run_vmlab_here; then
   export PULUMI_CONFIG_PASSPHRASE_FILE="${PERSONAL_AS_CACHE:-$HOME/.cache/personal-as}/guide/home/.config/personal-as/prod.passphrase"
   python -m pytest tests/vmlab/test_0_guide.py tests/vmlab/test_0_up.py -x -v -s -p no:cacheprovider
   stamp "the prod guide on the guests" $t
-  if [ -n "$unit_beside_vmlab" ]; then
-    echo "== unit tier: starting beside the vmlab tier's checks (log: $unit_log)"
-    export -f run_unit
-    setsid nice -n 10 bash -c 'set -euo pipefail; run_unit' >"$unit_log" 2>&1 &
-    unit_pid=$!
-  fi
   # test_0_up ends on `preview --expect-no-changes`, and so does each process
   # below but the infra one (whose destructive checks put back what they
   # change): each starts on a converged stack, with no `up` of its own.
@@ -201,12 +183,6 @@ if run_vmlab_here; then
   python -m pytest tests/vmlab/test_9_destroy.py -v -p no:cacheprovider
   bash scripts/guests/vmlab.sh down
   stamp "vmlab tier" $t
-  if [ -n "$unit_pid" ]; then
-    t=$SECONDS
-    join "unit tier" "$unit_pid" "$unit_log"
-    unit_pid=""
-    stamp "waiting for the unit tier" $t
-  fi
 fi
 if [ -n "$vmlab_pid" ]; then
   echo "== waiting for the vmlab tier (started beside the others)"; t=$SECONDS
