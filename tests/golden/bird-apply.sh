@@ -94,12 +94,10 @@ birdc -s "$sock" configure confirm
 # read it until BIRD says it, or fail rather than record nothing.
 confirmed=""
 for i in $(seq 1 60); do
-  status=$(birdc -s "$sock" show status 2>/dev/null || true)
-  case "$status" in
-    *'Reconfiguration in progress'*) ;;
-    *) confirmed=$(printf '%s\n' "$status" | sed -n 's/^Last reconfiguration on //p')
-       [ -z "$confirmed" ] || break ;;
-  esac
+  if ! birdc -s "$sock" show status 2>/dev/null | grep -q 'Reconfiguration in progress'; then
+    confirmed=$(bird_time 'Last reconfiguration')
+    [ -z "$confirmed" ] || break
+  fi
   sleep 0.5
 done
 if [ -z "$confirmed" ]; then

@@ -78,8 +78,8 @@ def user_shell(text: str, label: str) -> str:
     res = subprocess.run(["bash", "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, timeout=2400)
     timings[label] = round(time.monotonic() - start, 1)
     # Each block's whole output, for a red run's diagnosis and for where an
-    # `up`'s time went (Pulumi prints each resource's).
-    # The block as typed, with the BGP password it sets masked (logs keep no secret).
+    # `up`'s time went (Pulumi prints each resource's); the block as typed,
+    # with the BGP password it sets masked (logs keep no secret).
     shown = text.replace(VALUES[PASSWORD], "[secret]")
     BLOCK_LOGS.mkdir(parents=True, exist_ok=True)
     (BLOCK_LOGS / f"block-{label.split()[0]}.log").write_text(
