@@ -58,13 +58,30 @@ if [ "$tier" = all ] && [ "${PERSONAL_AS_OVERLAP:-0}" = 1 ]; then
 fi
 run_vmlab_here() { [ "$tier" = vmlab ] || { [ "$tier" = all ] && [ -z "$vmlab_pid" ]; }; }
 
-guest_build_pid=""
+guests_pid=""
 guest_log="${PERSONAL_AS_CACHE:-$HOME/.cache/personal-as}/guests-build.log"
+marks=""  # the background jobs' "done" files (a full run's)
+# boot_guests [LANE_B_PID]: pristine guest disks and no guide state, then the
+# guests booted: once the disks are built and, in a full run, once one of
+# the lab tier's lanes has ended. The lanes rarely end together: booting the
+# TCG guests (about 45 s of both cores) fills the one the other lane leaves.
+boot_guests() {
+  # (A lane that has ended may be a zombie until the run joins it.)
+  running() { [ -n "$1" ] && [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat")" != Z ]; }
+  while [ ! -e "$marks/build.rc" ] || { [ ! -e "$marks/lane-a" ] && running "${1:-}"; }; do
+    sleep 2
+  done
+  [ "$(cat "$marks/build.rc")" = 0 ] || { echo "guest build failed (above)" >&2; return 1; }
+  # Fresh machines, as a provider hands them over, and no state: the first
+  # `pulumi up` on them is what is tested (the prod guide's, below).
+  bash scripts/vmlab-reset.sh
+  bash scripts/guests/vmlab.sh up
+}
 if run_vmlab_here; then
+  marks=$(mktemp -d)
   # The guest disks build while the other tiers run: they share nothing.
   echo "== building the vmlab guest disks in the background (log: $guest_log)"
-  nice -n 10 bash scripts/guests/vmlab.sh build >"$guest_log" 2>&1 &
-  guest_build_pid=$!
+  (set +e; nice -n 10 bash scripts/guests/vmlab.sh build; echo $? >"$marks/build.rc") >"$guest_log" 2>&1 &
 fi
 
 arm64_pid=""
@@ -129,10 +146,15 @@ if [ "$tier" = lab ] || [ "$tier" = all ]; then
   echo "== lab tier, lane B (stack lab2): starting beside lane A (log: $lane_b_log)"
   setsid bash scripts/test.sh lab-lane-b >"$lane_b_log" 2>&1 &
   lane_b_pid=$!
-  # A red lane A ends the run, and lane B goes with it.
+  if run_vmlab_here; then
+    echo "== vmlab guests: booting when the disks are built and a lab lane has ended (log: $guest_log)"
+    setsid bash -c "set -euo pipefail; $(declare -f boot_guests); marks=$marks; boot_guests $lane_b_pid" >>"$guest_log" 2>&1 &
+    guests_pid=$!
+  fi
+  # A red lane A ends the run, and lane B and the guests go with it.
   trap 'kill $vmstat_pid 2>/dev/null || true; [ -z "$lane_b_pid" ] || kill -- -"$lane_b_pid" 2>/dev/null || true
-        if [ -n "$vmlab_pid" ]; then kill -- -"$vmlab_pid" 2>/dev/null || true;
-        bash scripts/guests/vmlab.sh down >/dev/null 2>&1 || true; fi' EXIT
+        for p in $vmlab_pid $guests_pid; do kill -- -"$p" 2>/dev/null || true; done
+        [ -z "$vmlab_pid$guests_pid" ] || bash scripts/guests/vmlab.sh down >/dev/null 2>&1 || true' EXIT
   # Lane A (stack lab): up first, then every host verified (destructive
   # checks included), then changes to the running lab, and destroy last.
   python -m pytest tests/lab/test_0_up.py -v -p no:cacheprovider
@@ -145,6 +167,7 @@ if [ "$tier" = lab ] || [ "$tier" = all ]; then
   # In its own process: it loses the state, and a new state means a new SSH
   # key that session-wide fixtures would not see.
   python -m pytest tests/lab/test_8_lost_state.py tests/lab/test_9_destroy.py -v -p no:cacheprovider
+  touch "$marks/lane-a"
   stamp "lab tier, lane A" $t
   echo "== waiting for lane B"
   join "lab tier, lane B" "$lane_b_pid" "$lane_b_log"
@@ -153,17 +176,18 @@ if [ "$tier" = lab ] || [ "$tier" = all ]; then
 fi
 if run_vmlab_here; then
   echo "== vmlab tier"; t=$SECONDS
-  if ! wait "$guest_build_pid"; then
-    tail -n 40 "$guest_log"; echo "guest build failed; full log in $guest_log" >&2; exit 1
+  if [ -z "$guests_pid" ]; then  # no lab tier before: boot them here
+    (boot_guests >>"$guest_log" 2>&1) & guests_pid=$!
   fi
-  # Fresh machines, as a provider hands them over, and no state: the first
-  # `pulumi up` on them is what is tested, and it is the prod guide's
-  # (docs/prod.md, run as written on stack `guide`, with the user's own
-  # passphrase; its last block checks both hosts, tests/infra without the
-  # destructive checks). The tier's tests then run on the stack it left.
-  bash scripts/vmlab-reset.sh
-  bash scripts/guests/vmlab.sh up
-  stamp "guests booted" $t
+  if ! wait "$guests_pid"; then
+    tail -n 40 "$guest_log"; echo "the guests did not come up; full log in $guest_log" >&2; exit 1
+  fi
+  guests_pid=""; rm -rf "$marks"
+  stamp "guests built and booted (waited)" $t
+  # The prod guide (docs/prod.md), run as written on stack `guide` with the
+  # user's own passphrase, on the fresh guests; its last block checks both
+  # hosts (tests/infra without the destructive checks). The tier's tests
+  # then run on the stack it left.
   export PERSONAL_AS_STACK=guide
   export PULUMI_CONFIG_PASSPHRASE_FILE="${PERSONAL_AS_CACHE:-$HOME/.cache/personal-as}/guide/home/.config/personal-as/prod.passphrase"
   python -m pytest tests/vmlab/test_0_guide.py tests/vmlab/test_0_up.py -x -v -s -p no:cacheprovider
