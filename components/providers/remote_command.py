@@ -8,11 +8,12 @@ show up in process listings, logs or the state's plaintext.
 
 from __future__ import annotations
 
+import time
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from .ssh import HostKeyMismatch, RemoteCommandError, run, run_unless_gone
+from .ssh import CommandFailed, HostKeyMismatch, RemoteCommandError, run, run_unless_gone
 
 __all__ = ["RemoteCommand", "RemoteCommandError", "run"]
 
@@ -40,14 +41,7 @@ class _RemoteCommandProvider(ResourceProvider):
             # exists): run the command again there. Commands are idempotent.
             changed.append("connection")
         if not changed and isinstance(news.get("drift_check"), str) and isinstance(news.get("stdin"), (str, type(None))):
-            # Ask the host whether reality still matches; a non-zero exit is drift.
-            try:
-                run(conn, news["drift_check"], news.get("stdin"), 60)
-            except HostKeyMismatch:
-                raise
-            except RemoteCommandError as err:
-                if "cannot reach" in str(err):
-                    raise
+            if not check_passes(conn, news["drift_check"], news.get("stdin")):
                 changed.append("drift")
         return DiffResult(changes=bool(changed), replaces=[])
 
@@ -61,6 +55,32 @@ class _RemoteCommandProvider(ResourceProvider):
         if not props.get("delete"):
             return
         run_unless_gone(props["connection"], props["delete"], None, int(props.get("timeout", 300)))
+
+
+# A drift check that could not run (sshd closed or refused its session on a
+# busy host) says nothing about the host: it is asked again, and if it still
+# cannot run the preview fails saying why. Only a check that ran and exited
+# non-zero is drift: taken for drift, such a failure was an `update` in a
+# preview that should have had nothing to do, with no reason shown.
+CHECK_ATTEMPTS = 2
+CHECK_RETRY_S = 3
+
+
+def check_passes(conn: dict, check: str, stdin: str | None) -> bool:
+    """Ask the host whether reality still matches: True, or False on drift."""
+    for attempt in range(1, CHECK_ATTEMPTS + 1):
+        try:
+            run(conn, check, stdin, 60)
+            return True
+        except CommandFailed:
+            return False
+        except HostKeyMismatch:
+            raise
+        except RemoteCommandError as err:
+            if "cannot reach" in str(err) or attempt == CHECK_ATTEMPTS:
+                raise RemoteCommandError(f"the drift check could not run: {err}") from None
+            time.sleep(CHECK_RETRY_S)
+    raise AssertionError("unreachable")
 
 
 class RemoteCommand(Resource, module="remote", name="Command"):

@@ -32,6 +32,15 @@ class HostKeyMismatch(RemoteCommandError):
     """The host presented a key that is not the pinned one: never retried."""
 
 
+class CommandFailed(RemoteCommandError):
+    """The command ran on the host and exited non-zero (its verdict), as
+    against a command that never got to run (no session, no connection)."""
+
+    def __init__(self, message: str, rc: int):
+        super().__init__(message)
+        self.rc = rc
+
+
 def known_name(conn: dict[str, Any]) -> str:
     """The host's name as OpenSSH's known_hosts writes it."""
     port = int(conn.get("port", 22))
@@ -288,5 +297,5 @@ def _finish(conn, chan_in, chan_out, chan_err, stdin: str | None) -> tuple[str, 
     rc = chan_out.channel.recv_exit_status()
     chan_out.channel.close()
     if rc != 0:
-        raise RemoteCommandError(f"on {conn['host']}: exit {rc}\n--- stdout\n{out[-3000:]}\n--- stderr\n{err[-3000:]}")
+        raise CommandFailed(f"on {conn['host']}: exit {rc}\n--- stdout\n{out[-3000:]}\n--- stderr\n{err[-3000:]}", rc)
     return out, err

@@ -80,3 +80,84 @@ def test_a_server_that_keeps_closing_sessions_fails_naming_the_host(sessions):
     with pytest.raises(ssh.RemoteCommandError, match="203.0.113.242: the SSH server closed the session 3 times"):
         ssh.run(CONN, "true")
     assert len(handed) == ssh.EXEC_ATTEMPTS
+
+
+# --- a drift check: its own verdict is drift, a check that never ran is not
+
+
+@pytest.fixture
+def checks(monkeypatch):
+    """The drift check's `run`, answering in turn from a list (an exception
+    is raised); the calls are counted."""
+    from components.providers import remote_command
+
+    answers, calls = [], []
+
+    def run(conn, command, stdin=None, timeout=300):
+        calls.append(command)
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer, ""
+
+    monkeypatch.setattr(remote_command, "run", run)
+    monkeypatch.setattr(remote_command.time, "sleep", lambda _: None)
+    return answers, calls
+
+
+def test_a_check_that_ran_and_exited_non_zero_is_drift(checks):
+    from components.providers.remote_command import check_passes
+    from components.providers.ssh import CommandFailed
+
+    answers, calls = checks
+    answers.append(CommandFailed("on vps: exit 1\n--- stdout\ndrift: /etc/bird/bird.conf is not the stack's", 1))
+    assert check_passes({"host": "vps"}, "check", None) is False
+    assert len(calls) == 1
+
+
+def test_a_check_sshd_would_not_run_is_asked_again_and_is_not_drift(checks):
+    from components.providers.remote_command import check_passes
+    from components.providers.ssh import RemoteCommandError
+
+    answers, calls = checks
+    answers += [RemoteCommandError("on vps: the SSH server closed the session 3 times before it ran the command"), "ok"]
+    assert check_passes({"host": "vps"}, "check", None) is True
+    assert len(calls) == 2
+
+
+def test_a_check_that_never_runs_fails_the_preview_saying_why(checks):
+    from components.providers.remote_command import check_passes
+    from components.providers.ssh import RemoteCommandError
+
+    answers, _ = checks
+    answers += [RemoteCommandError("on vps: the SSH server refused a new session for 120 s (sshd's MaxSessions)")] * 2
+    with pytest.raises(RemoteCommandError, match="drift check could not run: .*MaxSessions"):
+        check_passes({"host": "vps"}, "check", None)
+
+
+def test_a_command_that_exits_non_zero_raises_command_failed_with_its_exit_code():
+    from components.providers.ssh import CommandFailed, _finish
+
+    class Stream:
+        def __init__(self, data=b"", rc=0):
+            self.data, self.channel = data, self
+            self.rc = rc
+
+        def read(self):
+            return self.data
+
+        def write(self, _):
+            pass
+
+        def shutdown_write(self):
+            pass
+
+        def recv_exit_status(self):
+            return self.rc
+
+        def close(self):
+            pass
+
+    with pytest.raises(CommandFailed) as err:
+        _finish({"host": "vps"}, Stream(), Stream(b"drift: x\n", rc=1), Stream(), None)
+    assert err.value.rc == 1 and "drift: x" in str(err.value)
