@@ -40,13 +40,23 @@ def drifted(lab_is_up, cfg):
     return route0
 
 
+def what_vps_bird_runs() -> str:
+    """What vps-router-config's drift check compares, read right after a
+    preview that listed it (seen twice, cause not found): BIRD's status, the
+    time the stack recorded, and the check's own verdict."""
+    return guest_shell("vps", "birdc -s /run/bird/bird.ctl show status; echo '-- recorded:'; "
+                       "cat /run/bird/confirmed; echo '-- bird.conf:'; ls -l --time-style=full-iso /etc/bird/bird.conf",
+                       check=False).stdout
+
+
 def test_preview_shows_each_hand_change_and_up_puts_it_back(drifted, cfg, client, plan):
     start = time.monotonic()
     changed = changed_resources(pulumi("preview", "--json").stdout)
     print(f"preview with drift took {time.monotonic() - start:.1f}s: {sorted(changed)}")
     assert {"vps-network-provision", "route0-config", "home-krill-tls-key"} <= changed
     # Nothing else: drift on one file is not a reason to touch the rest.
-    assert changed <= {"vps-network-provision", "route0-config", "home-krill-tls-key"}, changed
+    assert changed <= {"vps-network-provision", "route0-config", "home-krill-tls-key"}, \
+        f"{changed}\n{what_vps_bird_runs()}"
 
     pulumi("up", "--yes", "--skip-preview")
     assert f" {drifted}/128 " in on("vps", "ip -o addr show dev dummy0")
