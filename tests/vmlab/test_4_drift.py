@@ -8,6 +8,7 @@ back the stack has nothing to do."""
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -40,6 +41,13 @@ def drifted(lab_is_up, cfg):
     return route0
 
 
+def diff_reasons(preview_json: str) -> dict[str, list[str]]:
+    """Each changed resource's changed keys, as the engine gives them
+    ("drift" is a probe's verdict; an input's name is the program's)."""
+    steps = json.loads(preview_json).get("steps", [])
+    return {s["urn"].split("::")[-1]: s.get("diffReasons") or [] for s in steps if s.get("op") not in ("same", "read")}
+
+
 def what_vps_bird_runs() -> str:
     """What vps-router-config's drift check compares, read right after a
     preview that listed it (seen twice, cause not found): BIRD's status, the
@@ -51,12 +59,13 @@ def what_vps_bird_runs() -> str:
 
 def test_preview_shows_each_hand_change_and_up_puts_it_back(drifted, cfg, client, plan):
     start = time.monotonic()
-    changed = changed_resources(pulumi("preview", "--json").stdout)
+    preview = pulumi("preview", "--json").stdout
+    changed = changed_resources(preview)
     print(f"preview with drift took {time.monotonic() - start:.1f}s: {sorted(changed)}")
     assert {"vps-network-provision", "route0-config", "home-krill-tls-key"} <= changed
     # Nothing else: drift on one file is not a reason to touch the rest.
     assert changed <= {"vps-network-provision", "route0-config", "home-krill-tls-key"}, \
-        f"{changed}\n{what_vps_bird_runs()}"
+        f"{changed}\nwhy: {diff_reasons(preview)}\n{what_vps_bird_runs()}"
 
     pulumi("up", "--yes", "--skip-preview")
     assert f" {drifted}/128 " in on("vps", "ip -o addr show dev dummy0")
