@@ -13,7 +13,7 @@ import time
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
-from .ssh import CommandFailed, HostKeyMismatch, RemoteCommandError, run, run_unless_gone
+from .ssh import CommandFailed, HostKeyMismatch, RemoteCommandError, is_gone, run, run_unless_gone
 
 __all__ = ["RemoteCommand", "RemoteCommandError", "run"]
 
@@ -77,7 +77,7 @@ def check_passes(conn: dict, check: str, stdin: str | None) -> bool:
         except HostKeyMismatch:
             raise
         except RemoteCommandError as err:
-            if "cannot reach" in str(err) or attempt == CHECK_ATTEMPTS:
+            if is_gone(err) or attempt == CHECK_ATTEMPTS:
                 raise RemoteCommandError(f"the drift check could not run: {err}") from None
             time.sleep(CHECK_RETRY_S)
     raise AssertionError("unreachable")

@@ -51,7 +51,7 @@ def diff_reasons(preview_json: str) -> dict[str, list[str]]:
 def what_vps_bird_runs() -> str:
     """What vps-router-config's drift check compares, read right after a
     preview that listed it (seen twice, cause not found): BIRD's status, the
-    time the stack recorded, and the check's own verdict."""
+    time the stack recorded, and bird.conf's owner, mode and mtime."""
     return guest_shell("vps", "birdc -s /run/bird/bird.ctl show status; echo '-- recorded:'; "
                        "cat /run/bird/confirmed; echo '-- bird.conf:'; ls -l --time-style=full-iso /etc/bird/bird.conf",
                        check=False).stdout
