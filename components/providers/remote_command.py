@@ -8,7 +8,9 @@ show up in process listings, logs or the state's plaintext.
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
@@ -72,7 +74,8 @@ def check_passes(conn: dict, check: str, stdin: str | None) -> bool:
         try:
             run(conn, check, stdin, 60)
             return True
-        except CommandFailed:
+        except CommandFailed as failed:
+            journal_drift(conn, failed)
             return False
         except HostKeyMismatch:
             raise
@@ -81,6 +84,36 @@ def check_passes(conn: dict, check: str, stdin: str | None) -> bool:
                 raise RemoteCommandError(f"the drift check could not run: {err}") from None
             time.sleep(CHECK_RETRY_S)
     raise AssertionError("unreachable")
+
+
+def drift_journal() -> Path:
+    return Path(os.environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache/personal-as")) / "drift.log"
+
+
+def journal_drift(conn: dict, failed: CommandFailed) -> None:
+    """Why a probe said drift, for the operator: a dynamic provider's diff
+    cannot show a message, so `preview` lists an `update` with no reason.
+    The checks print `drift: ...` lines (never a secret: those come on
+    stdin and are never echoed); a check that printed none is logged with
+    its exit code and the last line of its errors."""
+    said = [line for line in failed.stdout.splitlines() if line.startswith("drift:")]
+    if not said:
+        last_err = (failed.stderr.strip().splitlines() or ["(nothing on stderr)"])[-1][:300]
+        said = [f"exit {failed.rc}, no reason printed; stderr: {last_err}"]
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    where = f"{conn.get('user', 'root')}@{conn.get('host')}:{conn.get('port', 22)}"
+    path = drift_journal()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.exists() and path.stat().st_size > JOURNAL_MAX_BYTES:
+            path.replace(path.with_suffix(".log.1"))
+        with path.open("a") as f:
+            f.writelines(f"{stamp} {where} {line}\n" for line in said)
+    except OSError:
+        pass  # the journal is a help, never a reason for a preview to fail
+
+
+JOURNAL_MAX_BYTES = 1_000_000
 
 
 class RemoteCommand(Resource, module="remote", name="Command"):

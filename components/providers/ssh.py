@@ -36,9 +36,9 @@ class CommandFailed(RemoteCommandError):
     """The command ran on the host and exited non-zero (its verdict), as
     against a command that never got to run (no session, no connection)."""
 
-    def __init__(self, message: str, rc: int):
+    def __init__(self, message: str, rc: int, stdout: str = "", stderr: str = ""):
         super().__init__(message)
-        self.rc = rc
+        self.rc, self.stdout, self.stderr = rc, stdout, stderr
 
 
 def known_name(conn: dict[str, Any]) -> str:
@@ -297,5 +297,6 @@ def _finish(conn, chan_in, chan_out, chan_err, stdin: str | None) -> tuple[str, 
     rc = chan_out.channel.recv_exit_status()
     chan_out.channel.close()
     if rc != 0:
-        raise CommandFailed(f"on {conn['host']}: exit {rc}\n--- stdout\n{out[-3000:]}\n--- stderr\n{err[-3000:]}", rc)
+        raise CommandFailed(f"on {conn['host']}: exit {rc}\n--- stdout\n{out[-3000:]}\n--- stderr\n{err[-3000:]}", rc,
+                            out[-3000:], err[-3000:])
     return out, err

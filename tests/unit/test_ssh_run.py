@@ -86,10 +86,12 @@ def test_a_server_that_keeps_closing_sessions_fails_naming_the_host(sessions):
 
 
 @pytest.fixture
-def checks(monkeypatch):
+def checks(monkeypatch, tmp_path):
     """The drift check's `run`, answering in turn from a list (an exception
-    is raised); the calls are counted."""
+    is raised); the calls are counted. Its journal is under tmp_path."""
     from components.providers import remote_command
+
+    monkeypatch.setenv("PERSONAL_AS_CACHE", str(tmp_path))
 
     answers, calls = [], []
 
@@ -110,9 +112,27 @@ def test_a_check_that_ran_and_exited_non_zero_is_drift(checks):
     from components.providers.ssh import CommandFailed
 
     answers, calls = checks
-    answers.append(CommandFailed("on vps: exit 1\n--- stdout\ndrift: /etc/bird/bird.conf is not the stack's", 1))
+    answers.append(CommandFailed("on vps: exit 1", 1, "drift: /etc/bird/bird.conf is not the stack's\n", ""))
     assert check_passes({"host": "vps"}, "check", None) is False
     assert len(calls) == 1
+
+
+def test_why_a_check_said_drift_is_journaled_for_the_operator(checks):
+    """preview cannot show a dynamic provider's reason: the journal does."""
+    from components.providers.remote_command import check_passes, drift_journal
+    from components.providers.ssh import CommandFailed
+
+    answers, _ = checks
+    answers.append(CommandFailed("on vps: exit 1", 1, "starting\ndrift: /etc/bird/bird.conf is not the stack's\n", ""))
+    answers.append(CommandFailed("on vps: exit 2", 2, "", "sh: 1: birdc: not found\n"))
+    conn = {"host": "203.0.113.242", "user": "admin", "port": 22}
+    assert check_passes(conn, "check", None) is False
+    assert check_passes(conn, "check", None) is False
+    lines = drift_journal().read_text().splitlines()
+    assert [line.split(" ", 1)[1] for line in lines] == [
+        "admin@203.0.113.242:22 drift: /etc/bird/bird.conf is not the stack's",
+        "admin@203.0.113.242:22 exit 2, no reason printed; stderr: sh: 1: birdc: not found",
+    ]
 
 
 def test_a_check_sshd_would_not_run_is_asked_again_and_is_not_drift(checks):

@@ -13,6 +13,7 @@ import time
 
 import pytest
 
+from components.providers.remote_command import drift_journal
 from tests.infra.bird import wait_until
 from tests.lab.conftest import changed_resources, pulumi
 from tests.vmlab.conftest import guest_shell, homes_own_services_answer
@@ -57,6 +58,12 @@ def what_vps_bird_runs() -> str:
                        check=False).stdout
 
 
+def journal_tail() -> str:
+    """What the drift probes printed when they said drift (the provider's journal)."""
+    path = drift_journal()
+    return "\n".join(path.read_text().splitlines()[-12:]) if path.exists() else "(no journal)"
+
+
 def test_preview_shows_each_hand_change_and_up_puts_it_back(drifted, cfg, client, plan):
     start = time.monotonic()
     preview = pulumi("preview", "--json").stdout
@@ -65,7 +72,7 @@ def test_preview_shows_each_hand_change_and_up_puts_it_back(drifted, cfg, client
     assert {"vps-network-provision", "route0-config", "home-krill-tls-key"} <= changed
     # Nothing else: drift on one file is not a reason to touch the rest.
     assert changed <= {"vps-network-provision", "route0-config", "home-krill-tls-key"}, \
-        f"{changed}\nwhy: {diff_reasons(preview)}\n{what_vps_bird_runs()}"
+        f"{changed}\nwhy: {diff_reasons(preview)}\nthe probes said:\n{journal_tail()}\n{what_vps_bird_runs()}"
 
     pulumi("up", "--yes", "--skip-preview")
     assert f" {drifted}/128 " in on("vps", "ip -o addr show dev dummy0")
