@@ -296,6 +296,11 @@ def _finish(conn, chan_in, chan_out, chan_err, stdin: str | None) -> tuple[str, 
     err = chan_err.read().decode(errors="replace")
     rc = chan_out.channel.recv_exit_status()
     chan_out.channel.close()
+    if rc == -1:
+        # The channel closed with no exit status: sshd or the connection
+        # ended the session, not the command (whose verdict this would be).
+        raise RemoteCommandError(f"on {conn['host']}: the session ended without an exit status; "
+                                 f"stderr: {err[-500:].strip()}")
     if rc != 0:
         raise CommandFailed(f"on {conn['host']}: exit {rc}\n--- stdout\n{out[-3000:]}\n--- stderr\n{err[-3000:]}", rc,
                             out[-3000:], err[-3000:])

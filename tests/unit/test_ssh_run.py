@@ -155,29 +155,42 @@ def test_a_check_that_never_runs_fails_the_preview_saying_why(checks):
         check_passes({"host": "vps"}, "check", None)
 
 
+class Stream:
+    """One end of a session channel, as _finish reads it: what the command
+    printed, and its exit status (-1: none was sent)."""
+
+    def __init__(self, data=b"", rc=0):
+        self.data, self.channel, self.rc = data, self, rc
+
+    def read(self):
+        return self.data
+
+    def write(self, _):
+        pass
+
+    def shutdown_write(self):
+        pass
+
+    def recv_exit_status(self):
+        return self.rc
+
+    def close(self):
+        pass
+
+
 def test_a_command_that_exits_non_zero_raises_command_failed_with_its_exit_code():
     from components.providers.ssh import CommandFailed, _finish
-
-    class Stream:
-        def __init__(self, data=b"", rc=0):
-            self.data, self.channel = data, self
-            self.rc = rc
-
-        def read(self):
-            return self.data
-
-        def write(self, _):
-            pass
-
-        def shutdown_write(self):
-            pass
-
-        def recv_exit_status(self):
-            return self.rc
-
-        def close(self):
-            pass
 
     with pytest.raises(CommandFailed) as err:
         _finish({"host": "vps"}, Stream(), Stream(b"drift: x\n", rc=1), Stream(), None)
     assert err.value.rc == 1 and "drift: x" in str(err.value)
+
+
+def test_a_session_that_ends_without_an_exit_status_is_not_the_commands_verdict():
+    """paramiko gives -1 when the channel closed with no exit status: the
+    session died under the command, which never said drift or not."""
+    from components.providers.ssh import CommandFailed, RemoteCommandError, _finish
+
+    with pytest.raises(RemoteCommandError, match="without an exit status") as err:
+        _finish({"host": "vps"}, Stream(), Stream(rc=-1), Stream(), None)
+    assert not isinstance(err.value, CommandFailed)
