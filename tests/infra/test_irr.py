@@ -52,10 +52,11 @@ def test_registry_daemons_run_in_their_own_containers_with_databases_on_loopback
 
 
 def test_transits_customer_list_comes_from_bgpq4_and_the_route_is_accepted(transit, cfg):
-    # Right after IRRd is started anew (a lost state replaces it), its whois
-    # takes bgpq4's connection and does not answer for a while: one CI run
-    # saw that past 60 s, another saw three 30 s query timeouts in a row.
-    # The job keeps the last list meanwhile; it must come to "ok" after.
+    # Right after IRRd is started anew (a lost state replaces it), bgpq4's
+    # queries wait until IRRd's workers have its preload store: the image asks
+    # for a second build once whois answers (its entrypoint says why; without
+    # it CI saw four minutes of 30 s timeouts). The job keeps the last list
+    # meanwhile; it must come to "ok" after.
     assert wait_until(lambda: job_status(transit).startswith("ok "), 240), job_status(transit)
     listed = transit_list(transit, cfg.asn)
     assert "From LAB by bgpq4" in listed
