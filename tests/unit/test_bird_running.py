@@ -43,12 +43,19 @@ def runs_confirmed(tmp_path, reboot: str | None, reconf: str | None, recorded: s
 @pytest.mark.parametrize("reboot, reconf, recorded, in_step", [
     # The stack's own `configure`, recorded at its confirm.
     ("2026-12-05 03:00:00.120", "2026-12-05 03:20:11.480", "2026-12-05 03:20:11.480", True),
+    # The same, read while the wall clock is slewed: BIRD maps its monotonic
+    # time onto it at each reading (seen on a guest: 2 ms apart).
+    ("2026-12-05 03:00:00.120", "2026-12-05 03:20:11.482", "2026-12-05 03:20:11.480", True),
+    ("2026-12-05 03:00:00.120", "2026-12-05 03:20:10.990", "2026-12-05 03:20:11.480", True),
     # BIRD started again since (its config is read as it starts).
     ("2026-12-05 03:25:00.500", "2026-12-05 03:25:00.490", "2026-12-05 03:20:11.480", True),
     ("2026-12-05 03:25:00.500", "2026-12-05 03:25:03.000", None, True),
     # Reconfigured since, not by the stack: by hand, or a timed-out undo.
     ("2026-12-05 03:00:00.120", "2026-12-05 03:27:42.001", "2026-12-05 03:20:11.480", False),
     ("2026-12-05 03:00:00.120", "2026-12-05 03:27:42.001", None, False),
+    ("2026-12-05 03:00:00.120", "2026-12-05 03:20:12.600", "2026-12-05 03:20:11.480", False),
+    # A recorded time that is not a time at all.
+    ("2026-12-05 03:00:00.120", "2026-12-05 03:27:42.001", "garbage", False),
     # Not running: it loads the file when it starts.
     (None, None, "2026-12-05 03:20:11.480", True),
 ])
