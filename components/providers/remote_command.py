@@ -93,10 +93,10 @@ def drift_journal() -> Path:
 def journal_drift(conn: dict, failed: CommandFailed) -> None:
     """Why a probe said drift, for the operator: a dynamic provider's diff
     cannot show a message, so `preview` lists an `update` with no reason.
-    The checks print `drift: ...` lines (never a secret: those come on
+    The checks print `drift...` lines (never a secret: those come on
     stdin and are never echoed); a check that printed none is logged with
     its exit code and the last line of its errors."""
-    said = [line for line in failed.stdout.splitlines() if line.startswith("drift:")]
+    said = [line for line in failed.stdout.splitlines() if line.startswith("drift")]
     if not said:
         last_err = (failed.stderr.strip().splitlines() or ["(nothing on stderr)"])[-1][:300]
         said = [f"exit {failed.rc}, no reason printed; stderr: {last_err}"]

@@ -253,7 +253,7 @@ def test_the_whole_chain_against_real_krill(krills):
     docker = KrillCli(container="home-krill", url=home.cli.url, conf=home.cli.conf)
     assert run(ca_request(docker, "me", "child"), "", 0, *both) == first
     twice(ca_set_contact(docker, "me", "repo"), repo, *both)
-    assert run(roas_apply(docker, "me", check_only=True), roas_json([a]), 1, *both).startswith("ROAs differ")
+    assert run(roas_apply(docker, "me", check_only=True), roas_json([a]), 1, *both).startswith("drift: the CA's ROAs differ")
     assert "R: 2001:db8:200::/48-48 => 65536" in run(roas_apply(docker, "me"), roas_json([a]), 0, *both)
     run(roas_apply(docker, "me", check_only=True), roas_json([a]), 0, *both)
     argv = (bin_dir / "docker.log").read_text()
