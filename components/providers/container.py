@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider
 
-from .docker_engine import container_status, engine
+from .docker_engine import container_status, engine, forget_snapshot
 
 PROJECT_LABEL = "personal-as.project"
 
@@ -83,6 +83,7 @@ def _still_running(c, name: str) -> None:
 
 class _ContainerProvider(ResourceProvider):
     def create(self, props):
+        forget_snapshot(props.get("engine"))
         with engine(props.get("engine")) as client:
             return self._create(client, props)
 
@@ -145,6 +146,7 @@ class _ContainerProvider(ResourceProvider):
     def delete(self, id_, props):
         import docker
 
+        forget_snapshot(props.get("engine"))
         with engine(props.get("engine")) as client:
             try:
                 client.containers.get(id_).remove(force=True, v=False)

@@ -164,7 +164,65 @@ def judge_state(first: tuple[str, int], second: tuple[str, int] | None) -> str:
 SETTLE_S = 5
 
 
-def _inspect(spec: dict[str, Any] | None, container_id: str) -> tuple[str, int, str, float] | None:
+# Every container's diff asks its host for the container's state, and a
+# `docker` CLI started on a small machine costs seconds of its CPU (vmlab's
+# TCG guests: 1-3 s each, a dozen per preview). One `docker inspect` of all
+# of the project's containers on a host answers the diffs that follow it for
+# SNAPSHOT_TTL_S; an id it does not hold (made since, or gone) and a suspect's
+# second look are asked for anew, and this process's own creates and deletes
+# on the host drop it.
+SNAPSHOT_TTL_S = 15
+INSPECT_FORMAT = "{{.State.Status}} {{.RestartCount}} {{.State.StartedAt}}"
+_SNAPSHOTS: dict[tuple, tuple[float, dict[str, tuple[str, int, str, float]]]] = {}
+_SNAPSHOT_LOCKS: dict[tuple, threading.Lock] = {}
+_SNAPSHOT_GUARD = threading.Lock()
+
+
+def parse_snapshot(out: str) -> dict[str, tuple[str, int, str, float]]:
+    """`<id> <status> <restarts> <started at>` lines, then the host's clock."""
+    lines = out.strip().splitlines()
+    clock = float(lines[-1])
+    states = {}
+    for line in lines[:-1]:
+        fields = line.split()
+        if len(fields) == 4 and fields[2].isdigit():
+            states[fields[0]] = (fields[1], int(fields[2]), fields[3], clock)
+    return states
+
+
+def _snapshot(spec: dict[str, Any]) -> dict[str, tuple[str, int, str, float]]:
+    import time
+
+    from .container import PROJECT_LABEL
+    from .ssh import _pool_key, run
+
+    key = _pool_key(spec)
+    with _SNAPSHOT_GUARD:
+        lock = _SNAPSHOT_LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        taken = _SNAPSHOTS.get(key)
+        if taken and time.monotonic() - taken[0] < SNAPSHOT_TTL_S:
+            return taken[1]
+        # One gone between the two commands is left out (a miss, asked
+        # anew); so is every one if the engine does not answer.
+        out, _ = run(spec, f"ids=$(docker ps -aq --no-trunc --filter label={PROJECT_LABEL} 2>/dev/null); "
+                           f"[ -z \"$ids\" ] || docker inspect -f '{{{{.Id}}}} {INSPECT_FORMAT}' $ids 2>/dev/null; "
+                           "date +%s", timeout=60)
+        states = parse_snapshot(out)
+        _SNAPSHOTS[key] = (time.monotonic(), states)
+        return states
+
+
+def forget_snapshot(spec: dict[str, Any] | None) -> None:
+    """This process changed the host's containers: the next diff asks again."""
+    if spec:
+        from .ssh import _pool_key
+
+        _SNAPSHOTS.pop(_pool_key(spec), None)
+
+
+def _inspect(spec: dict[str, Any] | None, container_id: str,
+             fresh: bool = False) -> tuple[str, int, str, float] | None:
     """(status, restart count, started at, the host's clock), None if gone."""
     import time
 
@@ -182,9 +240,12 @@ def _inspect(spec: dict[str, Any] | None, container_id: str) -> tuple[str, int, 
         return state.get("Status", ""), int(attrs.get("RestartCount", 0)), state.get("StartedAt", ""), time.time()
     from .ssh import RemoteCommandError, run
 
+    if not fresh:
+        known = _snapshot(spec).get(container_id)
+        if known is not None:
+            return known
     try:
-        out, _ = run(spec, f"docker inspect -f '{{{{.State.Status}}}} {{{{.RestartCount}}}} "
-                           f"{{{{.State.StartedAt}}}}' {sh_word(container_id)} && date +%s", timeout=60)
+        out, _ = run(spec, f"docker inspect -f '{INSPECT_FORMAT}' {sh_word(container_id)} && date +%s", timeout=60)
     except RemoteCommandError as err:
         if "No such object" in str(err):
             return None
@@ -195,9 +256,10 @@ def _inspect(spec: dict[str, Any] | None, container_id: str) -> tuple[str, int, 
 
 def container_status(spec: dict[str, Any] | None, container_id: str) -> str | None:
     """A container's state ("running", "exited", "crash-looping", ...), None
-    if it is gone. On a real host one `docker inspect` over the kept SSH
-    connection (two for a suspect): this runs at every preview, and each
-    Docker API call through dial-stdio would start a docker CLI on the host."""
+    if it is gone. On a real host from the host's snapshot (one `docker
+    inspect` over the kept SSH connection for all of them; a suspect is
+    looked at again on its own): this runs at every preview, and each Docker
+    API call through dial-stdio would start a docker CLI on the host."""
     import time
 
     first = _inspect(spec, container_id)
@@ -206,7 +268,7 @@ def container_status(spec: dict[str, Any] | None, container_id: str) -> str | No
     second = None
     if _suspect(*first):
         time.sleep(SETTLE_S)
-        again = _inspect(spec, container_id)
+        again = _inspect(spec, container_id, fresh=True)
         second = ("gone", first[1]) if again is None else again[:2]
     return judge_state(first[:2], second)
 
