@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import uuid
 from dataclasses import dataclass, field
 
 from .env import render
@@ -40,6 +41,11 @@ SYSCTL_FILE = "/etc/sysctl.d/60-personal-as.conf"
 ACCEPT_RA_FILE = "/etc/sysctl.d/61-personal-as-accept-ra.conf"
 IFUPDOWN_FILE = "/etc/network/interfaces.d/personal-as"
 NETWORKD_PREFIX = "/etc/systemd/network/60-personal-as-"
+# NetworkManager's keyfiles of the stack's own: file and connection alike
+# are named personal-as-<interface>, and nothing else of NetworkManager's
+# is touched.
+NM_DIR = "/etc/NetworkManager/system-connections"
+NM_PREFIX = f"{NM_DIR}/personal-as-"
 
 
 @dataclass(frozen=True)
@@ -187,11 +193,29 @@ def _networkd_files(ifs: list[NetIf]) -> dict[str, str]:
     return files
 
 
+def nm_connection_id(ifname: str) -> str:
+    return f"personal-as-{ifname}"
+
+
+def _nm_files(ifs: list[NetIf]) -> dict[str, str]:
+    files: dict[str, str] = {}
+    for i in ifs:
+        cid = nm_connection_id(i.name)
+        files[f"{NM_PREFIX}{i.name}.nmconnection"] = render(
+            "nm-connection.nmconnection.j2", iface=i, id=cid,
+            # Stable across runs: the same connection, not a new one each `up`.
+            uuid=str(uuid.uuid5(uuid.NAMESPACE_URL, f"personal-as:nm:{cid}")),
+            v4=[a for a in i.addresses if ":" not in a], v6=[a for a in i.addresses if ":" in a],
+            routes4=[r for r in i.routes if r.family == "-4"], routes6=[r for r in i.routes if r.family == "-6"])
+    return files
+
+
 @dataclass(frozen=True)
 class PersistentFiles:
     common: dict[str, str]  # path -> content, on every real host
     networkd: dict[str, str]  # only where systemd-networkd runs the network
     ifupdown: dict[str, str]  # only where ifupdown does
+    nm: dict[str, str] = field(default_factory=dict)  # only where NetworkManager does (mode 0600)
 
 
 def persistent_files(net: HostNetwork) -> PersistentFiles:
@@ -203,6 +227,7 @@ def persistent_files(net: HostNetwork) -> PersistentFiles:
         common=common,
         networkd=_networkd_files(ifs),
         ifupdown={IFUPDOWN_FILE: render("ifupdown.j2", ifs=ifs)} if ifs else {},
+        nm=_nm_files(ifs),
     )
 
 
@@ -217,7 +242,7 @@ def file_sets(net: HostNetwork, files: PersistentFiles | None) -> dict[str, list
     if files is None:
         return {"lab": [(p, _digest(c)) for p, c in rules.items()]} if rules else {}
     return {stack: [(p, _digest(c)) for p, c in {**rules, **files.common, **extra}.items()]
-            for stack, extra in (("networkd", files.networkd), ("ifupdown", files.ifupdown))}
+            for stack, extra in (("networkd", files.networkd), ("ifupdown", files.ifupdown), ("nm", files.nm))}
 
 
 def _values(net: HostNetwork) -> dict:
@@ -228,7 +253,7 @@ def _values(net: HostNetwork) -> dict:
         hosts_block=render("hosts-block.j2", names=net.names) if net.names else None,
         state=STATE_DIR, firewall_file=FIREWALL_FILE, unit=FIREWALL_UNIT, sysctl_file=SYSCTL_FILE,
         accept_ra_file=ACCEPT_RA_FILE,
-        networkd_prefix=NETWORKD_PREFIX, ifupdown_file=IFUPDOWN_FILE,
+        networkd_prefix=NETWORKD_PREFIX, ifupdown_file=IFUPDOWN_FILE, nm_prefix=NM_PREFIX,
     )
 
 

@@ -16,12 +16,15 @@ put() {
 # interfaces go into that stack's own files, so they come back with the rest.
 if systemctl is-enabled --quiet systemd-networkd.service 2>/dev/null; then
   netstack=networkd
+elif systemctl is-active --quiet NetworkManager.service 2>/dev/null && command -v nmcli >/dev/null 2>&1; then
+  netstack=nm
 elif [ -x /sbin/ifup ] && grep -Eqs '^[[:space:]]*source(-directory)?[[:space:]]+/etc/network/interfaces\.d' /etc/network/interfaces; then
   netstack=ifupdown
 else
-  echo vps": systemd-networkd is not enabled, and ifupdown does not read /etc/network/interfaces.d/;" \
-    "personal-as cannot make its interfaces survive a reboot here. Enable one of the two (Debian's default is" \
-    "ifupdown with 'source /etc/network/interfaces.d/*'), then run pulumi up again. Nothing was changed." >&2
+  echo vps": systemd-networkd is not enabled, NetworkManager is not running, and ifupdown does not" \
+    "read /etc/network/interfaces.d/; personal-as cannot make its interfaces survive a reboot here. Use one of" \
+    "the three (Debian's default is ifupdown with 'source /etc/network/interfaces.d/*'), then run pulumi up" \
+    "again. Nothing was changed." >&2
   exit 1
 fi
 echo "$netstack" > "$state/netstack"
@@ -140,9 +143,54 @@ PERSONAL_AS_EOF
       *) rm -f "$f"; net_changed=1 ;;
     esac
   done
-  rm -f /etc/network/interfaces.d/personal-as
+  rm -f /etc/network/interfaces.d/personal-as /etc/NetworkManager/system-connections/personal-as-*
   # networkctl speaks D-Bus; a minimal host may have none: restart instead.
   if [ "$net_changed" = 1 ]; then networkctl reload 2>/dev/null || systemctl restart systemd-networkd.service; fi
+elif [ "$netstack" = nm ]; then
+  # Keyfiles of the stack's own (NetworkManager reads only 0600 root files),
+  # loaded and brought up; the host's own connections are not touched.
+  changed_ids=""
+  f=/etc/NetworkManager/system-connections/personal-as-dummy0.nmconnection
+  put "$f" <<'PERSONAL_AS_EOF' && { net_changed=1; id=${f##*/}; changed_ids="$changed_ids ${id%.nmconnection}"; } || true
+# personal-as: dummy0's addresses and routes, a NetworkManager
+# connection of the stack's own. Written by `pulumi up`, removed by
+# `pulumi destroy`; the host's own connections are never touched.
+[connection]
+id=personal-as-dummy0
+uuid=621d2482-642a-5eba-b836-9319184fe2c1
+type=dummy
+interface-name=dummy0
+autoconnect=true
+
+[ipv4]
+method=disabled
+
+[ipv6]
+# The stack's addresses and nothing learnt: no router advertisements, no DHCP.
+method=manual
+addr-gen-mode=eui64
+address1=2a0f:85c1:362::1/128
+PERSONAL_AS_EOF
+  chmod 0600 "$f"
+  for f in /etc/NetworkManager/system-connections/personal-as-*; do
+    [ -e "$f" ] || continue
+    case "$f" in
+/etc/NetworkManager/system-connections/personal-as-dummy0.nmconnection) ;;
+      *) id=${f##*/}; id=${id%.nmconnection}
+         nmcli connection delete id "$id" >/dev/null 2>&1 || true
+         rm -f "$f"; net_changed=1 ;;
+    esac
+  done
+  rm -f /etc/network/interfaces.d/personal-as /etc/systemd/network/60-personal-as-*
+  if [ "$net_changed" = 1 ]; then
+    nmcli connection reload
+    for id in $changed_ids; do
+      if ! nmcli connection up id "$id" >/dev/null; then
+        echo vps": NetworkManager would not bring up its connection $id (is the device unmanaged?)" >&2
+        exit 1
+      fi
+    done
+  fi
 else
   put /etc/network/interfaces.d/personal-as <<'PERSONAL_AS_EOF' || true
 # personal-as: the stack's interfaces, brought up by ifupdown at boot.
@@ -155,7 +203,7 @@ iface dummy0 inet manual
   up ip link set dev dummy0 up
   up ip addr replace 2a0f:85c1:362::1/128 dev dummy0 nodad
 PERSONAL_AS_EOF
-  rm -f /etc/systemd/network/60-personal-as-*
+  rm -f /etc/systemd/network/60-personal-as-* /etc/NetworkManager/system-connections/personal-as-*
 fi
 
 # The same, live now.

@@ -25,6 +25,7 @@ from components.render.lab_bird import Route, RtrServer, Session, render_peer_co
 from components.render.host_network import (
     firewall_rules, render_host_network, render_host_network_check, render_host_network_undo,
 )
+from components.render.host_network import persistent_files
 from components.render.provision import render_bird_apply, render_bird_check
 from components.render.provision import render_host_packages
 from components.stack import home_network, vps_network
@@ -137,6 +138,10 @@ TEXT_CASES = {
         lab_cfg(), True, lab_plan(lab_cfg()).addresses_of("vps"), lab_plan(lab_cfg()).routes["vps"])),
     "bird-apply.sh": lambda: render_bird_apply(["transit"]),
     "bird-check.sh": lambda: render_bird_check(),
+    # vps's lab addresses and routes as a real machine's NetworkManager
+    # connections (eth-gw, then dummy0), one file after the other.
+    "vps-network.nmconnection": lambda: "".join(persistent_files(vps_network(
+        lab_cfg(), False, lab_plan(lab_cfg()).addresses_of("vps"), lab_plan(lab_cfg()).routes["vps"])).nm.values()),
     "prod-example-vps-network.sh": lambda: render_host_network(vps_network(validate(PROD_RAW, PROD_SECRETS, check_files=False, placeholders_ok=True), False)),
 }
 
