@@ -18,6 +18,7 @@ from .providers.container import Container, Volume
 from .config.home_ports import Binding
 from .providers.host_key import HostKey
 from .providers.link import MgmtBridge, MgmtPort
+from .providers.platform_probe import HostPlatform
 from .providers.port_probe import PortsFree
 from .providers.remote_command import RemoteCommand
 from .providers.secrets import SshKeyPair
@@ -177,13 +178,16 @@ class SshHost(Host):
         self.network_mode = "host"
         self.pid_mode = "host"
         self.identity = None
-        self.ready = [self.host_key]
+        reach = {"host": args.address, "port": args.port, "user": args.user, "key_file": args.key_file,
+                 "pinned": args.known_hosts or None}
+        # Before anything is installed: a host the stack cannot work with
+        # (no network stack it can write to) is refused at preview.
+        self.platform = HostPlatform(f"{name}-platform", args.host, reach, self.connection,
+                                     opts=pulumi.ResourceOptions(parent=self))
+        self.ready = [self.host_key, self.platform]
         if args.ports:
             self.ports = PortsFree(
-                f"{name}-ports-free", args.host,
-                {"host": args.address, "port": args.port, "user": args.user, "key_file": args.key_file,
-                 "pinned": args.known_hosts or None},
-                self.connection, [{"key": list(b.key), "port": b.port, "addresses": list(b.addresses)}
+                f"{name}-ports-free", args.host, reach, self.connection, [{"key": list(b.key), "port": b.port, "addresses": list(b.addresses)}
                                   for b in args.ports],
                 naming.host_container(args.stack, args.host), opts=pulumi.ResourceOptions(parent=self))
             self.ready.append(self.ports)

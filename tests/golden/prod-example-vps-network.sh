@@ -14,6 +14,7 @@ put() {
 }
 # Which network stack brings this host's interfaces up at boot: the stack's
 # interfaces go into that stack's own files, so they come back with the rest.
+# The same lines run in preview's probe (render/platform_probe.py).
 if systemctl is-enabled --quiet systemd-networkd.service 2>/dev/null; then
   netstack=networkd
 elif systemctl is-active --quiet NetworkManager.service 2>/dev/null && command -v nmcli >/dev/null 2>&1; then
@@ -21,6 +22,9 @@ elif systemctl is-active --quiet NetworkManager.service 2>/dev/null && command -
 elif [ -x /sbin/ifup ] && grep -Eqs '^[[:space:]]*source(-directory)?[[:space:]]+/etc/network/interfaces\.d' /etc/network/interfaces; then
   netstack=ifupdown
 else
+  netstack=none
+fi
+if [ "$netstack" = none ]; then
   echo vps": systemd-networkd is not enabled, NetworkManager is not running, and ifupdown does not" \
     "read /etc/network/interfaces.d/; personal-as cannot make its interfaces survive a reboot here. Use one of" \
     "the three (Debian's default is ifupdown with 'source /etc/network/interfaces.d/*'), then run pulumi up" \
