@@ -82,9 +82,9 @@ configure() {
   printf '[Match]\nMACAddress=%s\n\n[Link]\nName=mgmt0\n' "${G_MGMT_MAC[$G]}" >"$R/etc/systemd/network/10-mgmt0.link"
   printf '[Match]\nMACAddress=%s\n\n[Link]\nName=%s\n' "${G_LAB_MAC[$G]}" "$lab_if" >"$R/etc/systemd/network/10-$lab_if.link"
   # Only management is configured here; the stack configures the lab NIC over
-  # SSH. The two guests use Debian's two network stacks, so that both of the
-  # stack's ways of persisting its interfaces are exercised: vps has
-  # systemd-networkd (as cloud images do), home has ifupdown.
+  # SSH. The two guests use two of the network stacks the stack writes to:
+  # vps has systemd-networkd (as cloud images do), home NetworkManager (as
+  # Raspberry Pi OS does). ifupdown keeps its golden renders (unit tier).
   if [ "$G" = vps ]; then
     printf '# ifupdown is installed but unused: systemd-networkd configures this machine.\nauto lo\niface lo inet loopback\n' \
       >"$R/etc/network/interfaces"
@@ -93,17 +93,17 @@ configure() {
     in_root systemctl enable systemd-networkd.service
     in_root systemctl disable networking.service 2>/dev/null || true
   else
-    cat >"$R/etc/network/interfaces" <<IF
-# mgmt0: the machine's management bridge ($MGMT_BRIDGE). No gateway on purpose.
-source /etc/network/interfaces.d/*
-
-auto lo
-iface lo inet loopback
-
-auto mgmt0
-iface mgmt0 inet static
-    address ${G_ADDR[$G]}/$MGMT_LEN
-IF
+    # NetworkManager runs the network; ifupdown's file names only lo, so NM
+    # manages every NIC (Debian's NM leaves those ifupdown lists alone).
+    printf '# ifupdown is installed but unused: NetworkManager configures this machine.\nauto lo\niface lo inet loopback\n' \
+      >"$R/etc/network/interfaces"
+    mkdir -p "$R/etc/NetworkManager/system-connections"
+    # mgmt0: the machine's management bridge; no gateway on purpose.
+    printf '[connection]\nid=mgmt0\ntype=ethernet\ninterface-name=mgmt0\n\n[ipv4]\nmethod=manual\naddress1=%s/%s\n\n[ipv6]\nmethod=disabled\n' \
+      "${G_ADDR[$G]}" "$MGMT_LEN" >"$R/etc/NetworkManager/system-connections/mgmt0.nmconnection"
+    chmod 0600 "$R/etc/NetworkManager/system-connections/mgmt0.nmconnection"
+    in_root systemctl enable NetworkManager.service
+    in_root systemctl disable networking.service 2>/dev/null || true
   fi
 
   cat >"$R/etc/apt/sources.list" <<SRC

@@ -165,6 +165,8 @@ uuid=621d2482-642a-5eba-b836-9319184fe2c1
 type=dummy
 interface-name=dummy0
 autoconnect=true
+# Before any profile NetworkManager makes up for the device (its DHCP default).
+autoconnect-priority=100
 
 [ipv4]
 method=disabled
