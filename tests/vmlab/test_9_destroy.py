@@ -23,7 +23,7 @@ WRITTEN = {
             "/etc/nginx/tls", "/var/www/acme", "/etc/ssh/sshd_config.d/60-personal-as-metrics.conf"],
     "home": ["/etc/sysctl.d/60-personal-as.conf", "/etc/systemd/system/personal-as-firewall.service",
              "/etc/personal-as", "/var/lib/personal-as", "/etc/network/interfaces.d/personal-as",
-             "/etc/NetworkManager/system-connections/personal-as-eth-lab.nmconnection",
+             "/etc/NetworkManager/system-connections/personal-as-eth-rir.nmconnection",
              "/etc/tmpfiles.d/personal-as-nginx.conf", "/etc/nginx/personal-as", "/etc/nginx/tls", "/etc/krill"],
 }
 # Installed by the stack on these pristine guests (home's Apache and nginx were
