@@ -23,6 +23,13 @@ pytestmark = pytest.mark.destructive
 NGINX_CONF = "/etc/nginx/personal-as/nginx.conf"
 KRILL_KEY = "/etc/nginx/tls/krill.key"
 SYSCTL = "net.ipv6.conf.all.forwarding"
+HOME_LAB_IF = "eth-rir"
+DRIFTED = {"vps-network-provision", "route0-config", "home-krill-tls-key", "home-network-provision"}
+
+
+def home_lab_address(plan) -> str:
+    """Home's address (with its length) on its link to rir, from the lab's plan."""
+    return next(a for i, a in plan.addresses_of("home") if i == HOME_LAB_IF)
 
 
 def on(guest: str, command: str) -> str:
@@ -30,15 +37,18 @@ def on(guest: str, command: str) -> str:
 
 
 @pytest.fixture
-def drifted(lab_is_up, cfg):
+def drifted(lab_is_up, cfg, plan):
     """A prefix address gone, a firewall rule added, a sysctl turned off, a
-    config file edited (vps), a private key made world-readable (home)."""
+    config file edited (vps); a private key made world-readable and the
+    address of home's link to rir taken off (home: NetworkManager's
+    connection still says it, the kernel no longer has it)."""
     route0 = cfg.route0_address
     on("vps", f"ip addr del {route0}/128 dev dummy0")
     on("vps", "nft add rule inet personal_as input tcp dport 8080 accept")
     on("vps", f"sysctl -qw {SYSCTL}=0")
     on("vps", f"echo '# edited by hand' >> {NGINX_CONF}")
     on("home", f"chmod 0644 {KRILL_KEY}")
+    on("home", f"ip addr del {home_lab_address(plan)} dev {HOME_LAB_IF}")
     return route0
 
 
@@ -69,9 +79,9 @@ def test_preview_shows_each_hand_change_and_up_puts_it_back(drifted, cfg, client
     preview = pulumi("preview", "--json").stdout
     changed = changed_resources(preview)
     print(f"preview with drift took {time.monotonic() - start:.1f}s: {sorted(changed)}")
-    assert {"vps-network-provision", "route0-config", "home-krill-tls-key"} <= changed
+    assert DRIFTED <= changed
     # Nothing else: drift on one file is not a reason to touch the rest.
-    assert changed <= {"vps-network-provision", "route0-config", "home-krill-tls-key"}, \
+    assert changed <= DRIFTED, \
         f"{changed}\nwhy: {diff_reasons(preview)}\nthe probes said:\n{journal_tail()}\n{what_vps_bird_runs()}"
 
     pulumi("up", "--yes", "--skip-preview")
@@ -80,6 +90,7 @@ def test_preview_shows_each_hand_change_and_up_puts_it_back(drifted, cfg, client
     assert on("vps", f"sysctl -n {SYSCTL}") == "1"
     assert "edited by hand" not in on("vps", f"cat {NGINX_CONF}")
     assert on("home", f"stat -c %a {KRILL_KEY}") == "600"
+    assert f" {home_lab_address(plan)} " in on("home", f"ip -o addr show dev {HOME_LAB_IF}")
     # route0 answers on the address that was taken away.
     assert wait_until(lambda: client.run(f"curl -fsS -m 3 'http://[{drifted}]/'").rc == 0, 60)
     assert homes_own_services_answer(client, plan) == []
