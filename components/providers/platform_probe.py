@@ -1,7 +1,9 @@
 """HostPlatform: preview reads a real host's release, architecture and
 network stack, and refuses one the stack cannot work with, before any
 package is installed. Like PortsFree, the probe runs in `check`, which the
-engine calls in every preview and every `up`, also before the first."""
+engine calls in every preview and every `up`, also before the first; once
+the host is in the state it is not probed again (unless its address
+changes)."""
 
 from __future__ import annotations
 
@@ -23,9 +25,15 @@ def probe(props) -> tuple[dict, list[str]]:
 
 
 class _HostPlatformProvider(ResourceProvider):
-    def check(self, _olds, news):
+    def check(self, olds, news):
         if not _known({k: news.get(k) for k in ("reach", "host_name")}):
             return CheckResult(news, [])
+        if (olds or {}).get("platform") and olds.get("reach") == news["reach"]:
+            # Probed before the first `up` put anything on this host; from
+            # then on its network's own apply finds the stack again at every
+            # change, and its drift check reads what that apply recorded. A
+            # probe per preview would cost an SSH round trip for nothing.
+            return CheckResult({**news, "platform": olds["platform"]}, [])
         platform, found = probe(news)
         return CheckResult({**news, "platform": platform}, [CheckFailure("platform", line) for line in found])
 

@@ -31,3 +31,37 @@ def test_a_host_with_none_is_refused_naming_the_host_and_the_three_ways():
     assert line.startswith("hosts.home: 198.51.100.7 has no network stack")
     for way in ("systemd-networkd", "NetworkManager", "ifupdown", "Nothing was changed"):
         assert way in line
+
+
+def provider_check(olds, news, probed):
+    """The provider's check, with the SSH probe replaced by a recorder."""
+    from components.providers import platform_probe
+
+    def fake_probe(props):
+        probed.append(props["host_name"])
+        return {"os": "debian", "version": "12", "arch": "x86_64", "netstack": "nm"}, []
+    original, platform_probe.probe = platform_probe.probe, fake_probe
+    try:
+        return platform_probe._HostPlatformProvider().check(olds, news)
+    finally:
+        platform_probe.probe = original
+
+
+NEWS = {"host_name": "home", "reach": {"host": "198.51.100.7", "port": 22, "user": "root", "key_file": "/k",
+                                       "pinned": None}, "connection": {}, "platform": None}
+
+
+def test_a_host_is_probed_until_the_state_has_its_platform_then_not_again():
+    probed = []
+    first = provider_check({}, NEWS, probed)
+    assert probed == ["home"] and first.inputs["platform"]["netstack"] == "nm"
+    again = provider_check(first.inputs, NEWS, probed)
+    assert probed == ["home"] and again.inputs["platform"] == first.inputs["platform"]
+
+
+def test_a_host_at_a_new_address_is_probed_again():
+    probed = []
+    first = provider_check({}, NEWS, probed)
+    moved = {**NEWS, "reach": {**NEWS["reach"], "host": "198.51.100.8"}}
+    provider_check(first.inputs, moved, probed)
+    assert probed == ["home", "home"]
