@@ -31,6 +31,20 @@ if [ "$netstack" = none ]; then
     "again. Nothing was changed." >&2
   exit 1
 fi
+if [ "$netstack" = nm ]; then
+  # A device has one active connection: one of the owner's (a file of its
+  # own, not one NetworkManager made up in /run) is never replaced.
+  active=$(nmcli -t -f DEVICE,FILENAME connection show --active 2>/dev/null || true)
+  f=/etc/NetworkManager/system-connections/personal-as-dummy0.nmconnection; ifn=${f##*/personal-as-}; ifn=${ifn%.nmconnection}
+  owner=$(printf '%s\n' "$active" | sed -n "s|^$ifn:||p" | head -n 1)
+  case "$owner" in
+    "" | /run/* | "$f") ;;
+    *) echo vps": $ifn is run by NetworkManager's connection in $owner, the host's own;" \
+         "personal-as does not replace it. Give the stack an interface of its own, or move that connection" \
+         "off $ifn, then run pulumi up again. Nothing was changed." >&2
+       exit 1 ;;
+  esac
+fi
 echo "$netstack" > "$state/netstack"
 
 # Sysctls: the values this host had before the stack's first run are kept
