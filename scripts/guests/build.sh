@@ -127,6 +127,11 @@ SRC
     echo "$user ALL=(ALL) NOPASSWD:ALL" >"$R/etc/sudoers.d/$user"
     chmod 0440 "$R/etc/sudoers.d/$user"
     in_root visudo -cq
+    # The user's systemd manager runs from boot, as on Raspberry Pi OS, whose
+    # desktop logs its user in: without it every SSH login started and
+    # stopped one (dbus and logind are there with NetworkManager), seconds
+    # of the emulated CPU each time.
+    mkdir -p "$R/var/lib/systemd/linger"; touch "$R/var/lib/systemd/linger/$user"
     home="/home/$user"
   fi
   install -d -m 700 "$R$home/.ssh"
