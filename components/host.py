@@ -153,6 +153,15 @@ class SshHostArgs:
     # refuses any that something else on the box holds (a home with other jobs).
     ports: list[Binding] = field(default_factory=list)
     stack: str = ""
+    arch: str = "amd64"  # hosts.<name>.arch: what its images are built for
+
+
+def _warn_untested(platform: dict | None, host: str, address: str) -> None:
+    from .render.platform_probe import Platform, untested
+
+    said = untested(Platform.of(platform), host, address) if platform else None
+    if said:
+        pulumi.log.warn(said)
 
 
 class SshHost(Host):
@@ -182,8 +191,11 @@ class SshHost(Host):
                  "pinned": args.known_hosts or None}
         # Before anything is installed: a host the stack cannot work with
         # (no network stack it can write to) is refused at preview.
-        self.platform = HostPlatform(f"{name}-platform", args.host, reach, self.connection,
+        self.platform = HostPlatform(f"{name}-platform", args.host, reach, self.connection, args.arch,
                                      opts=pulumi.ResourceOptions(parent=self))
+        # Known at preview (the probe runs in check): an untested release is
+        # said before anything is installed, and then at every run.
+        self.platform.platform.apply(lambda p: _warn_untested(p, args.host, args.address))
         self.ready = [self.host_key, self.platform]
         if args.ports:
             self.ports = PortsFree(

@@ -194,7 +194,7 @@ def ssh_host(name: str, spec, cfg: StackConfig, stack: str) -> SshHost:
     return SshHost(name, SshHostArgs(
         host=name, address=spec.address, user=spec.user, port=spec.port, key_file=spec.key_file,
         known_hosts=list(spec.known_hosts) if spec.known_hosts else None, packages=packages, users=users,
-        ports=home_bindings(cfg) if name == "home" else [], stack=stack,
+        ports=home_bindings(cfg) if name == "home" else [], stack=stack, arch=spec.arch,
     ))
 
 

@@ -15,26 +15,34 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from .port_probe import _connection, _known
 
 
-def probe(props) -> tuple[dict, list[str]]:
-    from ..render.platform_probe import parse_probe, probe_script, problems
+def probe(props) -> dict:
+    from ..render.platform_probe import parse_probe, probe_script
     from .ssh import run
 
     out, _ = run(_connection(props), probe_script(), timeout=60)
-    platform = parse_probe(out)
-    return dataclasses.asdict(platform), problems(platform, props["host_name"], props["reach"]["host"])
+    return dataclasses.asdict(parse_probe(out))
+
+
+def refusals(props, platform: dict) -> list[str]:
+    from ..render.platform_probe import Platform, problems
+
+    return problems(Platform.of(platform), props["host_name"], props["reach"]["host"], props["arch"])
 
 
 class _HostPlatformProvider(ResourceProvider):
     def check(self, olds, news):
-        if not _known({k: news.get(k) for k in ("reach", "host_name")}):
+        if not _known({k: news.get(k) for k in ("reach", "host_name", "arch")}):
             return CheckResult(news, [])
         if (olds or {}).get("platform") and olds.get("reach") == news["reach"]:
             # Probed before the first `up` put anything on this host; from
             # then on its network's own apply finds the stack again at every
             # change, and its drift check reads what that apply recorded. A
             # probe per preview would cost an SSH round trip for nothing.
-            return CheckResult({**news, "platform": olds["platform"]}, [])
-        platform, found = probe(news)
+            # The config is judged again (hosts.<name>.arch may have changed).
+            platform = olds["platform"]
+        else:
+            platform = probe(news)
+        found = refusals(news, platform)
         return CheckResult({**news, "platform": platform}, [CheckFailure("platform", line) for line in found])
 
     def create(self, props):
@@ -57,8 +65,8 @@ class _HostPlatformProvider(ResourceProvider):
 class HostPlatform(Resource, module="host", name="HostPlatform"):
     platform: pulumi.Output[dict]
 
-    def __init__(self, name: str, host_name: str, reach: dict, connection: pulumi.Input[dict],
+    def __init__(self, name: str, host_name: str, reach: dict, connection: pulumi.Input[dict], arch: str,
                  opts: pulumi.ResourceOptions | None = None):
         super().__init__(_HostPlatformProvider(), name, {
-            "host_name": host_name, "reach": reach, "connection": connection, "platform": None,
+            "host_name": host_name, "reach": reach, "connection": connection, "arch": arch, "platform": None,
         }, opts)
