@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from tests.infra.bird import parse_roa_verdict
+
 ROOT = Path(__file__).resolve().parents[1]
 STACK = "lab"
 STACK_FILE = ROOT / "stacks" / f"Pulumi.{STACK}.yaml"
@@ -67,8 +69,7 @@ def has_route(host: str, prefix: str) -> bool:
 
 
 def rpki_valid(prefix: str, asn: int) -> bool:
-    # BIRD prints (enum 35)1 for VALID.
-    return birdc("transit", f"'eval roa_check(r6, {prefix}, {asn})'").strip().endswith("(enum 35)1")
+    return parse_roa_verdict(birdc("transit", f"'eval roa_check(r6, {prefix}, {asn})'")) == "valid"
 
 
 def imported(show_protocols_all: str) -> int:

@@ -15,6 +15,23 @@ def birdc(host, command: str) -> str:
     return res.stdout
 
 
+# roa_check's answer as `eval` prints it: "(enum <type>)<value>". The type's
+# number is BIRD's own and changes between releases (35 in 2.0.12, 34 in
+# 2.17); the value is RFC 6811's: 0 unknown (not found), 1 valid, 2 invalid.
+ROA_VERDICTS = {"0": "unknown", "1": "valid", "2": "invalid"}
+
+
+def parse_roa_verdict(out: str) -> str:
+    m = re.search(r"\(enum \d+\)([012])\s*$", out)
+    assert m, f"not a roa_check answer: {out!r}"
+    return ROA_VERDICTS[m.group(1)]
+
+
+def roa_verdict(host, table: str, prefix: str, asn: int) -> str:
+    """RPKI's verdict on `prefix` from `asn`, by the ROAs in BIRD's `table`."""
+    return parse_roa_verdict(birdc(host, f"eval roa_check({table}, {prefix}, {asn})"))
+
+
 def session_state(host, protocol: str) -> str:
     out = birdc(host, f"show protocols {protocol}")
     # Name, proto, table, state, since (a date and a time: `timeformat

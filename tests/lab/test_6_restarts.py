@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.infra.bird import birdc, has_route, wait_until
+from tests.infra.bird import birdc, has_route, roa_verdict, wait_until
 from tests.infra.krill import HEALTH as KRILL_HEALTH, krill_api
 from tests.infra.stack import STACK
 
@@ -33,7 +33,7 @@ def rtr_line(transit) -> str:
 
 
 def is_valid(transit, cfg) -> bool:
-    return birdc(transit, f"eval roa_check(r6, {PREFIX}, {cfg.asn})").strip().endswith("(enum 35)1")
+    return roa_verdict(transit, "r6", PREFIX, cfg.asn) == "valid"
 
 
 @pytest.mark.destructive
