@@ -17,6 +17,7 @@ from .acme_client import (
     NGINX_ACME_MOUNTS, AcmeAccount, AcmeClient, AcmeClientArgs, placeholder_certificate, routed_gate,
 )
 from .bird_router import LAB_VERIFY_S, VERIFY_S, BirdRouter, BirdRouterArgs
+from .cache_dir import cache_dir
 from .config import StackConfig
 from .config.arch import machine_arch
 from .config.home_ports import home_bindings
@@ -71,10 +72,8 @@ def base_image(arch: str | None = None) -> str:
 
 
 def krill_binaries(arch: str | None = None) -> dict[str, str]:
-    from os import environ
-
     versions_ = versions()
-    cache = Path(environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache/personal-as"))
+    cache = cache_dir()
     # As scripts/lib.sh's krill_dir names it.
     name = f"krill-{versions_['KRILL_VERSION']}-core-o{versions_['KRILL_OPT_LEVEL']}{_arch_suffix(arch)}"
     bin_dir = cache / name / "bin"

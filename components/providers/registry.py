@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from ..cache_dir import cache_dir
+
 # Loopback only. Fixed, because docker remembers which layers it pushed to
 # which registry address; a new port each run would make it compress and
 # stream every layer again.
@@ -40,8 +42,7 @@ _proc: subprocess.Popen | None = None
 
 
 def registry_dir() -> Path:
-    cache = Path(os.environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache/personal-as"))
-    return cache / "registry"
+    return cache_dir() / "registry"
 
 
 def _config(root: Path) -> str:

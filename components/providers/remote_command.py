@@ -8,13 +8,13 @@ show up in process listings, logs or the state's plaintext.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
+from ..cache_dir import cache_dir
 from .ssh import CommandFailed, HostKeyMismatch, RemoteCommandError, is_gone, run, run_unless_gone
 
 __all__ = ["RemoteCommand", "RemoteCommandError", "run"]
@@ -86,8 +86,11 @@ def check_passes(conn: dict, check: str, stdin: str | None) -> bool:
     raise AssertionError("unreachable")
 
 
+JOURNAL_MAX_BYTES = 1_000_000
+
+
 def drift_journal() -> Path:
-    return Path(os.environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache/personal-as")) / "drift.log"
+    return cache_dir() / "drift.log"
 
 
 def journal_drift(conn: dict, failed: CommandFailed) -> None:
@@ -111,9 +114,6 @@ def journal_drift(conn: dict, failed: CommandFailed) -> None:
             f.writelines(f"{stamp} {where} {line}\n" for line in said)
     except OSError:
         pass  # the journal is a help, never a reason for a preview to fail
-
-
-JOURNAL_MAX_BYTES = 1_000_000
 
 
 class RemoteCommand(Resource, module="remote", name="Command"):
