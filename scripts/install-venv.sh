@@ -16,8 +16,17 @@ if [ ! -f "$VENV/.complete" ]; then
   "$PY" -m venv "$VENV"
   constraints=()
   [ -f "$ROOT/requirements.lock" ] && constraints=(-c "$ROOT/requirements.lock")
-  with_progress "venv: pip install" "$CACHE/pip.log" \
-    "$VENV/bin/pip" install --disable-pip-version-check -q -r "$ROOT/requirements.txt" "${constraints[@]}"
+  # Twice: on a fresh machine the package index has failed one fetch, which
+  # pip reports as an unresolvable conflict (2026-12-05, mkdocs-material's
+  # dependencies); the same pins installed on the next try. The log keeps
+  # pip's whole account of both tries.
+  pip_install() { "$VENV/bin/pip" install --disable-pip-version-check --progress-bar off \
+    -r "$ROOT/requirements.txt" "${constraints[@]}"; }
+  if ! pip_install >"$CACHE/pip.log" 2>&1; then
+    log "venv: pip install failed once ($(grep -m1 ERROR "$CACHE/pip.log" | cut -c1-120)); trying again"
+    mv "$CACHE/pip.log" "$CACHE/pip-first-try.log"
+    with_progress "venv: pip install" "$CACHE/pip.log" pip_install
+  fi
   touch "$VENV/.complete"
 else
   log "venv: cached ($VENV)"
