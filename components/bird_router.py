@@ -10,7 +10,7 @@ from .container_image import ContainerImage
 from .host import Host
 from .providers.remote_command import RemoteCommand
 from .render.provision import render_bird_apply, render_bird_check, render_file_remove
-from .service import ServiceArgs, ServiceContainer
+from .service import ServiceArgs, ServiceContainer, service_urn, ship_image
 
 BIRD_MOUNTS = ["/etc/bird", "/run/bird"]
 BIRD_CONF = "/etc/bird/bird.conf"
@@ -42,18 +42,30 @@ class BirdRouterArgs:
 class BirdRouter(pulumi.ComponentResource):
     def __init__(self, name: str, args: BirdRouterArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("personal-as:net:BirdRouter", name, None, opts)
+        shipped = None
+        check_image = None
+        if args.host.ships_images:
+            # A real host's own `bird -p` is its release's BIRD (Debian 12's
+            # is 2.0.12), not the image's (2.17): a new config is checked by
+            # the BIRD that will run it, so the image is there first. It was
+            # the service's child before: the alias keeps that transfer.
+            service_name = f"{name}-bird"
+            shipped = ship_image(service_name, args.host, args.image, parent=self, aliases=[
+                pulumi.Alias(parent=self.urn.apply(lambda u: service_urn(u, service_name)))])
+            check_image = args.image.tag
         self.config = RemoteCommand(
             f"{name}-config", connection=args.host.connection,
             create=render_bird_apply(args.verify_sessions, verify_seconds=args.verify_seconds,
-                                     running_check=not args.reconfigured_by_others),
+                                     running_check=not args.reconfigured_by_others, check_image=check_image),
             delete=render_file_remove(BIRD_CONF, remove_dirs=("/etc/bird",)),
             drift_check=render_bird_check(BIRD_CONF, running_check=not args.reconfigured_by_others),
             stdin=pulumi.Output.secret(args.config), timeout=300,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.host.ready, *(args.after or [])]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.host.ready, *(args.after or []),
+                                                                 *([shipped] if shipped else [])]),
         )
         self.service = ServiceContainer(f"{name}-bird", ServiceArgs(
             stack=args.stack, host=args.host, service="bird", image=args.image,
-            mounts=BIRD_MOUNTS, after=[self.config], run_dirs={"/run/bird": "0750 bird bird"},
+            mounts=BIRD_MOUNTS, after=[self.config], run_dirs={"/run/bird": "0750 bird bird"}, shipped=shipped,
         ), opts=pulumi.ResourceOptions(parent=self))
         self.rendered = pulumi.Output.secret(args.config)
         self.register_outputs({"container": self.service.container_name})

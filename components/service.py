@@ -46,6 +46,28 @@ class ServiceArgs:
     # ones on the way to an announced, valid route should not queue behind
     # the rest.
     ship_after: list[pulumi.Resource] = field(default_factory=list)
+    # The image's transfer to a real host, when something before the
+    # container needs the image there (bird-apply checks a config with the
+    # image's own `bird -p`): made by ship_image, not again here.
+    shipped: pulumi.Resource | None = None
+
+
+def ship_image(name: str, host: Host, image: ContainerImage, after: list[pulumi.Resource] | tuple = (),
+               parent: pulumi.Resource | None = None, aliases: list | None = None) -> ImageTransfer:
+    """A real host has no registry to pull from: the image goes over SSH,
+    once the host's engine runs. `name` is the service's resource name."""
+    return ImageTransfer(
+        f"{name}-image", host.connection, image.tag, image.image_id,
+        opts=pulumi.ResourceOptions(parent=parent, depends_on=[*host.engine_ready, *after], aliases=aliases))
+
+
+def service_urn(parent_urn: str, name: str) -> str:
+    """The URN a ServiceContainer called `name` has under the resource whose
+    URN is `parent_urn` (for an alias: what used to be its child)."""
+    head, parent_name = parent_urn.rsplit("::", 1)
+    prefix, types = head.rsplit("::", 1)
+    del parent_name
+    return f"{prefix}::{types}$personal-as:host:Service::{name}"
 
 
 def config_digest(text: pulumi.Input[str], secret: bool = False) -> pulumi.Output[str]:
@@ -104,12 +126,10 @@ class ServiceContainer(pulumi.ComponentResource):
                 # After the host's packages: they make the daemons' users.
                 opts=pulumi.ResourceOptions(parent=self, depends_on=host.engine_ready),
             ))
-        if host.ships_images:
-            # A real host has no registry to pull from: ship the image over SSH,
-            # once its engine runs.
-            after.append(ImageTransfer(
-                f"{name}-image", host.connection, args.image.tag, args.image.image_id,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[*host.engine_ready, *args.ship_after])))
+        if args.shipped is not None:
+            after.append(args.shipped)
+        elif host.ships_images:
+            after.append(ship_image(name, host, args.image, args.ship_after, parent=self))
         if host.identity is not None:
             # A new host is a new namespace: the service must follow.
             props["host_id"] = host.identity

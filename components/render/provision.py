@@ -11,14 +11,17 @@ BIRD_CONFIRMED = "/run/bird/confirmed"
 
 def render_bird_apply(sessions: list[str], rollback_seconds: int = 120, verify_seconds: int = 90,
                       conf: str = "/etc/bird/bird.conf", socket: str = "/run/bird/bird.ctl",
-                      running_check: bool = True) -> str:
+                      running_check: bool = True, check_image: str | None = None) -> str:
     """The safe-apply script; `sessions` are the BGP protocols that must come
     back. `running_check`: BIRD reconfigured by anyone else is drift (not
-    where a job of the host's own reconfigures it on purpose)."""
+    where a job of the host's own reconfigures it on purpose). `check_image`:
+    the BIRD image whose `bird -p` checks the new config (a real host's own
+    BIRD may be another release); None: the host's `bird -p` (a lab host,
+    whose BIRD is the image's)."""
     return render(
         "bird-apply.sh.j2", conf=conf, socket=socket, user="bird", sessions=sessions,
         rollback_seconds=rollback_seconds, verify_seconds=verify_seconds, confirmed=BIRD_CONFIRMED,
-        running_check=running_check,
+        running_check=running_check, check_image=check_image,
     )
 
 

@@ -3,8 +3,8 @@
 # only the irr host's own processes reach it), pgcrypto. Then PostgreSQL in
 # the foreground with IRRd's recommended settings.
 set -eu
-data=/var/lib/postgresql/15/irrd
-bin=/usr/lib/postgresql/15/bin
+data=/var/lib/postgresql/17/irrd
+bin=/usr/lib/postgresql/17/bin
 mkdir -p "$data" /run/postgresql && chown -R postgres:postgres /var/lib/postgresql /run/postgresql
 if [ ! -s "$data/PG_VERSION" ]; then
   setpriv --reuid=postgres --regid=postgres --init-groups "$bin/initdb" -D "$data" -A trust -U postgres >/dev/null

@@ -23,8 +23,8 @@ fi
 start_all=$SECONDS
 
 # --- one base rootfs for both guests, keyed by its package list -------------
-base_key="$( { echo "$DEBIAN_RELEASE"; cat "$GUESTS_SRC/image/base.packages"; } | sha256sum | cut -c1-12)"
-BASE="$CACHE/guests-base-$DEBIAN_RELEASE-$base_key.tar"
+base_key="$( { echo "$GUEST_DEBIAN_RELEASE"; cat "$GUESTS_SRC/image/base.packages"; } | sha256sum | cut -c1-12)"
+BASE="$CACHE/guests-base-$GUEST_DEBIAN_RELEASE-$base_key.tar"
 WORK="$GDIR.partial"
 # --one-file-system: never descend into a /proc still mounted in a chroot.
 cleanup() {
@@ -37,7 +37,7 @@ trap cleanup EXIT
 make_base() {
   local r="$WORK/base-rootfs"
   debootstrap --variant=minbase --include="$(paste -sd, "$GUESTS_SRC/image/base.packages")" \
-    "$DEBIAN_RELEASE" "$r" "$MIRROR"
+    "$GUEST_DEBIAN_RELEASE" "$r" "$MIRROR"
   # Per-guest identity is made later; a shared one would clash on the bridge.
   rm -f "$r"/etc/ssh/ssh_host_* "$r"/var/cache/apt/archives/*.deb "$r"/var/lib/apt/lists/*_*
   : >"$r/etc/machine-id"
@@ -107,9 +107,9 @@ configure() {
   fi
 
   cat >"$R/etc/apt/sources.list" <<SRC
-deb http://deb.debian.org/debian $DEBIAN_RELEASE main
-deb http://deb.debian.org/debian $DEBIAN_RELEASE-updates main
-deb http://deb.debian.org/debian-security $DEBIAN_RELEASE-security main
+deb http://deb.debian.org/debian $GUEST_DEBIAN_RELEASE main
+deb http://deb.debian.org/debian $GUEST_DEBIAN_RELEASE-updates main
+deb http://deb.debian.org/debian-security $GUEST_DEBIAN_RELEASE-security main
 SRC
   echo "Acquire::http::Proxy \"http://$MGMT_HOST:$PROXY_PORT\";" >"$R/etc/apt/apt.conf.d/01proxy"
   # Background apt runs would only race the stack's own apt-get for the lock.

@@ -41,7 +41,7 @@ timing() {
 # so editing how guests are booted does not rebuild their disks.
 version_key() {
   [ -s "$OPKEY.pub" ] || die "operator key $OPKEY.pub missing; run: $GUESTS_SRC/vmlab.sh build"
-  { printf '%s\n' "$DEBIAN_RELEASE"
+  { printf '%s\n' "$GUEST_DEBIAN_RELEASE"
     cat "$OPKEY.pub"
     (cd "$GUESTS_SRC" && find common.sh build.sh image -type f | LC_ALL=C sort | xargs sha256sum)
   } | sha256sum | cut -c1-12

@@ -1,5 +1,5 @@
 """Rendered configs match their golden files and pass the real binaries'
-own checks: `bird -p -c` and `nginx -t`."""
+own checks: `bird -p -c` (by the routers' BIRD, in its image) and `nginx -t`."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from components.render.host_network import persistent_files
 from components.render.provision import render_bird_apply, render_bird_check
 from components.render.provision import render_host_packages
 from components.stack import home_network, vps_network
+from tests.bird_p import bird_parse
 from tests.stack_files import LAB, PROD_EXAMPLE, load_stack_file
 from tests.throwaway_tls import write_throwaway_tls
 from tests.unit.test_config import with_change
@@ -137,6 +138,8 @@ TEXT_CASES = {
     "lab-vps-network.sh": lambda: render_host_network(vps_network(
         lab_cfg(), True, lab_plan(lab_cfg()).addresses_of("vps"), lab_plan(lab_cfg()).routes["vps"])),
     "bird-apply.sh": lambda: render_bird_apply(["transit"]),
+    # A real host: the new config is checked by the image's BIRD.
+    "bird-apply-image-check.sh": lambda: render_bird_apply(["transit"], check_image="personal-as/bird:prod-0123abcd"),
     "bird-check.sh": lambda: render_bird_check(),
     # vps's lab addresses and routes as a real machine's NetworkManager
     # connections (eth-gw, then dummy0), one file after the other.
@@ -163,8 +166,8 @@ def test_bird_conf_matches_golden_and_passes_bird_p(name, tmp_path, update_golde
     for lst in irr_lists(65536, None):
         (tmp_path / Path(lst.file).name).write_text(empty_list_file(lst, "LAB"))
     conf.write_text(text.replace(IRR_DIR, str(tmp_path)))
-    res = subprocess.run(["bird", "-p", "-c", str(conf)], capture_output=True, text=True)
-    assert res.returncode == 0, res.stderr
+    res = bird_parse(conf)
+    assert res.returncode == 0, res.stdout + res.stderr
 
 
 @pytest.fixture

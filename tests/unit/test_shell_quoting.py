@@ -104,6 +104,7 @@ RENDERS = [
     ("file-remove dirs", lambda v: render_file_remove("/etc/x", remove_dirs=(v,), purge_dirs=(v,))),
     ("bird-apply sessions", lambda v: render_bird_apply([v, "peer"])),
     ("bird-apply paths", lambda v: render_bird_apply(["transit"], conf=v, socket=v)),
+    ("bird-apply check image", lambda v: render_bird_apply(["transit"], check_image=v)),
     ("bird-check paths", lambda v: render_bird_check(conf=v, socket=v)),
     ("host-packages", lambda v: render_host_packages({v: v}, [v])),
     ("host-packages-check", lambda v: render_host_packages_check({v: v}, [v])),
