@@ -108,8 +108,21 @@ def plan(cfg: StackConfig) -> LabPlan:
     # The registry host exists only where the stack has registry objects.
     with_irr = cfg.irr is not None
     hosts = ("vps", "gw", "transit", "peer", "client", "home", "rir", "validator", "acme") + (("irr",) * with_irr)
+    # The provider gives vps a second address on its link when the stack's
+    # RTR session is to come from one (validator.local_address): listed
+    # first, so vps6, added after it, stays the kernel's own pick of source
+    # (Linux prefers the address added last), and only BIRD's `local
+    # address` makes the session come from it.
+    rtr_local = cfg.validator.local_address if cfg.validator else None
+    extra6 = ()
+    if rtr_local and rtr_local != vps6:
+        if ipaddress.ip_address(rtr_local) not in ipaddress.ip_network(f"{vps6}/64", strict=False):
+            raise ValueError(f"validator.local_address: {rtr_local} is not on vps's lab link "
+                             f"{_net64(vps6)}; in a lab world it must be an address there (e.g. "
+                             f"{ipaddress.ip_address(vps6) + 1})")
+        extra6 = (f"{rtr_local}/64",)
     links = (
-        Link(LinkEnd("vps", "eth-gw", (f"{vps4}/29", f"{vps6}/64")),
+        Link(LinkEnd("vps", "eth-gw", (f"{vps4}/29", *extra6, f"{vps6}/64")),
              LinkEnd("gw", "eth-vps", (f"{gw4}/29", f"{gw6}/64"))),
         Link(LinkEnd("gw", "eth-transit", ("198.51.100.2/30", "2001:db8:ffff:2::2/64")),
              LinkEnd("transit", "eth-gw", (f"{transit4}/30", f"{transit6}/64"))),

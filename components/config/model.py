@@ -309,6 +309,13 @@ class RpkiValidator(Strict):
 
     address: str = Field(description="The RTR cache's IP address.", examples=["2001:db8::53"])
     port: int = Field(default=3323, description="The RTR cache's TCP port.")
+    local_address: str | None = Field(
+        default=None,
+        description="The address of your router the RTR session comes from (BIRD's `local address`, BIRD 2.15 "
+                    "and later): set it when your VPS has several addresses and the validator admits only one. "
+                    "It must be an address of the VPS, of the same family as `address`. Unset: the kernel picks "
+                    "the source, which on Linux is the address added last.",
+        examples=["2001:db8:ffff:1::11"])
 
     _port = field_validator("port")(tcp_port)
 
@@ -316,6 +323,19 @@ class RpkiValidator(Strict):
     @classmethod
     def _address(cls, v: str) -> str:
         return str(parse_endpoint(v))
+
+    @field_validator("local_address")
+    @classmethod
+    def _local_address(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is None:
+            return None
+        local = parse_endpoint(v)
+        remote = info.data.get("address")
+        if remote is not None and ipaddress.ip_address(remote).version != local.version:
+            raise ValueError(f"{local} and the validator's address {remote} are of different families; the RTR "
+                             f"session runs over one: give an IPv{ipaddress.ip_address(remote).version} address "
+                             "of your VPS")
+        return str(local)
 
 
 class Roa(Strict):

@@ -47,6 +47,7 @@ sysctl -qw net.ipv4.ip_forward=1
 # The same, live now.
 ip link set dev eth-gw up
 ip addr replace 192.0.2.10/29 dev eth-gw
+ip addr replace 2001:db8:ffff:1::11/64 dev eth-gw nodad
 ip addr replace 2001:db8:ffff:1::10/64 dev eth-gw nodad
 # dummy0: this kernel has no dummy module; a bridge with no ports stands
 # in. It has no carrier, so addresses go on with nodad or they stay tentative

@@ -2,7 +2,9 @@
 change and one `up` (and one more to take it back):
 
 - route-origin validation on vps with `import: full`: transit feeds a VALID
-  and an INVALID route, and only the VALID one is in vps's table;
+  and an INVALID route, and only the VALID one is in vps's table; vps's RTR
+  session comes from the `local_address` the stack names, not from the
+  address its kernel would pick;
 - blackholing (RFC 7999): a host inside the /48 that client reached stops
   being reachable, dropped at transit; route0 stays up; taking the entry
   out restores it;
@@ -81,6 +83,24 @@ def test_rov_at_the_edge_keeps_the_valid_route_and_rejects_the_invalid(policy_ap
     assert not has_route(vps, WORLD_INVALID)
     rpki = birdc(vps, "show protocols rpki_validator")
     assert re.search(r"rpki_validator\s+RPKI\s+\S+\s+up\s", rpki), rpki
+
+
+def rtr_peers(validator, port: int) -> set[str]:
+    """The addresses the validator's RTR server has sessions from, as its
+    kernel sees them."""
+    out = validator.check_output(f"ss -Htn state established '( sport = :{port} )'")
+    return set(re.findall(r"\[([0-9a-f:]+)\]:\d+\s*$", out, re.M))
+
+
+def test_vps_asks_the_validator_from_its_configured_local_address(policy_applied, vps, validator, cfg):
+    local = cfg.validator.local_address
+    assert local, "the lab's stack names the RTR session's local address"
+    # On its own, vps's kernel would pick another of its addresses...
+    picked = vps.check_output(f"ip -6 route get {cfg.validator.address}")
+    assert f" src {local} " not in f"{picked} ", picked
+    # ...and the validator has the session from the one BIRD was told.
+    assert wait_until(lambda: local in rtr_peers(validator, cfg.validator.port), BOUND_S), \
+        rtr_peers(validator, cfg.validator.port)
 
 
 def test_a_blackholed_host_is_dropped_at_transit_and_route0_stays(policy_applied, transit, peer, client):

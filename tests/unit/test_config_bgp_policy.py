@@ -25,6 +25,10 @@ BAD = [
     ("community-reserved-admin", LAB_RAW, ("communities",), ["0:1:1"], "personal-as:communities", "reserved"),
     ("drain-time-negative", LAB_RAW, ("drain_time",), -1, "personal-as:drain_time", "greater than or equal"),
     ("validator-bad-port", LAB_RAW, ("validator", "port"), 0, "personal-as:validator.port", "1..65535"),
+    ("validator-local-address-other-family", LAB_RAW, ("validator", "local_address"), "192.0.2.1",
+     "personal-as:validator.local_address", "different families"),
+    ("validator-local-address-not-an-address", LAB_RAW, ("validator", "local_address"), "vps.lab",
+     "personal-as:validator.local_address", "vps.lab"),
 ]
 
 
