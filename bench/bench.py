@@ -33,6 +33,8 @@ import yaml
 
 from bench import acme, bfd, irr, krill_build, lab, monitoring, vmlab
 from bench.lab import say
+from components.container_image import image_spec
+from components.stack import image_args
 from bench.fulltable import bare_bird_baseline, synthetic_as_paths, synthetic_routes, write_static_routes
 from bench.plot import plot
 
@@ -230,7 +232,8 @@ def full_table(n: int) -> dict:
             lab.STACK_FILE.write_bytes(committed)
             lab.pulumi("up", "--yes", "--skip-preview")
         say(f"full_table: a bare BIRD fed the same {n} routes")
-        bare = bare_bird_baseline(n, Path(tmp) / "bare")
+        # The same BIRD as vps's: its image's.
+        bare = bare_bird_baseline(n, Path(tmp) / "bare", image_spec(image_args(lab.STACK, "bird"))["tag"])
     return {
         "routes": n,
         "seed_routes": SEED_ROUTES,

@@ -9,6 +9,10 @@ runs (or the baseline and the lab) see exactly the same routes and AS paths.
 
 Only documentation addresses carry traffic (2001:db8:beef::/64 on a veth pair
 between namespaces created here); the table's prefixes live in BIRD's RIB only.
+
+The bare BIRD is the routers' own release: the project's BIRD image, its
+files exported to a folder and run there by chroot (this machine's own BIRD
+may be another release; Debian 12's is 2.0.12, the image's 2.17).
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ from pathlib import Path
 
 BIRD = "/usr/sbin/bird"
 BIRDC = "/usr/sbin/birdc"
+# The exported image the bare BIRDs run in (bare_bird_baseline sets it);
+# None: this machine's own BIRD.
+_ROOT: Path | None = None
 
 FEED_NS = "pas-bench-feed"
 RECV_NS = "pas-bench-recv"
@@ -139,7 +146,7 @@ class _Bird:
     proc: subprocess.Popen[bytes]
 
     def birdc(self, command: str) -> str:
-        res = subprocess.run([BIRDC, "-s", str(self.socket), *command.split()], capture_output=True, text=True)
+        res = subprocess.run(_bird(BIRDC, "-s", _path(self.socket), *command.split()), capture_output=True, text=True)
         return res.stdout + res.stderr
 
     def status_mib(self, field: str) -> float:
@@ -156,8 +163,41 @@ class _Bird:
             raise RuntimeError(f"{self.name} BIRD exited with {self.proc.returncode}:\n{_tail(self.log)}")
 
 
-def bare_bird_baseline(n: int, workdir: Path) -> dict[str, object]:
-    """Feed n routes from one bare BIRD to another; time convergence and measure memory."""
+def _bird(*args: str) -> list[str]:
+    """A command line for BIRD's own binaries (bird, birdc), in the exported
+    image when there is one."""
+    prog, rest = args[0], args[1:]
+    return ["chroot", str(_ROOT), prog, *rest] if _ROOT else [prog, *rest]
+
+
+def _path(path: Path) -> str:
+    """A path as BIRD sees it: inside the exported image, from its root."""
+    return "/" + str(path.relative_to(_ROOT)) if _ROOT else str(path)
+
+
+def export_image(tag: str, dest: Path) -> Path:
+    """The image's files in `dest` (docker export of a container never started)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    cid = _run("docker", "create", tag).strip()
+    try:
+        exported = subprocess.Popen(["docker", "export", cid], stdout=subprocess.PIPE)
+        untar = subprocess.run(["tar", "-x", "-C", str(dest)], stdin=exported.stdout, capture_output=True)
+        exported.wait()
+        if exported.returncode or untar.returncode:
+            raise RuntimeError(f"exporting {tag} failed: {untar.stderr.decode(errors='replace')}")
+    finally:
+        subprocess.run(["docker", "rm", cid], capture_output=True)
+    return dest
+
+
+def bare_bird_baseline(n: int, workdir: Path, image: str | None = None) -> dict[str, object]:
+    """Feed n routes from one bare BIRD to another; time convergence and
+    measure memory. `image`: the BIRD image whose BIRD runs (else this
+    machine's); the work folder then sits inside its exported files."""
+    global _ROOT
+    _ROOT = export_image(image, workdir / "rootfs") if image else None
+    if _ROOT:
+        workdir = _ROOT / "bench"
     workdir.mkdir(parents=True, exist_ok=True)
     write_static_routes(workdir / "fulltable.conf", synthetic_routes(n), synthetic_as_paths(n))
     feed_conf = _write_config(workdir / "feed.conf", _feeder_config(workdir / "fulltable.conf"))
@@ -209,7 +249,7 @@ protocol device {{}}
 
 def _feeder_config(static_conf: Path) -> str:
     return _bird_config(FEED_ROUTER_ID, "recv", (FEED_ADDR, FEED_AS), (RECV_ADDR, RECV_AS),
-                        "import none; export all;", extra=f'include "{static_conf}";\n')
+                        "import none; export all;", extra=f'include "{_path(static_conf)}";\n')
 
 
 def _receiver_config() -> str:
@@ -220,7 +260,7 @@ def _receiver_config() -> str:
 def _write_config(path: Path, text: str) -> Path:
     path.write_text(text)
     # Fail here with BIRD's own message rather than as a session that never comes up.
-    res = subprocess.run([BIRD, "-p", "-c", str(path)], capture_output=True, text=True)
+    res = subprocess.run(_bird(BIRD, "-p", "-c", _path(path)), capture_output=True, text=True)
     if res.returncode != 0:
         raise RuntimeError(f"bird -p rejected {path}:\n{res.stderr}")
     return path
@@ -249,7 +289,7 @@ def _create_link(namespaces: list[str]) -> None:
 
 def _start_bird(name: str, ns: str, conf: Path, workdir: Path, birds: list[_Bird]) -> _Bird:
     socket, pidfile, log = workdir / f"{name}.ctl", workdir / f"{name}.pid", workdir / f"{name}.log"
-    cmd = ["ip", "netns", "exec", ns, BIRD, "-f", "-c", str(conf), "-s", str(socket), "-P", str(pidfile)]
+    cmd = ["ip", "netns", "exec", ns, *_bird(BIRD, "-f", "-c", _path(conf), "-s", _path(socket), "-P", _path(pidfile))]
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
     bird = _Bird(name, socket, pidfile, log, proc)
@@ -319,7 +359,7 @@ def _stop_bird(bird: _Bird) -> None:
 
 
 def _bird_version() -> str:
-    res = subprocess.run([BIRD, "--version"], capture_output=True, text=True)
+    res = subprocess.run(_bird(BIRD, "--version"), capture_output=True, text=True)
     m = re.search(r"BIRD version (\S+)", res.stdout + res.stderr)
     return m.group(1) if m else "unknown"
 
@@ -329,5 +369,7 @@ def _tail(path: Path, lines: int = 20) -> str:
 
 
 if __name__ == "__main__":
+    # python -m bench.fulltable [ROUTES [IMAGE]]
     routes = int(sys.argv[1]) if len(sys.argv) > 1 else 220000
-    print(json.dumps(bare_bird_baseline(routes, Path(tempfile.mkdtemp(prefix="pas-bench-"))), indent=2))
+    tag = sys.argv[2] if len(sys.argv) > 2 else None
+    print(json.dumps(bare_bird_baseline(routes, Path(tempfile.mkdtemp(prefix="pas-bench-")), tag), indent=2))
