@@ -178,7 +178,7 @@ def _path(path: Path) -> str:
 def export_image(tag: str, dest: Path) -> Path:
     """The image's files in `dest` (docker export of a container never started)."""
     dest.mkdir(parents=True, exist_ok=True)
-    cid = _run("docker", "create", tag).strip()
+    cid = _run("docker", "create", "--pull", "never", tag).strip()
     try:
         exported = subprocess.Popen(["docker", "export", cid], stdout=subprocess.PIPE)
         untar = subprocess.run(["tar", "-x", "-C", str(dest)], stdin=exported.stdout, capture_output=True)

@@ -30,7 +30,7 @@ def bird_parse(conf: Path) -> subprocess.CompletedProcess:
     folder is mounted at its own path, so includes by absolute path resolve."""
     folder = str(conf.resolve().parent)
     return subprocess.run(
-        ["docker", "run", "--rm", "--network", "none", "--entrypoint", "bird", "-v", f"{folder}:{folder}:ro",
+        ["docker", "run", "--rm", "--pull", "never", "--network", "none", "--entrypoint", "bird", "-v", f"{folder}:{folder}:ro",
          bird_image(), "-p", "-c", str(conf.resolve())],
         capture_output=True, text=True, timeout=60,
     )
@@ -38,6 +38,6 @@ def bird_parse(conf: Path) -> subprocess.CompletedProcess:
 
 def bird_version() -> str:
     """The image's BIRD version, as `bird --version` says it."""
-    res = subprocess.run(["docker", "run", "--rm", "--network", "none", "--entrypoint", "bird", bird_image(), "--version"],
+    res = subprocess.run(["docker", "run", "--rm", "--pull", "never", "--network", "none", "--entrypoint", "bird", bird_image(), "--version"],
                          capture_output=True, text=True, timeout=60)
     return (res.stdout + res.stderr).strip()

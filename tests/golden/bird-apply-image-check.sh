@@ -18,7 +18,7 @@ chown bird:bird "$new"
 chmod 0600 "$new"
 # Checked by the BIRD that will run it, the image's: the host's own bird2
 # package (birdc) may be an older release that reads another syntax.
-if ! docker run --rm --network none --log-driver none --cap-drop ALL --cap-add DAC_OVERRIDE --entrypoint bird \
+if ! docker run --rm --pull never --network none --log-driver none --cap-drop ALL --cap-add DAC_OVERRIDE --entrypoint bird \
     -v "$new:/etc/bird/new.conf:ro" personal-as/bird:prod-0123abcd -p -c /etc/bird/new.conf; then
   rm -f "$new"
   echo "bird -p rejected the new config; nothing changed" >&2
