@@ -46,6 +46,7 @@ pulumi.runtime.set_mocks(MOCKS, project="personal-as", stack="lab", preview=Fals
 # Imported after set_mocks, as the program would be.
 from components import stack as program  # noqa: E402
 from components.config import validate  # noqa: E402
+from components.service import service_urn  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -180,6 +181,26 @@ def test_roas_from_stack_config_reach_the_users_krill():
 def test_services_run_on_their_hosts(path):
     run_program(path)
     assert {"vps-router-bird", "route0-nginx", "home-krill-krill", "home-krill-nginx"} <= names_of("host:Service")
+
+
+@STACKS
+def test_a_real_hosts_bird_config_is_checked_by_the_images_bird(path):
+    run_program(path)
+    create = inputs_of("vps-router-config")["create"]
+    if path == LAB:
+        # A lab host's BIRD is the image's own release: it checks with it.
+        assert "docker run" not in create and 'bird -p -c "$new"' in create
+    else:
+        # A real host's bird2 package may be another release: the image checks,
+        # and it is on the host before the config (its transfer is made first).
+        assert "--entrypoint bird" in create and "personal-as/bird:" in create, create
+        assert "vps-router-bird-image" in names_of("docker:ImageTransfer")
+
+
+def test_the_alias_names_the_transfer_where_it_was_before():
+    router = "urn:pulumi:prod::personal-as::personal-as:net:BirdRouter::vps-router"
+    assert service_urn(router, "vps-router-bird") == \
+        "urn:pulumi:prod::personal-as::personal-as:net:BirdRouter$personal-as:host:Service::vps-router-bird"
 
 
 @STACKS
