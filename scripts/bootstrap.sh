@@ -11,12 +11,12 @@ bash "$S/start-docker.sh"
 bash "$S/install-venv.sh"
 # The two long builds share nothing, so run them side by side. They keep both
 # cores busy on a cold machine, so what mostly waits on the network runs
-# beside them, niced: IRRd's venv (the unit tier's RPSL parser), the base
-# image (debootstrap), then Docker's build cache for every image (apt inside
-# the builds), so the first `pulumi up` builds from the cache.
+# beside them, niced: the base image (debootstrap), then Docker's build cache
+# for every image (apt inside the builds), so the first `pulumi up` builds
+# from the cache. (The unit tier runs IRRd's parser and BIRD's `bird -p` in
+# those images: IRRd is built once, in its image, not again on this machine.)
 bash "$S/install-pulumi.sh" & p_pulumi=$!
 bash "$S/install-krill.sh" & p_krill=$!
-nice -n 10 bash "$S/install-irrd-venv.sh" & p_irrd=$!
 PREBUILD_LOG="$CACHE/prebuild-images.log"
 { bash "$S/build-base-image.sh" && nice -n 10 "$ROOT/.venv/bin/python" "$S/prebuild_images.py" >"$PREBUILD_LOG" 2>&1; } &
 p_images=$!
@@ -24,7 +24,6 @@ wait $p_krill || die "krill install failed"
 wait $p_images || die "base image build failed"
 # Krill's images (krill, and host with krillc) need its binaries.
 nice -n 10 "$ROOT/.venv/bin/python" "$S/prebuild_images.py" krill host >>"$PREBUILD_LOG" 2>&1 & p_krill_images=$!
-wait $p_irrd || die "irrd venv install failed"
 wait $p_pulumi || die "pulumi install failed"
 wait $p_krill_images || true
 [ -s "$PREBUILD_LOG" ] && log "image cache: $(grep -c ' in [0-9]* s$' "$PREBUILD_LOG") builds warmed (log: $PREBUILD_LOG)"

@@ -98,8 +98,6 @@ fi
 
 if [ "$tier" = unit ] || [ "$tier" = all ]; then
   echo "== unit tier"; t=$SECONDS
-  # IRRd's own venv: its RPSL parser checks the rendered registry objects.
-  bash scripts/install-irrd-venv.sh
   python -m pytest tests/unit -q -p no:cacheprovider -n 2
   stamp "unit tier" $t
 fi

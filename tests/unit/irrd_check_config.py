@@ -1,4 +1,4 @@
-"""Run by IRRd's own venv: validate an irrd.yaml (path in argv[1]) with
+"""Run by the IRRd image's Python: validate an irrd.yaml (path in argv[1]) with
 IRRd's own config checks; the piddir is replaced by a scratch one."""
 
 import sys

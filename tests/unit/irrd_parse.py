@@ -1,4 +1,4 @@
-"""Run by IRRd's own venv (scripts/install-irrd-venv.sh), never the
+"""Run by the IRRd image's Python (tests/unit/test_rpsl.py), never the
 project's: parse RPSL objects with IRRd's parser, strictly, and print what
 it says of each as JSON. stdin: objects separated by blank lines."""
 

@@ -1,12 +1,10 @@
 """The user's registry objects: rendered from the stack (golden files for
 the lab stack and the prod example), and every one of them accepted by
-IRRd's own RPSL parser, strictly, run in IRRd's own venv."""
+IRRd's own RPSL parser, strictly, run in the registry's IRRd image."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,12 +13,13 @@ from components.config import validate
 from components.render.irr import (lab_assignment_objects, lab_registry_objects, maintainer_objects,
                                     render_irr_objects, routing_objects)
 from components.render.rpsl import parse_object
+from tests.image_run import run_in_image
 from tests.unit.test_config import LAB_RAW, LAB_SECRETS, PROD_RAW, PROD_SECRETS, with_change
 from tests.unit.test_render import check_golden
 
-CACHE = Path(os.environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache/personal-as"))
-IRRD_PYTHON = CACHE / "irrd-venv/bin/python"
-PARSE = Path(__file__).with_name("irrd_parse.py")
+HERE = Path(__file__).resolve().parent
+PARSE = HERE / "irrd_parse.py"
+CHECK_CONFIG = HERE / "irrd_check_config.py"
 # A fixed bcrypt hash (of "golden-password"): the stack hashes once and keeps it.
 AUTH = "BCRYPT-PW $2b$12$5b6tz3vOaQn8Jqk2P0VJ5eJ8l3S9b0GQeQ1nQp9lqQ9x5b1Qe6x2W"
 
@@ -34,11 +33,14 @@ CASES = {
 }
 
 
+def irrd(script: Path, *args: str, folders: tuple[str, ...] = (), input: str | None = None):
+    """One of the scripts beside this file, run by the IRRd image's Python."""
+    return run_in_image("irrd", "/opt/irrd/bin/python", str(script), *args, folders=(str(HERE), *folders),
+                        input=input)
+
+
 def irrd_parse(text: str) -> list[dict]:
-    if not IRRD_PYTHON.exists():
-        pytest.fail(f"IRRd's venv is missing ({IRRD_PYTHON}): run bash scripts/install-irrd-venv.sh "
-                    "(scripts/test.sh does)")
-    res = subprocess.run([str(IRRD_PYTHON), str(PARSE)], input=text, capture_output=True, text=True, timeout=120)
+    res = irrd(PARSE, input=text)
     assert res.returncode == 0, res.stderr[-2000:]
     return json.loads(res.stdout.strip().splitlines()[-1])
 
@@ -79,13 +81,11 @@ def test_the_lab_registrys_irrd_config_passes_irrds_own_validation(tmp_path, upd
     check_golden("lab-irrd.yaml", text, update_golden)
     conf = tmp_path / "irrd.yaml"
     conf.write_text(text)
-    res = subprocess.run([str(IRRD_PYTHON), str(PARSE.with_name("irrd_check_config.py")), str(conf)],
-                         capture_output=True, text=True, timeout=120)
+    res = irrd(CHECK_CONFIG, str(conf), folders=(str(tmp_path),))
     assert res.returncode == 0 and res.stdout.strip().endswith("ok"), res.stderr[-2000:]
     # And it refuses a broken one (no HTTP url): the check can fail.
     conf.write_text(text.replace("url: 'http://irr.lab:8080/'", ""))
-    bad = subprocess.run([str(IRRD_PYTHON), str(PARSE.with_name("irrd_check_config.py")), str(conf)],
-                         capture_output=True, text=True, timeout=120)
+    bad = irrd(CHECK_CONFIG, str(conf), folders=(str(tmp_path),))
     assert bad.returncode != 0 and "server.http.url" in bad.stderr
 
 
