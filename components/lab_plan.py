@@ -67,6 +67,10 @@ class LabPlan:
     rtr_address: str = ""
     # The machine's side of the management bridge (`lab_mgmt_net`'s first address).
     mgmt_gateway: str = ""
+    # vps's own IPv6 address on its link to gw (the provider's): the one its
+    # outgoing connections come from. A second address there, for an RTR
+    # session's `local address`, is not it.
+    vps_link6: str = ""
 
     def addresses_of(self, host: str) -> list[tuple[str, str]]:
         out = []
@@ -203,4 +207,4 @@ def plan(cfg: StackConfig) -> LabPlan:
     return LabPlan(hosts=hosts, links=links, mgmt_addresses=mgmt, routes=routes,
                    routers=("vps", "gw", "transit", "peer", "validator", "rir"), names=names,
                    rtr_address="2001:db8:ffff:12::2",
-                   mgmt_gateway=f"{mgmt_net.network_address + 1}/{mgmt_net.prefixlen}")
+                   mgmt_gateway=f"{mgmt_net.network_address + 1}/{mgmt_net.prefixlen}", vps_link6=vps6)

@@ -101,7 +101,8 @@ class LabWorld(pulumi.ComponentResource):
         up = cfg.upstreams[0]
         customer = Session(
             name=f"customer_as{cfg.asn}", asn=cfg.asn, local=up.neighbor,
-            neighbor=up.source or _address(plan, "vps", "eth-gw", up.neighbor_ip.version),
+            neighbor=up.source or (plan.vps_link6 if up.neighbor_ip.version == 6
+                                   else _address(plan, "vps", "eth-gw", 4)),
             multihop=up.multihop or 2, hold_time=up.hold_time, password=None,
             # Over IPv4, the IPv6 next hop the customer resolves; over IPv6,
             # the session's own address is it.

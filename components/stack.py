@@ -279,7 +279,7 @@ def build_monitoring(stack: str, cfg: StackConfig, world: LabWorld | None, plan,
     (its link address) and alerts go to the lab's receiver on client."""
     assert cfg.monitoring is not None
     if world is not None:
-        vps_address = next(a.split("/")[0] for i, a in plan.addresses_of("vps") if i == "eth-gw" and ":" in a)
+        vps_address = plan.vps_link6
         receiver = AlertReceiver("lab-alert-receiver", world.hosts["client"], images["metrics"], stack,
                                  after=[world.networks["client"]])
         webhook: pulumi.Input[str] = receiver.url

@@ -44,8 +44,7 @@ def test_routers_forward(request, host):
 
 
 def test_gw_routes_the_users_prefix_to_vps(gw, cfg, plan):
-    vps6 = [a.split("/")[0] for i, a in plan.addresses_of("vps") if ":" in a][0]
-    assert f"via {vps6}" in gw.check_output(f"ip -6 route show {cfg.v6_networks[0]}")
+    assert f"via {plan.vps_link6}" in gw.check_output(f"ip -6 route show {cfg.v6_networks[0]}")
 
 
 def test_gw_cannot_reach_vps_port_179(gw, cfg):

@@ -47,7 +47,7 @@ def test_prometheus_and_alertmanager_listen_on_homes_loopback_only(home, cfg):
 
 def vps_link_address(cfg) -> str:
     """vps's address on its link to gw, where home's tunnel reaches it."""
-    return next(a.split("/")[0] for i, a in plan(cfg).addresses_of("vps") if i == "eth-gw" and ":" in a)
+    return plan(cfg).vps_link6
 
 
 def test_vps_exporters_answer_on_loopback_only(vps, client, cfg):
