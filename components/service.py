@@ -64,9 +64,8 @@ def ship_image(name: str, host: Host, image: ContainerImage, after: list[pulumi.
 def service_urn(parent_urn: str, name: str) -> str:
     """The URN a ServiceContainer called `name` has under the resource whose
     URN is `parent_urn` (for an alias: what used to be its child)."""
-    head, parent_name = parent_urn.rsplit("::", 1)
-    prefix, types = head.rsplit("::", 1)
-    del parent_name
+    # urn:pulumi:<stack>::<project>::<parent types>::<parent name>
+    prefix, types, _parent_name = parent_urn.rsplit("::", 2)
     return f"{prefix}::{types}$personal-as:host:Service::{name}"
 
 
