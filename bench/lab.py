@@ -94,8 +94,8 @@ def transit_feeds(routes_file: Path, stack: str = STACK) -> None:
     run("docker", "cp", str(routes_file), f"{stack}-transit:{TRANSIT_ROUTES}")
     docker_exec(
         f"{stack}-transit",
-        f"sed 's/export where net = ::\\/0 || source = RTS_BGP;/"
-        f"export where net = ::\\/0 || source = RTS_BGP || proto = \"fulltable\";/' /etc/bird/bird.conf"
+        # Appended to the customer export's condition, whatever else it offers.
+        f"sed 's/export where net = ::\\/0 || source = RTS_BGP/& || proto = \"fulltable\"/' /etc/bird/bird.conf"
         f" > {TRANSIT_BENCH_CONF} && grep -q 'proto = \"fulltable\"' {TRANSIT_BENCH_CONF}"
         f" && echo 'include \"{TRANSIT_ROUTES}\";' >> {TRANSIT_BENCH_CONF} && chown bird:bird {TRANSIT_BENCH_CONF}",
     )
