@@ -20,6 +20,11 @@ MGMT_LEN=28
 PROXY_PORT=3142
 
 GUESTS=(vps home)
+declare -A G_RELEASE=([vps]="$VPS_GUEST_DEBIAN_RELEASE" [home]="$HOME_GUEST_DEBIAN_RELEASE")
+# How each guest gets its identity (host name, SSH keys, network): vps from
+# a cloud-init NoCloud seed on a second disk, as a provider's metadata gives
+# it; home from its own disk, as a household's Raspberry Pi has it.
+declare -A G_SETUP=([vps]=cloud-init [home]=disk)
 declare -A G_ADDR=([vps]=203.0.113.242 [home]=203.0.113.243)
 declare -A G_SSH_PORT=([vps]=22 [home]=2222)
 declare -A G_USER=([vps]=root [home]=admin)
@@ -41,7 +46,7 @@ timing() {
 # so editing how guests are booted does not rebuild their disks.
 version_key() {
   [ -s "$OPKEY.pub" ] || die "operator key $OPKEY.pub missing; run: $GUESTS_SRC/vmlab.sh build"
-  { printf '%s\n' "$GUEST_DEBIAN_RELEASE"
+  { printf '%s\n' "$VPS_GUEST_DEBIAN_RELEASE" "$HOME_GUEST_DEBIAN_RELEASE"
     cat "$OPKEY.pub"
     (cd "$GUESTS_SRC" && find common.sh build.sh image -type f | LC_ALL=C sort | xargs sha256sum)
   } | sha256sum | cut -c1-12

@@ -1,7 +1,7 @@
 # The machine's side of vmlab: packages, the apt proxy, the management bridge
 # with its firewall, the lab bridges and taps. Sourced by vmlab.sh.
 
-HOST_PACKAGES=(qemu-system-x86 qemu-utils apt-cacher-ng)
+HOST_PACKAGES=(qemu-system-x86 qemu-utils apt-cacher-ng genisoimage)
 ACNG_DIR="$CACHE/apt-cacher-ng"       # survives fresh/down: re-runs hit the cache
 ACNG_PID="$RUN/apt-cacher-ng.pid"
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Real Debian 12 machines (vps, home) as QEMU guests for the vmlab stack.
+# Real Debian machines (vps: 13 with cloud-init, home: 12 with
+# NetworkManager) as QEMU guests for the vmlab stack.
 #   build   build and cache the guest disks (build.sh)
 #   up      start proxy, bridges, taps and guests; wait for SSH; write guests.env
 #   down    stop the guests (disks kept), remove taps, bridges and the proxy
@@ -60,7 +61,7 @@ ssh_probe() {
 declare -A G_CPUS=([vps]=1 [home]=2)
 
 start_guest() {
-  local g="$1" accel="$2" ov="$RUN/$1.qcow2" gdir accel_args
+  local g="$1" accel="$2" ov="$RUN/$1.qcow2" gdir accel_args seed_args
   # The overlay is the machine's disk: made once, kept until `fresh`.
   if [ ! -e "$ov" ]; then
     qemu-img create -q -f qcow2 -b "$GDIR/$g.raw" -F raw "$ov"
@@ -69,6 +70,9 @@ start_guest() {
   gdir="$(cat "$RUN/$g.backing")"
   [ -e "$gdir/$g.raw" ] || die "$g: its disk's base $gdir/$g.raw is gone; run: $0 fresh"
   [ "$gdir" = "$GDIR" ] || log "vmlab: $g keeps its disk built from $gdir; '$0 fresh' moves it to $GDIR"
+  # A provider's metadata: the cloud-init seed, a read-only second disk.
+  seed_args=()
+  [ -e "$gdir/$g.seed.iso" ] && seed_args=(-drive "file=$gdir/$g.seed.iso,if=virtio,format=raw,readonly=on")
   if [ "$accel" = kvm ]; then accel_args=(-accel kvm -cpu host)
   else accel_args=(-accel tcg,thread=multi -cpu max); fi
   date +%s >"$RUN/$g.started"
@@ -81,7 +85,7 @@ start_guest() {
   qemu-system-x86_64 -name "vmlab-$g,process=vmlab-$g" -M pc -nodefaults -display none \
     -daemonize -pidfile "$RUN/$g.pid" -m "${G_MEM[$g]}" -smp "${G_CPUS[$g]}" "${accel_args[@]}" \
     -kernel "$gdir/$g.vmlinuz" -initrd "$gdir/$g.initrd" -append "console=ttyS0 root=/dev/vda rw" \
-    -drive "file=$ov,if=virtio,format=qcow2,discard=unmap,cache=unsafe" \
+    -drive "file=$ov,if=virtio,format=qcow2,discard=unmap,cache=unsafe" "${seed_args[@]}" \
     -chardev "file,id=ser0,path=$RUN/$g.serial.log,append=on" -serial chardev:ser0 \
     -netdev "tap,id=mgmt,ifname=$(tap_name "$g" m),script=no,downscript=no" \
     -device "virtio-net-pci,netdev=mgmt,mac=${G_MGMT_MAC[$g]},romfile=" \
@@ -161,9 +165,9 @@ stop_guest() {
 
 cmd_up() {
   local t0=$SECONDS g accel started=() waiting=()
+  ensure_host_packages
   "$here/build.sh"
   GDIR="$(guest_dir)"
-  ensure_host_packages
   ensure_mgmt
   ensure_acng
   for g in "${GUESTS[@]}"; do
@@ -214,7 +218,7 @@ if [ "${1:-}" != status ]; then
     || die "another vmlab.sh still holds $VMLAB/lock after 600 s"
 fi
 case "${1:-}" in
-  build)  "$here/build.sh" ;;
+  build)  ensure_host_packages; "$here/build.sh" ;;
   up)     cmd_up ;;
   down)   for g in "${GUESTS[@]}"; do stop_guest "$g" graceful; done; teardown_network ;;
   fresh)  for g in "${GUESTS[@]}"; do stop_guest "$g"; rm -f "$RUN/$g.qcow2" "$RUN/$g.backing"; done
