@@ -232,8 +232,13 @@ def full_table(n: int) -> dict:
             lab.STACK_FILE.write_bytes(committed)
             lab.pulumi("up", "--yes", "--skip-preview")
         say(f"full_table: a bare BIRD fed the same {n} routes")
-        # The same BIRD as vps's: its image's.
-        bare = bare_bird_baseline(n, Path(tmp) / "bare", image_spec(image_args(lab.STACK, "bird"))["tag"])
+        # The same BIRD as vps's: its image's. Twice: bare, and with the
+        # Adj-RIB-In vps keeps for ROV (RFC 9324), to tell BIRD's cost of it
+        # from what the stack's filters and next hops add.
+        image = image_spec(image_args(lab.STACK, "bird"))["tag"]
+        bare = bare_bird_baseline(n, Path(tmp) / "bare", image)
+        say(f"full_table: a bare BIRD with an import table fed the same {n} routes")
+        bare_rib_in = bare_bird_baseline(n, Path(tmp) / "bare-rib-in", image, import_table=True)
     return {
         "routes": n,
         "seed_routes": SEED_ROUTES,
@@ -243,8 +248,11 @@ def full_table(n: int) -> dict:
         "vps_kernel_routes": kernel_after,
         "vps_total_with_table_and_docker_engine_mib": vps_with_table["vps_total_with_docker_engine_mib"],
         "bare_bird": bare,
+        "bare_bird_import_table": bare_rib_in,
         "ratio_rss_to_bare": round(peak / bare["recv_peak_rss_mib"], 2),
         "ratio_converge_to_bare": round(converge / bare["converge_s"], 2),
+        "ratio_rss_to_bare_import_table": round(peak / bare_rib_in["recv_peak_rss_mib"], 2),
+        "ratio_converge_to_bare_import_table": round(converge / bare_rib_in["converge_s"], 2),
     }
 
 

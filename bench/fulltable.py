@@ -190,10 +190,13 @@ def export_image(tag: str, dest: Path) -> Path:
     return dest
 
 
-def bare_bird_baseline(n: int, workdir: Path, image: str | None = None) -> dict[str, object]:
+def bare_bird_baseline(n: int, workdir: Path, image: str | None = None, import_table: bool = False) -> dict[str, object]:
     """Feed n routes from one bare BIRD to another; time convergence and
     measure memory. `image`: the BIRD image whose BIRD runs (else this
-    machine's); the work folder then sits inside its exported files."""
+    machine's); the work folder then sits inside its exported files.
+    `import_table`: the receiver keeps an Adj-RIB-In, as the stack's BIRD
+    does so that a ROA change re-runs its import filter without asking the
+    upstream for a route refresh (RFC 9324)."""
     global _ROOT
     _ROOT = export_image(image, workdir / "rootfs") if image else None
     if _ROOT:
@@ -201,7 +204,7 @@ def bare_bird_baseline(n: int, workdir: Path, image: str | None = None) -> dict[
     workdir.mkdir(parents=True, exist_ok=True)
     write_static_routes(workdir / "fulltable.conf", synthetic_routes(n), synthetic_as_paths(n))
     feed_conf = _write_config(workdir / "feed.conf", _feeder_config(workdir / "fulltable.conf"))
-    recv_conf = _write_config(workdir / "recv.conf", _receiver_config())
+    recv_conf = _write_config(workdir / "recv.conf", _receiver_config(import_table))
 
     namespaces: list[str] = []
     birds: list[_Bird] = []
@@ -252,9 +255,9 @@ def _feeder_config(static_conf: Path) -> str:
                         "import none; export all;", extra=f'include "{_path(static_conf)}";\n')
 
 
-def _receiver_config() -> str:
+def _receiver_config(import_table: bool = False) -> str:
     return _bird_config(RECV_ROUTER_ID, "feed", (RECV_ADDR, RECV_AS), (FEED_ADDR, FEED_AS),
-                        "import all; export none;")
+                        "import all; export none;" + (" import table on;" if import_table else ""))
 
 
 def _write_config(path: Path, text: str) -> Path:

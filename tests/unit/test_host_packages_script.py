@@ -59,3 +59,57 @@ def test_a_fresh_box_gets_nginx_light_with_its_service_masked_first(tmp_path):
     install = next(i for i, line in enumerate(log) if " install " in line)
     assert mask < install and "nginx-light" in log[install], log
     assert (tmp_path / "state" / "units.masked").read_text().split() == ["nginx"]
+
+
+def fresh_box(tmp_path: Path, *, cli_package: str, archive_has_docker_cli: bool) -> tuple[subprocess.CompletedProcess, str]:
+    """A box with no Docker at all: neither dockerd nor docker is on its
+    PATH until apt installs the package that carries the client."""
+    stubs, system = tmp_path / "bin", tmp_path / "system"
+    stubs.mkdir()
+    system.mkdir()
+    # This machine's own tools, but not its Docker.
+    for d in ("/usr/bin", "/bin"):
+        for tool in Path(d).iterdir():
+            if tool.name not in ("docker", "dockerd") and not (system / tool.name).exists():
+                (system / tool.name).symlink_to(tool)
+    body = {k: v for k, v in STUBS.items() if k not in ("docker", "dockerd")}
+    # apt-get installs what it is asked for; the client appears with its package.
+    body["apt-get"] = STUBS["apt-get"] + (
+        f'case " $* " in *" install "*" {cli_package} "*) '
+        f'printf "#!/bin/sh\\nexit 0\\n" > "$T/bin/docker"; chmod +x "$T/bin/docker" ;; esac\n')
+    body["apt-cache"] = f"#!/bin/sh\nexit {0 if archive_has_docker_cli else 100}\n"
+    for name, text in body.items():
+        (stubs / name).write_text(text)
+        (stubs / name).chmod(stat.S_IRWXU)
+    (tmp_path / "installed").write_text("bash\n")
+    (tmp_path / "log").write_text("")
+    script = render_host_packages({"nftables": None}, [])
+    script = script.replace("state=/var/lib/personal-as", f"state={tmp_path}/state")
+    res = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
+                         env={"PATH": f"{stubs}:{system}", "T": str(tmp_path)})
+    return res, (tmp_path / "log").read_text()
+
+
+def installed_by(log: str) -> set[str]:
+    line = next(line for line in log.splitlines() if " install " in line)
+    return {w for w in line.split() if not w.startswith("-") and w not in ("apt-get", "install")}
+
+
+def test_a_fresh_debian_13_box_gets_dockers_client_which_docker_io_only_recommends(tmp_path):
+    res, log = fresh_box(tmp_path, cli_package="docker-cli", archive_has_docker_cli=True)
+    assert res.returncode == 0, res.stderr
+    assert {"docker.io", "docker-cli"} <= installed_by(log), log
+
+
+def test_a_fresh_debian_12_box_gets_docker_io_alone_which_has_the_client_inside(tmp_path):
+    res, log = fresh_box(tmp_path, cli_package="docker.io", archive_has_docker_cli=False)
+    assert res.returncode == 0, res.stderr
+    assert "docker.io" in installed_by(log) and "docker-cli" not in installed_by(log), log
+
+
+def test_an_engine_without_its_client_is_named_not_waited_for(tmp_path):
+    # Debian 13's docker.io without docker-cli: the error says what to install.
+    res, log = fresh_box(tmp_path, cli_package="docker-cli", archive_has_docker_cli=False)
+    assert res.returncode != 0
+    assert "install docker-cli (Debian 13)" in res.stderr, res.stderr
+    assert "did not answer" not in res.stderr
