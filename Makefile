@@ -2,7 +2,7 @@
 # Both bootstrap everything first (idempotent, fast when warm).
 SHELL := /bin/bash
 .DEFAULT_GOAL := lab
-.PHONY: bootstrap bootstrap-arm64 lab vmlab test test-unit test-lab test-arm64 test-vmlab verify bench destroy topology docs docs-serve
+.PHONY: bootstrap bootstrap-arm64 lab vmlab test test-unit test-lab test-arm64 test-vmlab test-arm64-guest verify bench destroy topology docs docs-serve
 
 bootstrap:
 	bash scripts/bootstrap.sh
@@ -37,6 +37,15 @@ test-arm64: bootstrap
 
 test-vmlab: bootstrap
 	bash scripts/test.sh vmlab
+
+# Not part of `make test` (CI's 60 minutes are spent): an arm64 Debian guest
+# (qemu-system-aarch64, TCG) runs the arm64 images on an arm64 kernel, and
+# tests/arm64_guest checks Krill, BIRD in session with a lab-side BIRD, and
+# nginx proxying Krill in it. Installs QEMU's arm64 emulator, builds the
+# guest's disk once, boots it, tests, and takes it all down, also when a
+# test fails. Timings: ~/.cache/personal-as/arm64-guest/timings.log.
+test-arm64-guest: bootstrap-arm64
+	bash scripts/arm64-guest.sh run
 
 # testinfra against the running lab, without another `pulumi up`.
 verify:

@@ -4,6 +4,7 @@
 # stage and apt run by qemu-user-static (binfmt_misc), then a sparse raw
 # ext4 disk plus the kernel and initrd for -kernel/-initrd boot.
 # Result: $CACHE/arm64-guest/disk-<key>/{disk.raw,Image,initrd,hostkeys}.
+# shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
 [ "$(id -u)" -eq 0 ] || die "building the arm64 guest's disk needs root (debootstrap, chroot)"
@@ -38,9 +39,10 @@ trap cleanup EXIT
 in_root() { chroot "$R" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive LC_ALL=C "$@"; }
 
 # What the guest needs to boot and run the stack's containers, nothing more:
-# udev for the kernel's devices, Docker to run the images, iproute2 for the
-# one NIC, curl for asking the proxy from inside.
-PACKAGES=(linux-image-arm64 systemd-sysv udev kmod openssh-server docker.io iproute2 ca-certificates curl)
+# udev for the kernel's devices, Docker to run the images (trixie's docker.io
+# only recommends its command line, docker-cli), iproute2 for the one NIC,
+# curl for asking the proxy from inside.
+PACKAGES=(linux-image-arm64 systemd-sysv udev kmod openssh-server docker.io docker-cli iproute2 ca-certificates curl)
 
 bootstrap() {
   debootstrap --arch arm64 --variant=minbase "$A64_RELEASE" "$R" "$MIRROR"
@@ -50,8 +52,16 @@ bootstrap() {
   printf '#!/bin/sh\nexit 101\n' >"$R/usr/sbin/policy-rc.d"  # no daemons in the chroot
   chmod +x "$R/usr/sbin/policy-rc.d"
   mount -t proc proc "$R/proc"
+  # One initramfs, made at the end: the kernel's postinst and then every
+  # later package's trigger would each make one, minutes apiece under
+  # qemu-user. The diversion keeps dpkg from replacing the stand-in.
+  in_root dpkg-divert --local --rename --add /usr/sbin/update-initramfs
+  ln -s /bin/true "$R/usr/sbin/update-initramfs"
   in_root apt-get update -q
   in_root apt-get install -y -q --no-install-recommends "${PACKAGES[@]}"
+  rm "$R/usr/sbin/update-initramfs"
+  in_root dpkg-divert --local --rename --remove /usr/sbin/update-initramfs
+  in_root update-initramfs -c -k "$(ls "$R/lib/modules")"
   umount "$R/proc"
   in_root apt-get clean
   rm -f "$R/usr/sbin/policy-rc.d" "$R"/var/lib/apt/lists/*_*

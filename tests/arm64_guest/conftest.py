@@ -20,6 +20,7 @@ from components.config import validate
 from components.container_image import image_spec
 from components.krill_ca import KRILL_CONF, KRILL_MOUNTS
 from components.bird_router import BIRD_CONF, BIRD_MOUNTS
+from components.privileges import BIRD_KEEPS
 from components.providers.docker_image import _ImageProvider
 from components.render.bird import plaintext_passwords, render_bird_conf
 from components.render.krill import render_krill_conf
@@ -44,6 +45,8 @@ _clock = {"session": time.monotonic()}
 
 
 def pytest_sessionfinish(session, exitstatus):
+    if session.config.option.collectonly:
+        return
     start = _clock.get("shipped", _clock["session"])
     record_timing(f"tests {time.monotonic() - start:.0f}s (pytest exit {int(exitstatus)}, "
                   f"{session.testscollected} tests)")
@@ -227,8 +230,9 @@ def lab_bird(env, bgp_password, tmp_path_factory):
     conf.chmod(0o644)
     subprocess.run(["docker", "rm", "-f", name], capture_output=True)
     subprocess.run(["ip", "link", "del", veth], capture_output=True)
+    # BIRD keeps its four network capabilities when it drops to its user.
     subprocess.run(["docker", "run", "-d", "--pull", "never", "--name", name, "--network", "none",
-                    "--cap-add", "NET_ADMIN", "-v", f"{conf}:/etc/bird/bird.conf:ro", spec["tag"]],
+                    *[f"--cap-add={c}" for c in BIRD_KEEPS], "-v", f"{conf}:/etc/bird/bird.conf:ro", spec["tag"]],
                    check=True, capture_output=True)
     try:
         pid = subprocess.run(["docker", "inspect", "-f", "{{.State.Pid}}", name], check=True, capture_output=True,

@@ -101,17 +101,17 @@ class Guest:
         differ; the bytes the SSH connection carried."""
         sent = 0
         save = subprocess.Popen(["docker", "save", *tags], stdout=subprocess.PIPE)
+        # docker load's few lines of output fit in the pipe until it is read.
         load = subprocess.Popen([*self.ssh_command(), "docker load -q"], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        assert save.stdout is not None and load.stdin is not None
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        assert save.stdout is not None and load.stdin is not None and load.stdout is not None
         while chunk := save.stdout.read(1 << 20):
             load.stdin.write(chunk)
             sent += len(chunk)
         load.stdin.close()
-        out, err = load.communicate(timeout=1800)
-        if save.wait() != 0 or load.returncode != 0:
-            raise AssertionError(f"shipping {tags} failed: save {save.returncode}, load {load.returncode}\n"
-                                 f"{out.decode()}{err.decode()}")
+        out = load.stdout.read().decode()
+        if save.wait() != 0 or load.wait(timeout=1800) != 0:
+            raise AssertionError(f"shipping {tags} failed: save {save.returncode}, load {load.returncode}\n{out}")
         return sent
 
 
@@ -134,4 +134,6 @@ def service_run(host: str, service: str, image: str, mounts: list[str] | tuple[s
         args += ["-v", f"{path}:{path}"]
     for key, value in (env or {}).items():
         args += ["-e", f"{key}={value}"]
-    return shlex.join([*args, image])
+    # A container left by an earlier run on the same guest is replaced.
+    name = service_container(STACK, host, service)
+    return f"docker rm -f {name} >/dev/null 2>&1; {shlex.join([*args, image])}"

@@ -49,8 +49,12 @@ def test_bird_holds_a_bgp_session_with_the_lab_side_and_announces_the_prefix(gue
         time.sleep(3)
     assert _established(ours), f"the guest's BIRD:\n{ours}"
     assert _established(theirs), f"the lab side's BIRD:\n{theirs}"
-    # Roles agreed on both ends (RFC 9234: BIRD refuses a mismatch).
-    assert re.search(r"Local role:\s+customer", ours), ours
+    # Roles as the stack configures them (RFC 9234): the guest says customer,
+    # the lab side provider, and BIRD took the session on those terms.
+    assert re.search(r"Local capabilities.*?Role: customer.*?Neighbor capabilities.*?Role: provider", ours,
+                     re.S), ours
+    # It sends the lab side one route, the user's prefix, and takes none.
+    assert re.search(r"Routes:\s+0 imported, 1 exported", ours), ours
 
     # The guest announces the user's prefix; the lab side receives it from
     # AS65536 with the guest's address as next hop.
@@ -79,14 +83,14 @@ def _through_proxy(guest, tls_dir, path: str, token: str | None = None) -> tuple
     if token:
         args += ["-H", f"Authorization: Bearer {token}"]
     res = subprocess.run([*args, f"https://{KRILL_NAME}{path}"], capture_output=True, text=True, timeout=60)
-    assert res.returncode == 0, res.stderr
     body, _, code = res.stdout.rpartition("\n")
-    return int(code), body
+    # No HTTP answer at all (code 000): curl's own error instead.
+    return int(code), body if res.returncode == 0 else res.stderr
 
 
 def test_nginx_in_the_guest_proxies_krills_api_over_https(guest, krill, krill_info, krill_proxy, tls_dir):
-    # nginx's loop starts it in a few seconds; its first answer may be a 502
-    # while it comes up.
+    # nginx takes a few seconds to start in the emulated guest: until then
+    # the connection is refused.
     deadline, (code, body) = time.monotonic() + 120, (0, "")
     while time.monotonic() < deadline:
         code, body = _through_proxy(guest, tls_dir, "/stats/info")
