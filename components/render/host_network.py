@@ -36,6 +36,8 @@ STATE_DIR = "/var/lib/personal-as"
 FIREWALL_FILE = "/etc/personal-as/firewall.nft"
 FIREWALL_UNIT = "personal-as-firewall.service"
 SYSCTL_FILE = "/etc/sysctl.d/60-personal-as.conf"
+# A router's systemd-resolved, where it runs: no LLMNR, no mDNS.
+RESOLVED_FILE = "/etc/systemd/resolved.conf.d/60-personal-as.conf"
 # The interfaces that took router advertisements before forwarding was on,
 # and take them still (accept_ra 2): made from what each host had.
 ACCEPT_RA_FILE = "/etc/sysctl.d/61-personal-as-accept-ra.conf"
@@ -221,6 +223,8 @@ class PersistentFiles:
 def persistent_files(net: HostNetwork) -> PersistentFiles:
     ifs = interfaces(net)
     common = {SYSCTL_FILE: render("sysctl.conf.j2", sysctls=net.sysctls)}
+    if net.router:
+        common[RESOLVED_FILE] = render("resolved.conf.j2")
     if net.firewall:
         common[f"/etc/systemd/system/{FIREWALL_UNIT}"] = render("firewall.service.j2", rules=FIREWALL_FILE)
     return PersistentFiles(
@@ -252,6 +256,7 @@ def _values(net: HostNetwork) -> dict:
         rules=firewall_rules(net.firewall) if net.firewall else None,
         hosts_block=render("hosts-block.j2", names=net.names) if net.names else None,
         state=STATE_DIR, firewall_file=FIREWALL_FILE, unit=FIREWALL_UNIT, sysctl_file=SYSCTL_FILE,
+        resolved_file=RESOLVED_FILE if net.router and files else None,
         accept_ra_file=ACCEPT_RA_FILE,
         networkd_prefix=NETWORKD_PREFIX, ifupdown_file=IFUPDOWN_FILE, nm_prefix=NM_PREFIX,
     )

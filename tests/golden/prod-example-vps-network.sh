@@ -60,7 +60,8 @@ if [ ! -e "$state/sysctl.orig" ]; then
   } > "$state/sysctl.orig.new"
   mv "$state/sysctl.orig.new" "$state/sysctl.orig"
 fi
-put /etc/sysctl.d/60-personal-as.conf <<'PERSONAL_AS_EOF' || true
+common_changed=""
+put /etc/sysctl.d/60-personal-as.conf <<'PERSONAL_AS_EOF' && common_changed="$common_changed "/etc/sysctl.d/60-personal-as.conf || true
 # personal-as: the kernel settings of this host's role.
 # Written by `pulumi up`; `pulumi destroy` removes it and puts back the values
 # the host had before.
@@ -71,7 +72,17 @@ net.ipv6.conf.default.accept_dad = 0
 net.ipv6.conf.all.forwarding = 1
 net.ipv4.ip_forward = 1
 PERSONAL_AS_EOF
-put /etc/systemd/system/personal-as-firewall.service <<'PERSONAL_AS_EOF' || true
+put /etc/systemd/resolved.conf.d/60-personal-as.conf <<'PERSONAL_AS_EOF' && common_changed="$common_changed "/etc/systemd/resolved.conf.d/60-personal-as.conf || true
+# personal-as: a router the stack owns answers no name lookups from its
+# links. systemd-resolved (Debian 13's cloud images run it) listens for
+# LLMNR on every interface (port 5355) and may answer mDNS: neither belongs
+# on an internet router, whatever its firewall drops.
+# Written by `pulumi up`, removed by `pulumi destroy`.
+[Resolve]
+LLMNR=no
+MulticastDNS=no
+PERSONAL_AS_EOF
+put /etc/systemd/system/personal-as-firewall.service <<'PERSONAL_AS_EOF' && common_changed="$common_changed "/etc/systemd/system/personal-as-firewall.service || true
 # personal-as: loads the stack's firewall table (inet personal_as) at boot,
 # before any interface comes up, and after nftables.service, whose ruleset
 # starts with `flush ruleset`. The host's own rules stay the host's.
@@ -92,6 +103,10 @@ ExecStart=/usr/sbin/nft -f /etc/personal-as/firewall.nft
 [Install]
 WantedBy=sysinit.target
 PERSONAL_AS_EOF
+# systemd-resolved reads its drop-ins when it starts (only if it runs here).
+case "$common_changed " in
+  *" "/etc/systemd/resolved.conf.d/60-personal-as.conf" "*) systemctl try-restart systemd-resolved.service 2>/dev/null || true ;;
+esac
 # Router advertisements, before forwarding goes on. accept_ra 1 (the
 # kernel's default) means "take RAs unless forwarding": with forwarding on
 # the host stops listening, and an IPv6 default route it learned from its
