@@ -38,6 +38,7 @@ def read_env(path: Path = ENV_FILE) -> dict[str, str]:
 def record_timing(text: str) -> None:
     """One line in the tier's timings log, as the script writes them."""
     stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+    A64.mkdir(parents=True, exist_ok=True)
     with open(A64 / "timings.log", "a") as f:
         f.write(f"{stamp} {text}\n")
 
