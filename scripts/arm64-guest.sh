@@ -258,11 +258,7 @@ cmd_run() {
 [ "$(id -u)" -eq 0 ] || die "the arm64 guest needs root (bridge, tap, debootstrap)"
 # One arm64-guest.sh at a time: two would race for the bridge and the overlay.
 # The daemons started here must not inherit fd 9, or they would hold it.
-if [ "${1:-}" != status ]; then
-  exec 9>"$A64/lock"
-  flock -n 9 || { log "arm64-guest: waiting for another arm64-guest.sh ($A64/lock)"; flock -w 600 9; } \
-    || die "another arm64-guest.sh still holds $A64/lock after 600 s"
-fi
+[ "${1:-}" = status ] || hold_lock "$A64/lock" arm64-guest.sh
 case "${1:-}" in
   build)  cmd_build ;;
   up)     cmd_up ;;

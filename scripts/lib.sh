@@ -38,3 +38,12 @@ with_progress() {
   fi
   log "$what: done in $((SECONDS - start))s"
 }
+
+# One of this script at a time: hold lock file $1 on fd 9 until the script
+# ends, waiting up to 10 min for another holder ($2 names the script). The
+# daemons a script starts must not inherit fd 9 (close it with 9>&-).
+hold_lock() {
+  exec 9>"$1"
+  flock -n 9 || { log "$2: waiting for another $2 ($1)"; flock -w 600 9; } \
+    || die "another $2 still holds $1 after 600 s"
+}

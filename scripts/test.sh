@@ -195,7 +195,7 @@ if run_vmlab_here; then
   # change): each starts on a converged stack, with no `up` of its own.
   export PERSONAL_AS_CONVERGED=guide
   python -m pytest tests/infra -v -p no:cacheprovider -m destructive
-  python -m pytest tests/vmlab/test_guests.py tests/vmlab/test_shipping.py -v -p no:cacheprovider
+  python -m pytest tests/vmlab/test_guests.py tests/vmlab/test_platforms.py tests/vmlab/test_shipping.py -v -p no:cacheprovider
   # A changed host key refused; hand changes seen at preview (its first
   # preview also shows the key back leaves nothing else to do), logs
   # flooded, then a power cut and a reboot with no `pulumi up`, and the last

@@ -212,11 +212,7 @@ cmd_status() {
 [ "$(id -u)" -eq 0 ] || die "vmlab needs root (bridges, taps, nftables)"
 # One vmlab.sh at a time: two `up`s would race for the same taps and disks.
 # The daemons we start must not inherit fd 9, or they would hold it forever.
-if [ "${1:-}" != status ]; then
-  exec 9>"$VMLAB/lock"
-  flock -n 9 || { log "vmlab: waiting for another vmlab.sh ($VMLAB/lock)"; flock -w 600 9; } \
-    || die "another vmlab.sh still holds $VMLAB/lock after 600 s"
-fi
+[ "${1:-}" = status ] || hold_lock "$VMLAB/lock" vmlab.sh
 case "${1:-}" in
   build)  ensure_host_packages; "$here/build.sh" ;;
   up)     cmd_up ;;
