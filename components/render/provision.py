@@ -56,11 +56,19 @@ def _with_tools(packages: dict[str, str | None]) -> list[tuple[str, str | None, 
     return [(p, unit, HOST_TOOL.get(p)) for p, unit in sorted(packages.items())]
 
 
+# Docker's drop-in of the stack's own, and the script it runs once Docker is
+# up: the stack's containers Docker failed to start are started again.
+DOCKER_DROPIN = "/etc/systemd/system/docker.service.d/60-personal-as-start-failed.conf"
+START_FAILED = "/usr/local/lib/personal-as/start-failed-containers"
+DOCKER_FILES = dict(docker_dropin=DOCKER_DROPIN, start_failed=START_FAILED,
+                    docker_dropin_dir=DOCKER_DROPIN.rsplit("/", 1)[0], start_failed_dir=START_FAILED.rsplit("/", 1)[0])
+
+
 def render_host_packages(packages: dict[str, str | None], users: list[str]) -> str:
     """Docker (the host's own, or docker.io) and the tools a real host's roles
     use: `packages` maps each Debian package to the service of its own that
     must never run on the host (None when it has none)."""
-    return render("host-packages.sh.j2", packages=_with_tools(packages), users=sorted(users))
+    return render("host-packages.sh.j2", packages=_with_tools(packages), users=sorted(users), **DOCKER_FILES)
 
 
 def render_file_check(path: str, owner: str = "root:root", mode: str = "0644") -> str:
@@ -75,11 +83,11 @@ def render_file_remove(path: str, remove_dirs: tuple[str, ...] = (), purge_dirs:
 
 
 def render_host_packages_check(packages: dict[str, str | None], users: list[str]) -> str:
-    return render("host-packages-check.sh.j2", packages=_with_tools(packages), users=sorted(users))
+    return render("host-packages-check.sh.j2", packages=_with_tools(packages), users=sorted(users), **DOCKER_FILES)
 
 
 def render_host_packages_undo() -> str:
-    return render("host-packages-undo.sh.j2")
+    return render("host-packages-undo.sh.j2", **DOCKER_FILES)
 
 
 def _key_options(forwards: list[str]) -> str:

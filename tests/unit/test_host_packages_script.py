@@ -9,7 +9,7 @@ import stat
 import subprocess
 from pathlib import Path
 
-from components.render.provision import render_host_packages
+from components.render.provision import DOCKER_FILES, render_host_packages
 
 STUBS = {
     # dpkg-query: a package is installed if it is listed in $T/installed.
@@ -29,6 +29,16 @@ case " $* " in *" install "*) for a in "$@"; do case "$a" in -*|install) ;; *) e
 }
 
 
+def confined(script: str, tmp_path: Path) -> str:
+    """The script with every path it writes moved under tmp_path: it runs
+    for real, as root, on this machine."""
+    script = script.replace("state=/var/lib/personal-as", f"state={tmp_path}/state")
+    for key in ("docker_dropin_dir", "start_failed_dir"):
+        script = script.replace(DOCKER_FILES[key], f"{tmp_path}/root{DOCKER_FILES[key]}")
+    assert "/etc/systemd" not in script.replace(f"{tmp_path}/root/etc/systemd", "")
+    return script
+
+
 def run(tmp_path: Path, *, own_nginx: bool) -> str:
     stubs = tmp_path / "bin"
     stubs.mkdir()
@@ -37,8 +47,7 @@ def run(tmp_path: Path, *, own_nginx: bool) -> str:
         (stubs / name).chmod(stat.S_IRWXU)
     (tmp_path / "installed").write_text("bash\n" + ("nginx-core\nnginx\n" if own_nginx else ""))
     (tmp_path / "log").write_text("")
-    script = render_host_packages({"nginx-light": "nginx", "nftables": None}, [])
-    script = script.replace("state=/var/lib/personal-as", f"state={tmp_path}/state")
+    script = confined(render_host_packages({"nginx-light": "nginx", "nftables": None}, []), tmp_path)
     res = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
                          env={"PATH": f"{stubs}:/usr/bin:/bin", "T": str(tmp_path)})
     assert res.returncode == 0, res.stderr
@@ -83,8 +92,7 @@ def fresh_box(tmp_path: Path, *, cli_package: str, archive_has_docker_cli: bool)
         (stubs / name).chmod(stat.S_IRWXU)
     (tmp_path / "installed").write_text("bash\n")
     (tmp_path / "log").write_text("")
-    script = render_host_packages({"nftables": None}, [])
-    script = script.replace("state=/var/lib/personal-as", f"state={tmp_path}/state")
+    script = confined(render_host_packages({"nftables": None}, []), tmp_path)
     res = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
                          env={"PATH": f"{stubs}:{system}", "T": str(tmp_path)})
     return res, (tmp_path / "log").read_text()
@@ -113,3 +121,46 @@ def test_an_engine_without_its_client_is_named_not_waited_for(tmp_path):
     assert res.returncode != 0
     assert "install docker-cli (Debian 13)" in res.stderr, res.stderr
     assert "did not answer" not in res.stderr
+
+
+def start_failed_script() -> str:
+    """The script Docker's drop-in runs once Docker is up, as the stack writes it."""
+    script = render_host_packages({}, [])
+    body = script.split("start-failed-containers.new <<'PERSONAL_AS_EOF'\n", 1)[1]
+    return body.split("PERSONAL_AS_EOF\n", 1)[0]
+
+
+def after_boot(tmp_path: Path, policy: str) -> str:
+    """One of the stack's containers that Docker failed to start (exit 128),
+    with the given restart policy: what the drop-in's script does."""
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    (stubs / "docker").write_text(f"""#!/bin/sh
+echo "docker $*" >> "$T/log"
+case "$1" in
+  ps) [ -e "$T/started" ] || echo c0ffee ;;
+  inspect) echo '[{{"HostConfig": {{"RestartPolicy": {{"Name": "{policy}", "MaximumRetryCount": 0}}}}}}]' ;;
+  start) touch "$T/started" ;;
+esac
+""")
+    (stubs / "docker").chmod(stat.S_IRWXU)
+    (stubs / "sleep").write_text("#!/bin/sh\n")
+    (stubs / "sleep").chmod(stat.S_IRWXU)
+    (tmp_path / "log").write_text("")
+    res = subprocess.run(["sh", "-c", start_failed_script()], capture_output=True, text=True,
+                         env={"PATH": f"{stubs}:/usr/bin:/bin", "T": str(tmp_path)})
+    assert res.returncode == 0, res.stderr
+    return (tmp_path / "log").read_text()
+
+
+def test_after_boot_a_container_docker_failed_to_start_is_started_again(tmp_path):
+    log = after_boot(tmp_path, "unless-stopped").splitlines()
+    assert log[0].startswith("docker ps -aq --filter label=personal-as.stack --filter status=exited --filter exited=128")
+    assert "docker start c0ffee" in log
+    # Then nothing is left to start, and the script is done.
+    assert log[-1].startswith("docker ps") and log.count("docker start c0ffee") == 1
+
+
+def test_after_boot_a_container_without_the_stacks_restart_policy_is_left_alone(tmp_path):
+    log = after_boot(tmp_path, "no")
+    assert "docker start" not in log and log.count("docker ps") == 3, log
