@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import pytest
 
+from components.render.provision import DOCKER_DROPIN, START_FAILED
 from tests.lab.conftest import docker_lines, pulumi
 from tests.infra.stack import STACK
 from tests.vmlab.conftest import guest_shell, homes_own_services_answer
 
 pytestmark = pytest.mark.destructive
 
+# Docker's drop-in of the stack's own and its script (host packages).
+DOCKER_FILES = [DOCKER_DROPIN, START_FAILED]
 # What the stack writes on a real host (apply scripts, host_file, tmpfiles).
 WRITTEN = {
     "vps": ["/etc/sysctl.d/60-personal-as.conf", "/etc/systemd/system/personal-as-firewall.service",
@@ -20,15 +23,17 @@ WRITTEN = {
             "/etc/systemd/network/60-personal-as-dummy0.network", "/etc/systemd/network/60-personal-as-eth-gw.network",
             "/etc/tmpfiles.d/personal-as-bird.conf", "/etc/tmpfiles.d/personal-as-nginx.conf",
             "/etc/nginx/personal-as", "/srv/route0", "/run/bird", "/etc/bird/bird.conf",
-            "/etc/nginx/tls", "/var/www/acme", "/etc/ssh/sshd_config.d/60-personal-as-metrics.conf"],
+            "/etc/nginx/tls", "/var/www/acme", "/etc/ssh/sshd_config.d/60-personal-as-metrics.conf",
+            "/etc/systemd/resolved.conf.d/60-personal-as.conf", *DOCKER_FILES],
     "home": ["/etc/sysctl.d/60-personal-as.conf", "/etc/systemd/system/personal-as-firewall.service",
              "/etc/personal-as", "/var/lib/personal-as", "/etc/network/interfaces.d/personal-as",
              "/etc/NetworkManager/system-connections/personal-as-eth-rir.nmconnection",
-             "/etc/tmpfiles.d/personal-as-nginx.conf", "/etc/nginx/personal-as", "/etc/nginx/tls", "/etc/krill"],
+             "/etc/tmpfiles.d/personal-as-nginx.conf", "/etc/nginx/personal-as", "/etc/nginx/tls", "/etc/krill",
+             *DOCKER_FILES],
 }
 # Installed by the stack on these pristine guests (home's Apache and nginx were
 # there before: the stack uses home's nginx as its config checker).
-INSTALLED = {"vps": ["bird2", "nginx-light", "docker.io", "openssl"], "home": ["docker.io"]}
+INSTALLED = {"vps": ["bird2", "nginx-light", "docker.io", "docker-cli", "openssl"], "home": ["docker.io"]}
 
 
 @pytest.fixture(scope="module")
