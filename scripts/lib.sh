@@ -47,3 +47,18 @@ hold_lock() {
   flock -n 9 || { log "$2: waiting for another $2 ($1)"; flock -w 600 9; } \
     || die "another $2 still holds $1 after 600 s"
 }
+
+# Drop the cached disk folders "$1"-<12 hex> of older recipes but "$2" (the
+# current one), unless an overlay in folder "$3" still boots from one (its
+# <guest>.backing names it). $4 names the caller in the log.
+drop_old_disks() {
+  local d
+  for d in "$1"-*/; do
+    d="${d%/}"
+    [ "$d" = "$2" ] && continue
+    [[ "$d" =~ -[0-9a-f]{12}$ ]] || continue
+    if grep -qs "$d" "$3"/*.backing; then continue; fi
+    rm -rf "$d" && log "$4: removed old disks $d"
+  done
+}
+

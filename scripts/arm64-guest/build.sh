@@ -166,10 +166,4 @@ mv "$WORK" "$DISK"
 timing "disk build $((SECONDS - start))s ($DISK)"
 
 # Drop disks of older recipes; a running guest's overlay names its base.
-for d in "$A64"/disk-*/; do
-  d="${d%/}"
-  [ "$d" = "$DISK" ] && continue
-  [[ "$d" =~ /disk-[0-9a-f]{12}$ ]] || continue
-  if grep -qs "$d" "$RUN"/*.backing; then continue; fi
-  rm -rf "$d" && log "arm64-guest: removed old disk $d"
-done
+drop_old_disks "$A64/disk" "$DISK" "$RUN" arm64-guest

@@ -249,10 +249,4 @@ mv "$WORK" "$GDIR"
 timing "guests build total $((SECONDS - start_all))s ($GDIR)"
 
 # Drop disks of older recipes unless an overlay still boots from them.
-for d in "$CACHE"/guests-*/; do
-  d="${d%/}"
-  [ "$d" = "$GDIR" ] && continue
-  [[ "$d" =~ /guests-[0-9a-f]{12}$ ]] || continue
-  if grep -qs "$d" "$RUN"/*.backing; then continue; fi
-  rm -rf "$d" && log "guests: removed old disks $d"
-done
+drop_old_disks "$CACHE/guests" "$GDIR" "$RUN" guests
