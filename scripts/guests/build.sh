@@ -225,6 +225,9 @@ build_guest() {
   tar -C "$R" --numeric-owner -xpf "$(base_of "$G")"
   if [ -s "$GUESTS_SRC/image/$G.packages" ]; then install_extra; fi
   configure
+  # What the pristine disk has installed: the destroy test tells the stack's
+  # packages from the image's with it (Debian 13's has openssl, 12's not).
+  in_root dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' | awk '$1 == "ii" {print $2}' | sort >"$WORK/$G.packages"
   extract_boot
   # 6G sparse: room for docker images the stack loads later; costs only what is used.
   truncate -s 6G "$WORK/$G.raw"

@@ -136,6 +136,7 @@ write_env() {
       echo "VMLAB_${G}_LAB_IF=${G_LAB_IF[$g]}"
       echo "VMLAB_${G}_LAB_BRIDGE=${G_LAB_BRIDGE[$g]}"
       gdir="$(cat "$RUN/$g.backing")"
+      echo "VMLAB_${G}_PRISTINE_PACKAGES=$gdir/$g.packages"
       if [ "${G_SSH_PORT[$g]}" = 22 ]; then h="${G_ADDR[$g]}"; else h="[${G_ADDR[$g]}]:${G_SSH_PORT[$g]}"; fi
       awk -v h="$h" '{print h, $1, $2}' "$gdir/$g.hostkeys" >>"$kh"
     done

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -40,6 +41,17 @@ def guest_shell(name: str, command: str, check: bool = True, timeout: float = 12
     if check and res.returncode != 0:
         raise AssertionError(f"{name}: {command}: {res.stderr}")
     return res
+
+
+def pristine_packages(name: str) -> set[str]:
+    """The packages the guest's disk had before any stack touched it, as its
+    build listed them (scripts/guests/build.sh; guests.env names the file)."""
+    cache = Path(os.environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache/personal-as"))
+    key = f"VMLAB_{name.upper()}_PRISTINE_PACKAGES="
+    for line in (cache / "vmlab/guests.env").read_text().splitlines():
+        if line.startswith(key):
+            return set(Path(line[len(key):]).read_text().split())
+    raise AssertionError(f"guests.env names no {key[:-1]}: rebuild the guests (make vmlab)")
 
 
 def connection(name: str) -> dict:

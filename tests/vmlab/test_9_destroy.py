@@ -10,7 +10,7 @@ import pytest
 from components.render.provision import DOCKER_DROPIN, START_FAILED
 from tests.lab.conftest import docker_lines, pulumi
 from tests.infra.stack import STACK
-from tests.vmlab.conftest import guest_shell, homes_own_services_answer
+from tests.vmlab.conftest import guest_shell, homes_own_services_answer, pristine_packages
 
 pytestmark = pytest.mark.destructive
 
@@ -31,9 +31,11 @@ WRITTEN = {
              "/etc/tmpfiles.d/personal-as-nginx.conf", "/etc/nginx/personal-as", "/etc/nginx/tls", "/etc/krill",
              *DOCKER_FILES],
 }
-# Installed by the stack on these pristine guests (home's Apache and nginx were
-# there before: the stack uses home's nginx as its config checker).
-INSTALLED = {"vps": ["bird2", "nginx-light", "docker.io", "docker-cli", "openssl"], "home": ["docker.io"]}
+# What the stack installs where the host lacks it (home's Apache and nginx
+# were there before: the stack uses home's nginx as its config checker).
+# Debian 13's cloud image has openssl already (ca-certificates needs it), and
+# Debian 12 has no docker-cli: what the pristine disk had is not the stack's.
+NEEDED = {"vps": ["bird2", "nginx-light", "docker.io", "docker-cli", "openssl"], "home": ["docker.io"]}
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +46,13 @@ def before(lab_is_up):
         .stdout.strip().split("=", 1)[1],
         "krill_keys": guest_shell("home", "find /var/lib/krill -type f | wc -l").stdout.strip(),
         "masked": {g: guest_shell(g, "cat /var/lib/personal-as/units.masked").stdout.split() for g in ("vps", "home")},
+        "installed": {g: installed_packages(g) for g in ("vps", "home")},
     }
+
+
+def installed_packages(guest: str) -> set[str]:
+    listing = guest_shell(guest, "dpkg-query -W -f='${db:Status-Abbrev} ${Package}\\n'").stdout
+    return {fields[1] for fields in map(str.split, listing.splitlines()) if fields[0] == "ii"}
 
 
 @pytest.fixture(scope="module")
@@ -70,9 +78,15 @@ def test_destroy_removes_what_the_stack_wrote_into_the_hosts_configuration(destr
 
 @pytest.mark.parametrize("guest", ["vps", "home"])
 def test_destroy_purges_the_packages_it_installed_and_unmasks_their_units(destroyed, guest):
-    for package in INSTALLED[guest]:
-        status = guest_shell(guest, f"dpkg-query -W -f='${{Status}}' {package} 2>/dev/null || true").stdout
-        assert "installed" not in status.split(), f"{package} on {guest}: {status}"
+    pristine = pristine_packages(guest)
+    ours = [p for p in NEEDED[guest] if p not in pristine and p in destroyed["installed"][guest]]
+    assert "docker.io" in ours, f"the stack installed none of {NEEDED[guest]} on {guest}"
+    after = installed_packages(guest)
+    assert [p for p in ours if p in after] == [], f"destroy left the stack's packages on {guest}"
+    # Every dependency the stack brought in with them went too; what the host had stays.
+    left = sorted((destroyed["installed"][guest] - pristine) & after)
+    assert left == [], f"destroy left {left} on {guest}, which came in with the stack"
+    assert sorted(pristine - after) == [], f"destroy purged packages {guest} had before the stack"
     masked = destroyed["masked"][guest]
     # vps's bird and nginx were the stack's to mask; home's nginx is the household's.
     assert bool(masked) is (guest == "vps"), f"the stack masked {masked} on {guest}"
