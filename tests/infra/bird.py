@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import shlex
 import time
@@ -98,3 +99,17 @@ def neighbor_preserved_families(host, protocol: str) -> list[str]:
     neighbor = out.split("Neighbor capabilities", 1)[-1].split("Session:", 1)[0]
     m = re.search(r"AF preserved:\s*(.*)", neighbor)
     return m.group(1).split() if m else []
+
+
+def state_changed_at(host, protocol: str) -> float:
+    """When `protocol` last changed state, as a Unix time: BIRD's `since` on a
+    lab router (hh:mm:ss.mmm, UTC; its container shares this machine's clock)."""
+    out = birdc(host, f"show protocols {protocol}")
+    m = re.search(rf"^{protocol}\s+BGP\s+\S+\s+\w+\s+(\d\d:\d\d:\d\d\.\d{{3}})\s", out, re.M)
+    assert m, f"no hh:mm:ss.mmm since for {protocol} in {out!r}"
+    now = datetime.datetime.now(datetime.timezone.utc)
+    clock = datetime.time.fromisoformat(m.group(1))
+    at = datetime.datetime.combine(now.date(), clock, tzinfo=datetime.timezone.utc)
+    if at > now + datetime.timedelta(minutes=1):   # it changed before midnight
+        at -= datetime.timedelta(days=1)
+    return at.timestamp()
