@@ -28,9 +28,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from components.cache_dir import cache_dir
 from components.stack import krill_binaries, versions
 
-CACHE = Path(os.environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache/personal-as"))
+CACHE = cache_dir()
 RESULTS = Path(__file__).resolve().parent / "results"
 
 

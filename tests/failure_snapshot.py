@@ -5,13 +5,14 @@ machine is read a session later, when the containers are long gone."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import time
 from pathlib import Path
 
-CACHE = Path(os.environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache" / "personal-as"))
+from components.cache_dir import cache_dir
+
+CACHE = cache_dir()
 SNAPSHOTS = CACHE / "ci" / "failures"
 KEEP = 20  # snapshots kept; the oldest go first
 

@@ -6,7 +6,6 @@ flags the stack gives them (components/service.py, components/privileges.py).
 
 from __future__ import annotations
 
-import os
 import shlex
 import subprocess
 import time
@@ -14,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from components.cache_dir import cache_dir
 from components.naming import labels, service_container
 from components.privileges import privileges
 
-CACHE = Path(os.environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache" / "personal-as"))
+CACHE = cache_dir()
 A64 = CACHE / "arm64-guest"
 ENV_FILE = A64 / "guest.env"
 # The stack name the guest's containers are named for (arm64-home-krill).

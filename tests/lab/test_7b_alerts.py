@@ -9,12 +9,11 @@ cannot be scraped as a session that cannot be seen Established."""
 
 from __future__ import annotations
 
-import os
 import time
-from pathlib import Path
 
 import pytest
 
+from components.cache_dir import cache_dir
 from tests.infra.bird import has_route, session_is_established, wait_until
 from tests.infra.monitoring import active, notifications, receiver_now
 from tests.lab.conftest import pulumi
@@ -24,7 +23,7 @@ from tests.lab.test_7_faults import cut, restore
 pytestmark = pytest.mark.destructive
 
 
-CACHE = Path(os.environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache/personal-as"))
+CACHE = cache_dir()
 # Each run's delivery times, kept beside the other test output (the log
 # does not show a passing test's prints).
 TIMES = CACHE / "test-output" / "alert-times.txt"

@@ -8,7 +8,6 @@ clone the test runs in: commit it when it changed)."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,12 +15,13 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
+from components.cache_dir import cache_dir
 from components import naming
 from tests.infra.bird import wait_until
 from tests.infra.stack import STACK
 from tests.infra.status_page import login, shows_healthy, status_url
 
-CACHE = Path(os.environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache/personal-as"))
+CACHE = cache_dir()
 SCREENSHOT = CACHE / "test-output" / "status-page.png"
 DOCS_PICTURE = Path(__file__).resolve().parents[2] / "docs" / "status-page-lab.png"
 CHROMIUM = shutil.which("chromium")

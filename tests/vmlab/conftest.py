@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from components.cache_dir import cache_dir
 from tests.infra.conftest import (  # noqa: F401 - fixtures
     cfg, client, gw, home, peer, plan, rir, ssh_config, transit, validator, vps,
 )
@@ -46,7 +47,7 @@ def guest_shell(name: str, command: str, check: bool = True, timeout: float = 12
 def pristine_packages(name: str) -> set[str]:
     """The packages the guest's disk had before any stack touched it, as its
     build listed them (scripts/guests/build.sh; guests.env names the file)."""
-    cache = Path(os.environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache/personal-as"))
+    cache = cache_dir()
     key = f"VMLAB_{name.upper()}_PRISTINE_PACKAGES="
     for line in (cache / "vmlab/guests.env").read_text().splitlines():
         if line.startswith(key):

@@ -23,11 +23,11 @@ import os
 import secrets
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 import yaml
 
+from components.cache_dir import cache_dir
 from components.rpki import RirKrill
 from components.render.rpki import KrillCli, Resources, parent_add_child, pubd_add_publisher
 from tests import guide
@@ -38,7 +38,7 @@ if STACK != "guide":
     pytest.skip("the prod guide runs on its own stack: PERSONAL_AS_STACK=guide", allow_module_level=True)
 
 ROOT = guide.ROOT
-CACHE = Path(os.environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache/personal-as"))
+CACHE = cache_dir()
 USER_HOME = CACHE / "guide" / "home"          # the new user's home: ~ in the guide
 SHELL_STATE = CACHE / "guide" / "shell.env"   # what the user's shell has exported so far
 TIMINGS = CACHE / "guide" / "timings.json"

@@ -9,14 +9,13 @@ the vmlab timings file beside the log."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 import testinfra
 
+from components.cache_dir import cache_dir
 from tests.infra import route0, stack
 from tests.infra.bird import has_route, session_is_established, wait_until
 from tests.infra.krill import HEALTH as KRILL_HEALTH
@@ -27,7 +26,7 @@ from tests.vmlab.conftest import guest_shell
 
 pytestmark = pytest.mark.destructive
 
-TIMINGS = Path(os.environ.get("PERSONAL_AS_CACHE", Path.home() / ".cache/personal-as")) / "vmlab/reboot-timings.json"
+TIMINGS = cache_dir() / "vmlab/reboot-timings.json"
 
 
 def fresh_host(name: str, ssh_config: str):
