@@ -41,6 +41,10 @@ class Host(pulumi.ComponentResource):
     - tools_in_host: a lab host's image carries every tool provisioning uses
       (birdc, nginx -t, krillc); a real host runs a daemon's own client from
       its container (`docker exec`).
+    - health_probe: when its services' health probes run, where the image's
+      own schedule (every 30 s, 3-5 s to answer) does not hold: None, or
+      {"interval": s, "timeout": s} on an emulated machine
+      (StackConfig.emulated), where each probe is a slow `docker exec`.
     """
 
     name: str
@@ -55,6 +59,7 @@ class Host(pulumi.ComponentResource):
     ready: list[pulumi.Resource]
     engine_ready: list[pulumi.Resource]
     tools_in_host: bool
+    health_probe: dict[str, int] | None = None
 
     def mount_source(self, path: str) -> str:
         raise NotImplementedError
@@ -154,6 +159,7 @@ class SshHostArgs:
     ports: list[Binding] = field(default_factory=list)
     stack: str = ""
     arch: str = "amd64"  # hosts.<name>.arch: what its images are built for
+    health_probe: dict[str, int] | None = None  # Host.health_probe
 
 
 def _warn_untested(platform: dict | None, host: str, address: str) -> None:
@@ -187,6 +193,7 @@ class SshHost(Host):
         self.network_mode = "host"
         self.pid_mode = "host"
         self.identity = None
+        self.health_probe = args.health_probe
         reach = {"host": args.address, "port": args.port, "user": args.user, "key_file": args.key_file,
                  "pinned": args.known_hosts or None}
         # Before anything is installed: a host the stack cannot work with

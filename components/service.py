@@ -112,6 +112,8 @@ class ServiceContainer(pulumi.ComponentResource):
             props["command"] = args.command
         if args.restart_with is not None:
             props["config_digest"] = args.restart_with
+        if host.health_probe:
+            props["health_probe"] = dict(host.health_probe)
         after = [*host.engine_ready, *args.after]
         if args.run_dirs:
             tmpfiles = f"/etc/tmpfiles.d/personal-as-{args.service}.conf"

@@ -184,6 +184,15 @@ def home_network(lab_host: bool, addresses=(), routes=(), names=(), krill_port: 
                            persistent=not lab_host)
 
 
+# An emulated machine's health probes: every 5 min, not the images' 30 s.
+# Each is a `docker exec` (runc, then the probe), about 2.5 s of a TCG vCPU:
+# at 30 s the vps's three took a quarter of its one vCPU all the time
+# (measured 2026-12-06). Nothing acts on the result; `docker ps` shows it.
+# 30 s to answer, not the images' 3-5: one probe that a busy emulated
+# machine answers late would leave `docker ps` saying "starting" for 5 min.
+EMULATED_HEALTH_PROBE = {"interval": 300, "timeout": 30}
+
+
 def ssh_host(name: str, spec, cfg: StackConfig, stack: str) -> SshHost:
     packages, users = ROLE_PACKAGES.get(name, ({}, []))
     if name == "home" and cfg.krill_by_acme:
@@ -194,6 +203,7 @@ def ssh_host(name: str, spec, cfg: StackConfig, stack: str) -> SshHost:
         host=name, address=spec.address, user=spec.user, port=spec.port, key_file=spec.key_file,
         known_hosts=list(spec.known_hosts) if spec.known_hosts else None, packages=packages, users=users,
         ports=home_bindings(cfg) if name == "home" else [], stack=stack, arch=spec.arch,
+        health_probe=EMULATED_HEALTH_PROBE if cfg.emulated(name) else None,
     ))
 
 

@@ -392,6 +392,15 @@ class StackConfig(Strict):
         """The stack faces a lab world (`lab_world`), whatever its hosts' kinds."""
         return self.lab_world
 
+    def emulated(self, host: str) -> bool:
+        """`host` is an emulated machine: a real Debian reached over SSH
+        (`kind: ssh`) inside a lab world, which only the vmlab's QEMU guests
+        are. Under TCG every exec costs about 2.5 s of a vCPU (a `docker
+        exec` on the 1-vCPU vps, measured 2026-12-06), so what polls on a
+        timer there polls less often."""
+        spec = self.hosts.get(host)
+        return self.faces_lab and spec is not None and spec.kind == "ssh"
+
     @property
     def route0_address(self) -> str:
         if self.route0:

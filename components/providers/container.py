@@ -81,6 +81,22 @@ def _still_running(c, name: str) -> None:
                        f"{logs or '(none)'}")
 
 
+def _healthcheck(client, props) -> dict | None:
+    """The image's own health probe on the host's schedule (`health_probe`:
+    interval and timeout in seconds), or None: the image's, as it is. Given
+    whole, not as a partial override, so it never depends on how the
+    engine merges one with the image's."""
+    schedule = props.get("health_probe")
+    if not schedule:
+        return None
+    probe = (client.images.get(props["image"]).attrs.get("Config") or {}).get("Healthcheck")
+    if not probe or not probe.get("Test") or probe["Test"] == ["NONE"]:
+        return None
+    return {"test": probe["Test"], "interval": int(schedule["interval"]) * 1_000_000_000,
+            "timeout": int(schedule["timeout"]) * 1_000_000_000,
+            "retries": probe.get("Retries"), "start_period": probe.get("StartPeriod")}
+
+
 class _ContainerProvider(ResourceProvider):
     def create(self, props):
         forget_snapshot(props.get("engine"))
@@ -112,7 +128,7 @@ class _ContainerProvider(ResourceProvider):
         created = api.create_container(
             image=props["image"], name=props["name"], hostname=props.get("hostname") or None,
             labels=props["labels"], environment=props.get("env") or None, command=props.get("command") or None,
-            host_config=host_config, detach=True,
+            host_config=host_config, detach=True, healthcheck=_healthcheck(client, props),
         )
         c = client.containers.get(created["Id"])
         if props.get("files"):

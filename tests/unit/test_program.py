@@ -541,12 +541,26 @@ def test_a_change_that_cuts_a_lab_vps_off_rolls_back_after_45_s_and_on_a_real_vp
         assert "\nverify_seconds=90\n" in inputs_of("vps-router-config")["create"]
 
 
-def test_home_validates_every_10_s_in_the_lab_and_30_s_on_an_emulated_home():
-    for path, interval in {LAB: "10", VMLAB: "30"}.items():
+def test_home_validates_every_10_s_in_the_lab_and_60_s_on_an_emulated_home():
+    for path, interval in {LAB: "10", VMLAB: "60", PROD_EXAMPLE: "600"}.items():
         MOCKS.resources.clear()
         run_program(path)
         command = inputs_of("home-rpki-status-container")["command"]
         assert command[:2] == ["rpki-status-loop", interval], (path.name, command)
+
+
+def test_services_on_an_emulated_host_are_probed_every_5_min_and_elsewhere_as_their_image_says():
+    from components.stack import EMULATED_HEALTH_PROBE
+
+    for path, schedule in {VMLAB: EMULATED_HEALTH_PROBE, LAB: None, PROD_EXAMPLE: None}.items():
+        MOCKS.resources.clear()
+        run_program(path)
+        services = {name: inputs for typ, name, inputs in MOCKS.resources if typ.endswith("docker:Container")
+                    and inputs.get("labels", {}).get("personal-as.host") in ("vps", "home")
+                    and inputs.get("labels", {}).get("personal-as.role") != "host"}
+        assert services, path.name
+        assert {name: inputs.get("health_probe") for name, inputs in services.items()} == \
+            {name: schedule for name in services}, path.name
 
 
 def test_every_service_gets_only_its_rows_capabilities_pid_namespace_and_root_file_system():

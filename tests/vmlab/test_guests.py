@@ -3,6 +3,7 @@ home box with services of its own, and a user who works through sudo."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from tests.infra.bird import wait_until
@@ -97,3 +98,29 @@ def test_preview_refuses_ports_homes_own_services_hold_naming_key_port_and_proce
     for key, port, process in (("krill.port", 3000, "busybox"), ("krill.proxy.https_port", 443, "nginx"),
                                ("krill.proxy.http_port", 80, "apache2")):
         assert re.search(rf"{re.escape(key)}: port {port} on home is taken by {process} \(pid \d+\)", out), out[-3000:]
+
+
+def test_the_emulated_guests_probe_each_service_every_5_min_with_its_images_own_probe(vps, home):
+    """On a TCG guest each probe is a `docker exec` (about 2.5 s of a vCPU):
+    the stack runs the image's own probe every 5 min there, not every 30 s,
+    and gives it 30 s to answer. A service running for longer than that
+    has been probed, and is healthy."""
+    from components.stack import EMULATED_HEALTH_PROBE
+
+    interval, timeout = EMULATED_HEALTH_PROBE["interval"], EMULATED_HEALTH_PROBE["timeout"]
+    for name, host in (("vps", vps), ("home", home)):
+        ids = host.check_output(f"docker ps -q --filter label=personal-as.host={name}").split()
+        probed = 0
+        for c in json.loads(host.check_output("docker inspect " + " ".join(ids))):
+            own = (json.loads(host.check_output(f"docker image inspect {c['Image']}"))[0]["Config"] or {}).get("Healthcheck")
+            if not own:
+                assert not c["Config"].get("Healthcheck"), c["Name"]
+                continue
+            probe = c["Config"]["Healthcheck"]
+            assert probe["Test"] == own["Test"], (c["Name"], probe, own)
+            assert (probe["Interval"], probe["Timeout"]) == (interval * 10**9, timeout * 10**9), (c["Name"], probe)
+            probed += 1
+            up_for = int(host.check_output(f"echo $(( $(date +%s) - $(date -d {c['State']['StartedAt']} +%s) ))"))
+            if up_for > interval + timeout + 30:
+                assert c["State"]["Health"]["Status"] == "healthy", (c["Name"], c["State"]["Health"])
+        assert probed, f"no service on {name} has a probe of its image's"
