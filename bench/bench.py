@@ -3,7 +3,8 @@
 Brings the lab stack up, then measures the images (each one's size, and
 each role's compressed), timings (cold, no-op and preview
 runs, time to Established and to RPKI-valid, ROA changes), memory per role,
-a full table fed by transit to vps beside a bare BIRD fed the same table, and
+a full table fed by transit to vps beside a bare BIRD fed the same table
+(bare, then with vps's features added one at a time), and
 1,000 ROAs through the stack. Last, on the vmlab stack's real Debian guests
 (bench/vmlab.py): bytes shipped by a first `up` and by a one-layer change,
 and the guests' memory (vps with the seed's 512 MB, also with the full
@@ -35,7 +36,7 @@ from bench import acme, bfd, irr, krill_build, lab, monitoring, vmlab
 from bench.lab import say
 from components.container_image import image_spec
 from components.stack import image_args
-from bench.fulltable import bare_bird_baseline, synthetic_as_paths, synthetic_routes, write_static_routes
+from bench.fulltable import VARIANTS, bare_bird_baseline, synthetic_as_paths, synthetic_routes, write_static_routes
 from bench.plot import plot
 
 RESULTS = lab.ROOT / "bench" / "results"
@@ -217,10 +218,14 @@ def full_table(n: int) -> dict:
             lab.wait_for(lambda: lab.established("vps", "transit"), 120, "the session after transit's reconfigure")
             lab.reset_bird_peak("vps")
             say(f"full_table: transit feeds vps {n} routes")
+            # CPU too, as the bare pair reports it: free of the docker exec
+            # and 0.5 s polling that the wall time below includes.
+            cpu_before = lab.bird_cpu_s("vps"), lab.bird_cpu_s("transit")
             start = time.monotonic()
             lab.birdc("transit", "enable fulltable", check=True)
             lab.wait_for(lambda: lab.routes_from("vps", "transit") >= n, 900, f"{n} routes at vps", interval=0.5)
             converge = time.monotonic() - start
+            vps_cpu, transit_cpu = lab.bird_cpu_s("vps") - cpu_before[0], lab.bird_cpu_s("transit") - cpu_before[1]
             peak, rss = lab.bird_memory("vps")
             kernel_after = lab.kernel_routes("vps")
             # DESIGN.md's rule: the table is control plane only, never in a kernel.
@@ -231,20 +236,23 @@ def full_table(n: int) -> dict:
             lab.transit_back_to_its_config()
             lab.STACK_FILE.write_bytes(committed)
             lab.pulumi("up", "--yes", "--skip-preview")
-        say(f"full_table: a bare BIRD fed the same {n} routes")
-        # The same BIRD as vps's: its image's. Twice: bare, and with the
-        # Adj-RIB-In vps keeps for ROV (RFC 9324), to tell BIRD's cost of it
-        # from what the stack's filters and next hops add.
+        # The same BIRD as vps's (its image's), fed the same routes: bare, then
+        # one more of vps's features per rung (fulltable.VARIANTS), so the
+        # ratio of vps to each rung says what is left to explain beyond it.
         image = image_spec(image_args(lab.STACK, "bird"))["tag"]
-        bare = bare_bird_baseline(n, Path(tmp) / "bare", image)
-        say(f"full_table: a bare BIRD with an import table fed the same {n} routes")
-        bare_rib_in = bare_bird_baseline(n, Path(tmp) / "bare-rib-in", image, import_table=True)
+        ladder = {}
+        for variant in VARIANTS:
+            say(f"full_table: a bare BIRD pair fed the same {n} routes, up to {variant}")
+            ladder[variant] = bare_bird_baseline(n, Path(tmp) / "bare", image, variant)
+    bare, bare_rib_in = ladder["bare"], ladder["import_table"]
     return {
         "routes": n,
         "seed_routes": SEED_ROUTES,
         "vps_bird_peak_rss_mib": peak,
         "vps_bird_rss_mib": rss,
         "vps_converge_s": round(converge, 2),
+        "vps_bird_cpu_s": round(vps_cpu, 2),
+        "transit_bird_cpu_s": round(transit_cpu, 2),
         "vps_kernel_routes": kernel_after,
         "vps_total_with_table_and_docker_engine_mib": vps_with_table["vps_total_with_docker_engine_mib"],
         "bare_bird": bare,
@@ -253,7 +261,29 @@ def full_table(n: int) -> dict:
         "ratio_converge_to_bare": round(converge / bare["converge_s"], 2),
         "ratio_rss_to_bare_import_table": round(peak / bare_rib_in["recv_peak_rss_mib"], 2),
         "ratio_converge_to_bare_import_table": round(converge / bare_rib_in["converge_s"], 2),
+        "bare_bird_ladder": ladder,
+        **ladder_figures(ladder, peak, converge, vps_cpu),
     }
+
+
+def ladder_figures(ladder: dict[str, dict], peak: float, converge: float, cpu: float) -> dict:
+    """Each rung's figures, and vps's ratio to each, as flat keys: `figures`
+    prints them with the rest, and the rung where a ratio nears 1 is where
+    vps's cost is explained."""
+    out: dict[str, float | None] = {}
+    for variant, r in ladder.items():
+        out[f"ladder_{variant}_converge_s"] = r["converge_s"]
+        out[f"ladder_{variant}_recv_peak_rss_mib"] = r["recv_peak_rss_mib"]
+        out[f"ladder_{variant}_recv_cpu_s"] = r["recv_cpu_s"]
+        out[f"ratio_converge_to_ladder_{variant}"] = ratio(converge, r["converge_s"])
+        out[f"ratio_rss_to_ladder_{variant}"] = ratio(peak, r["recv_peak_rss_mib"])
+        out[f"ratio_cpu_to_ladder_{variant}"] = ratio(cpu, r["recv_cpu_s"])
+    return out
+
+
+def ratio(a: float, b: float) -> float | None:
+    # A tiny table can take less CPU than a clock tick: no ratio then.
+    return round(a / b, 2) if b else None
 
 
 # --- scale: many ROAs --------------------------------------------------------

@@ -13,6 +13,11 @@ between namespaces created here); the table's prefixes live in BIRD's RIB only.
 The bare BIRD is the routers' own release: the project's BIRD image, its
 files exported to a folder and run there by chroot (this machine's own BIRD
 may be another release; Debian 12's is 2.0.12, the image's 2.17).
+
+Bare is one end of a ladder (VARIANTS): each rung adds to the pair one more
+thing vps's BIRD does with a full table from its upstream (its rendered
+config: tests/golden/lab-vps-import-full.bird.conf), so the gap between vps
+and bare can be attributed rung by rung.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 BIRD = "/usr/sbin/bird"
@@ -43,6 +49,20 @@ RECV_AS = 64511
 FEED_ROUTER_ID = "192.0.2.251"
 RECV_ROUTER_ID = "192.0.2.252"
 STATIC_NAME = "fulltable"
+# The upstream's next hop as transit announces it to vps: an address on no
+# link of the receiver's, which only recursive resolution makes usable.
+FAR_NEXT_HOP = "2001:db8:beef:ffff::1"
+# Where the receiver resolves it (vps: `transit_nexthops6`).
+IGP_TABLE = "feed_nexthops6"
+# vps's own prefix (the lab's), for its import filter and its export.
+OWN_PREFIX = "2001:db8:100::/48"
+MD5_PASSWORD = "pas-bench"
+# ROAs in the receiver's ROA table: a filled table, as a real validator's is,
+# that does not dwarf the routes. Its size matters: at 220,000 routes on BIRD
+# 2.17.6, roa_check cost the receiver some 0.05 s of CPU with one ROA (about
+# what the lab's validator serves vps), 0.19 s with 4,000, and 0.33 s and
+# 30 MiB more with 100,000 (nearer the real internet's IPv6 VRPs).
+ROA_COUNT = 4000
 
 ESTABLISH_TIMEOUT_S = 60.0
 CONVERGE_TIMEOUT_S = 600.0
@@ -92,11 +112,30 @@ def _route(i: int) -> str:
     return ":".join(f"{h:x}" for h in hextets) + f"::/{length}"
 
 
+def synthetic_roas(n: int, count: int = ROA_COUNT) -> list[tuple[str, int, int]]:
+    """(prefix, max length, ASN): ROAs for `count` routes spread evenly over
+    the first n, each the route's own /32 up to /48 with its origin. Those
+    routes are VALID, the rest NOT_FOUND, as most of a real table is; none is
+    INVALID, so the receiver still takes all n."""
+    if count <= 0:
+        return []
+    return [(_slot(i), 48, _as_path(_path_index(i))[-1]) for i in range(0, n, max(1, n // count))][:count]
+
+
+def _slot(i: int) -> str:
+    """The /32 of 2400::/12 that route i sits in."""
+    return f"{_TABLE_BASE_HEXTET + (i >> 16):x}:{i & 0xFFFF:x}::/32"
+
+
+def _path_index(i: int) -> int:
+    return (i * _PATH_STRIDE) % _DISTINCT_PATHS
+
+
 def synthetic_as_paths(n: int) -> list[list[int]]:
     """One AS path (1 to 6 private ASNs, origin last) per route, shared as in a real table."""
     pool = [_as_path(j) for j in range(_DISTINCT_PATHS)]
     # Copies, so a caller editing one route's path doesn't edit its siblings'.
-    return [list(pool[(i * _PATH_STRIDE) % _DISTINCT_PATHS]) for i in range(n)]
+    return [list(pool[_path_index(i)]) for i in range(n)]
 
 
 def _as_path(j: int) -> list[int]:
@@ -135,6 +174,45 @@ def write_static_routes(
     Path(path).write_text("\n".join(lines) + "\n")
 
 
+@dataclass(frozen=True)
+class Features:
+    """What a variant adds to the bare pair: each flag one thing vps's BIRD
+    (or, for the last, transit's) does on the session that brings the table."""
+
+    # `import table on; rpki reload on;`: vps keeps an Adj-RIB-In so that a
+    # ROA change re-runs its import filter without a route refresh (RFC 9324).
+    import_table: bool = False
+    # vps's import filter for `import: full`: own prefix, length and bogon
+    # sets, roa_check against a ROA table (static here, RTR-fed on vps).
+    import_filter: bool = False
+    # vps's session is multihop; the upstream's next hop is on no link of
+    # vps's and is resolved through an IGP table (`gateway recursive`).
+    recursive_next_hop: bool = False
+    # vps's other protocols: a kernel protocol whose export filter sees every
+    # route (and keeps BGP routes out), direct, and the own prefix's static
+    # announced through an export filter.
+    protocols: bool = False
+    # The session's own options: TCP-MD5, BFD, RFC 9234 roles, graceful
+    # restart, lab timers and an import limit.
+    session: bool = False
+    # The feeder exports as the lab's transit does (a filter on each route,
+    # and a kernel protocol's), where bare exports all.
+    transit_feeder: bool = False
+
+
+def _ladder() -> dict[str, Features]:
+    """bare, then one rung per feature, each keeping the ones before: the
+    difference between two neighbouring rungs is that feature's cost."""
+    rungs, features = {"bare": Features()}, Features()
+    for field in fields(Features):
+        features = replace(features, **{field.name: True})
+        rungs[field.name] = features
+    return rungs
+
+
+VARIANTS = _ladder()
+
+
 @dataclass
 class _Bird:
     """One BIRD daemon running in the foreground inside a namespace."""
@@ -158,9 +236,19 @@ class _Bird:
             raise RuntimeError(f"no {field} in /proc/{pid}/status of {self.name}")
         return round(int(m.group(1)) / 1024, 1)
 
+    def cpu_s(self) -> float:
+        return process_cpu_s(int(self.pidfile.read_text().strip()))
+
     def check_running(self) -> None:
         if self.proc.poll() is not None:
             raise RuntimeError(f"{self.name} BIRD exited with {self.proc.returncode}:\n{_tail(self.log)}")
+
+
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds (user and system, all threads) a process has used so far."""
+    # Fields after the command name, which may hold spaces: utime and stime are the 12th and 13th.
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _bird(*args: str) -> list[str]:
@@ -190,21 +278,22 @@ def export_image(tag: str, dest: Path) -> Path:
     return dest
 
 
-def bare_bird_baseline(n: int, workdir: Path, image: str | None = None, import_table: bool = False) -> dict[str, object]:
+def bare_bird_baseline(n: int, workdir: Path, image: str | None = None, variant: str = "bare",
+                       roas: int = ROA_COUNT) -> dict[str, object]:
     """Feed n routes from one bare BIRD to another; time convergence and
-    measure memory. `image`: the BIRD image whose BIRD runs (else this
-    machine's); the work folder then sits inside its exported files.
-    `import_table`: the receiver keeps an Adj-RIB-In, as the stack's BIRD
-    does so that a ROA change re-runs its import filter without asking the
-    upstream for a route refresh (RFC 9324)."""
+    measure memory and CPU. `image`: the BIRD image whose BIRD runs (else this
+    machine's); its files are exported into `workdir` once, and later calls
+    with the same workdir and image reuse them. `variant`: a rung of VARIANTS,
+    what the pair does beyond bare. `roas`: the ROA table's size, for the
+    rungs with vps's import filter."""
     global _ROOT
-    _ROOT = export_image(image, workdir / "rootfs") if image else None
-    if _ROOT:
-        workdir = _ROOT / "bench"
+    features = VARIANTS[variant]
+    _ROOT = _exported(image, workdir / "rootfs") if image else None
+    workdir = (_ROOT / "bench" if _ROOT else workdir) / variant
     workdir.mkdir(parents=True, exist_ok=True)
     write_static_routes(workdir / "fulltable.conf", synthetic_routes(n), synthetic_as_paths(n))
-    feed_conf = _write_config(workdir / "feed.conf", _feeder_config(workdir / "fulltable.conf"))
-    recv_conf = _write_config(workdir / "recv.conf", _receiver_config(import_table))
+    feed_conf = _write_config(workdir / "feed.conf", _feeder_config(workdir / "fulltable.conf", features))
+    recv_conf = _write_config(workdir / "recv.conf", _receiver_config(features, synthetic_roas(n, roas)))
 
     namespaces: list[str] = []
     birds: list[_Bird] = []
@@ -213,15 +302,23 @@ def bare_bird_baseline(n: int, workdir: Path, image: str | None = None, import_t
         feed = _start_bird("feed", FEED_NS, feed_conf, workdir, birds)
         recv = _start_bird("recv", RECV_NS, recv_conf, workdir, birds)
         _wait_established(feed, recv)
+        # CPU as well as wall time: it counts the work itself, not the 0.2 s
+        # polling's rounding nor what else this machine runs meanwhile.
+        cpu_before = feed.cpu_s(), recv.cpu_s()
         converge_s = _converge(feed, recv, n)
+        cpu_feed, cpu_recv = feed.cpu_s() - cpu_before[0], recv.cpu_s() - cpu_before[1]
         _check_table_holds(recv, n)
         _check_kernel_untouched()
         return {
+            "variant": variant,
             "routes": n,
+            "roas": roas if features.import_filter else 0,
             "converge_s": round(converge_s, 2),
             "recv_peak_rss_mib": recv.status_mib("VmHWM"),
             "recv_rss_mib": recv.status_mib("VmRSS"),
+            "recv_cpu_s": round(cpu_recv, 2),
             "feed_peak_rss_mib": feed.status_mib("VmHWM"),
+            "feed_cpu_s": round(cpu_feed, 2),
             "bird_version": _bird_version(),
         }
     finally:
@@ -231,33 +328,128 @@ def bare_bird_baseline(n: int, workdir: Path, image: str | None = None, import_t
             subprocess.run(["ip", "netns", "delete", ns], capture_output=True)
 
 
+def _exported(image: str, dest: Path) -> Path:
+    """The image's files in `dest`, exported once: a ladder of variants
+    shares them. A note beside them says which image they are."""
+    note = dest.with_name(dest.name + ".image")
+    if not (note.exists() and note.read_text() == image):
+        export_image(image, dest)
+        note.write_text(image)
+    return dest
+
+
 def _bird_config(router_id: str, peer_name: str, local: tuple[str, int], neighbor: tuple[str, int],
-                 channel: str, extra: str = "") -> str:
-    """One bare BIRD with one eBGP session and nothing else. `protocol device`
-    only lists interfaces, which BGP needs to find its directly connected
-    neighbour; there is no kernel protocol, so nothing is installed."""
+                 channel: Sequence[str], extra: Sequence[str] = (), session: Sequence[str] = ()) -> str:
+    """One BIRD with one eBGP session: `extra` protocols and definitions
+    before it, `session` options inside it. `protocol device` only lists
+    interfaces, which BGP needs to find its neighbour and static routes their
+    gateway; with no kernel protocol in `extra`, nothing is installed."""
+    options = "".join(f"\t{line}\n" for line in session)
     return f"""\
 router id {router_id};
 log stderr all;
 protocol device {{}}
-{extra}protocol bgp {peer_name} {{
+{"".join(extra)}protocol bgp {peer_name} {{
 	local {local[0]} as {local[1]};
 	neighbor {neighbor[0]} as {neighbor[1]};
 	connect delay time 1;
 	connect retry time 2;
-	ipv6 {{ {channel} }};
+{options}	ipv6 {{ {" ".join(channel)} }};
 }}
 """
 
 
-def _feeder_config(static_conf: Path) -> str:
-    return _bird_config(FEED_ROUTER_ID, "recv", (FEED_ADDR, FEED_AS), (RECV_ADDR, RECV_AS),
-                        "import none; export all;", extra=f'include "{_path(static_conf)}";\n')
+def _feeder_config(static_conf: Path, features: Features = Features()) -> str:
+    channel = ["import none;"]
+    # After transit_feeds' sed, what transit's customer export is; the
+    # statics it names besides the table are left out, so the count stays n.
+    channel.append('export where net = ::/0 || source = RTS_BGP || proto = "lab_internet" || proto = "fulltable";'
+                   if features.transit_feeder else "export all;")
+    extra = [f'include "{_path(static_conf)}";\n']
+    session: list[str] = []
+    if features.recursive_next_hop:
+        # As transit does: multihop, and a next hop the receiver must resolve.
+        session.append("multihop 2;")
+        channel.append(f"next hop address {FAR_NEXT_HOP};")
+    if features.session:
+        session += _session_options("provider")
+        session.append("require roles on;")
+        extra.append("protocol bfd {}\n")
+    if features.transit_feeder:
+        # transit's kernel protocol runs its filter on every route too (and
+        # installs none of these: they are not BGP routes).
+        extra.append("protocol kernel { ipv6 { export where source = RTS_BGP; }; }\n")
+    return _bird_config(FEED_ROUTER_ID, "recv", (FEED_ADDR, FEED_AS), (RECV_ADDR, RECV_AS), channel, extra, session)
 
 
-def _receiver_config(import_table: bool = False) -> str:
-    return _bird_config(RECV_ROUTER_ID, "feed", (RECV_ADDR, RECV_AS), (FEED_ADDR, FEED_AS),
-                        "import all; export none;" + (" import table on;" if import_table else ""))
+def _receiver_config(f: Features = Features(), roas: Sequence[tuple[str, int, int]] = ()) -> str:
+    channel = ["import filter VPS_IMPORT;" if f.import_filter else "import all;",
+               "export filter VPS_EXPORT;" if f.protocols else "export none;"]
+    extra: list[str] = []
+    session: list[str] = []
+    if f.import_filter or f.protocols:
+        extra.append(f"define OWN_PREFIXES = [ {OWN_PREFIX} ];\n")
+    if f.import_table:
+        channel.append("import table on; rpki reload on;")
+    if f.import_filter:
+        extra += [_roa_table(roas), _VPS_IMPORT_FILTER]
+    if f.recursive_next_hop:
+        session.append("multihop 2;")
+        channel.append(f"gateway recursive; igp table {IGP_TABLE};")
+        extra.append(f"ipv6 table {IGP_TABLE};\n"
+                     f"protocol static feed_igp {{ ipv6 {{ table {IGP_TABLE}; }}; route ::/0 via {FEED_ADDR}; }}\n")
+    if f.protocols:
+        extra.append(_VPS_PROTOCOLS)
+    if f.session:
+        session += _session_options("customer")
+        channel.append("import limit 400000 action block;")
+        extra.append("protocol bfd {}\n")
+    return _bird_config(RECV_ROUTER_ID, "feed", (RECV_ADDR, RECV_AS), (FEED_ADDR, FEED_AS), channel, extra, session)
+
+
+def _session_options(role: str) -> list[str]:
+    """What vps's session (and transit's side of it) sets beyond bare, with
+    the lab's timers; `role` is this side's RFC 9234 role."""
+    return [f'authentication md5; password "{MD5_PASSWORD}";', "graceful restart on;", f"local role {role};",
+            "bfd { interval 300 ms; multiplier 3; };", "hold time 9;", "keepalive time 3;", "error wait time 9, 90;"]
+
+
+def _roa_table(roas: Sequence[tuple[str, int, int]]) -> str:
+    """vps's ROA table, filled by a static protocol where vps's RTR session would."""
+    lines = ["roa6 table rov6;", "protocol static roas {", "\troa6 { table rov6; };"]
+    lines += [f"\troute {prefix} max {max_len} as {asn};" for prefix, max_len, asn in roas]
+    return "\n".join([*lines, "}", ""])
+
+
+# The logic of vps's import filter for `import: full` (bird.conf.j2), with
+# the real internet's bogon list (the lab's leaves out 2001:db8::/32).
+_VPS_IMPORT_FILTER = """\
+filter VPS_IMPORT {
+	if net ~ OWN_PREFIXES then reject;
+	if net.len > 48 || net.len < 8 then reject;
+	if net ~ [ ::/8+, fc00::/7+, fe80::/10+, ff00::/8+, 2001:db8::/32+, 2002::/16+, 3ffe::/16+ ] then reject;
+	if roa_check(rov6, net, bgp_path.last) = ROA_INVALID then reject;
+	if bgp_path.len > 64 then reject;
+	accept;
+}
+"""
+
+# vps's protocols besides the session (bird.conf.j2): its kernel protocol
+# keeps BGP routes out of the kernel by a filter run on each of them.
+_VPS_PROTOCOLS = f"""\
+protocol direct {{ interface "dummy*"; ipv6 {{ import all; }}; }}
+protocol kernel {{
+	scan time 15;
+	graceful restart on;
+	ipv6 {{ export where source != RTS_BGP || net = ::/0; }};
+}}
+protocol static own_prefix {{ ipv6; route {OWN_PREFIX} unreachable; }}
+filter VPS_EXPORT {{
+	if net !~ OWN_PREFIXES then reject;
+	bgp_large_community.add(({RECV_AS}, 1, 1));
+	accept;
+}}
+"""
 
 
 def _write_config(path: Path, text: str) -> Path:
@@ -339,13 +531,15 @@ def _imported_routes(show_protocols_all: str) -> int:
 
 def _check_table_holds(recv: _Bird, n: int) -> None:
     # After the clock stops: the counter polled above must match the table itself.
-    out = recv.birdc("show route count table master6")
-    if not re.search(rf"^{n} of {n} routes for {n} networks", out, re.M):
+    # The feed's routes only ("n of all routes"): some variants hold one of their own too.
+    out = recv.birdc("show route count table master6 protocol feed")
+    if not re.search(rf"^{n} of \d+ routes for \d+ networks", out, re.M):
         raise RuntimeError(f"receiver's table does not hold exactly {n} routes:\n{out}")
 
 
 def _check_kernel_untouched() -> None:
-    # The receiver has no kernel protocol: its kernel should know only the link.
+    # The receiver's kernel should know only the link (and, in variants with
+    # vps's kernel protocol, the own prefix): none of the table.
     routes = _run("ip", "-n", RECV_NS, "-6", "route", "show").splitlines()
     if len(routes) >= 10:
         raise RuntimeError(f"{RECV_NS} kernel holds {len(routes)} IPv6 routes:\n" + "\n".join(routes[:20]))
@@ -372,7 +566,9 @@ def _tail(path: Path, lines: int = 20) -> str:
 
 
 if __name__ == "__main__":
-    # python -m bench.fulltable [ROUTES [IMAGE]]
+    # python -m bench.fulltable [ROUTES [IMAGE [VARIANT ...]]]
     routes = int(sys.argv[1]) if len(sys.argv) > 1 else 220000
     tag = sys.argv[2] if len(sys.argv) > 2 else None
-    print(json.dumps(bare_bird_baseline(routes, Path(tempfile.mkdtemp(prefix="pas-bench-")), tag), indent=2))
+    work = Path(tempfile.mkdtemp(prefix="pas-bench-"))
+    for name in sys.argv[3:] or ["bare"]:
+        print(json.dumps(bare_bird_baseline(routes, work, tag, name), indent=2))

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.fulltable import process_cpu_s
 from tests.infra.bird import parse_roa_verdict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -176,6 +177,11 @@ def bird_memory(host: str) -> tuple[float, float]:
     """(peak RSS, RSS) in MiB of the BIRD daemon of a host."""
     fields = dict(line.split(":", 1) for line in Path(f"/proc/{bird_pid(host)}/status").read_text().splitlines())
     return mib(int(fields["VmHWM"].split()[0])), mib(int(fields["VmRSS"].split()[0]))
+
+
+def bird_cpu_s(host: str) -> float:
+    """CPU seconds the BIRD daemon of a host has used so far."""
+    return process_cpu_s(bird_pid(host))
 
 
 def lab_containers() -> list[str]:

@@ -145,8 +145,8 @@ LAB_WORLD_VALUES: dict[str, object] = {
 TEST_TUNINGS: dict[str, object] = {
     "images.refresh_days": 0,
     "upstreams[0].hold_time": 9,
-    "monitoring.scrape_interval": 10,
-    "monitoring.session_down_for": 20,
+    "monitoring.scrape_interval": 15,
+    "monitoring.session_down_for": 30,
     "acme.renew_days": 13,
     "acme.check_interval": 600,
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,9 +27,19 @@ if STACK not in GUEST_STACKS:
     pytest.skip(f"the vmlab tier runs with PERSONAL_AS_STACK in {GUEST_STACKS}", allow_module_level=True)
 
 
-def guest_shell(name: str, command: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
+# guest_shell's connections, one per guest, kept open between its commands
+# (a login costs an emulated guest seconds of CPU); apart from the pinned
+# ones tests/infra's hosts use, since these check no host key.
+_MUX_DIR = tempfile.mkdtemp(prefix="pas-guest-ssh-")
+
+
+def guest_shell(name: str, command: str, check: bool = True, timeout: float = 120,
+                kept: bool = True) -> subprocess.CompletedProcess:
     """A root shell on a guest that does NOT check its host key: the tests'
-    own way in for rotating and restoring that key. The product never does this."""
+    own way in for rotating and restoring that key. The product never does this.
+    `kept`: through the guest's kept connection; a test that resets the
+    guest asks for a login of its own, which says at once whether the
+    machine answers."""
     spec = config().hosts[name]
     address, port = spec.address, spec.port
     wrapped = command if spec.user == "root" else f"sudo -n sh -c {shlex.quote(command)}"
@@ -38,6 +49,8 @@ def guest_shell(name: str, command: str, check: bool = True, timeout: float = 12
          # A guest that is booting (or was just cut off) may accept the TCP
          # connection and then say nothing: give up in seconds, not minutes.
          "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3",
+         *(["-o", "ControlMaster=auto", "-o", f"ControlPath={_MUX_DIR}/%C", "-o", "ControlPersist=60"] if kept
+           else ["-o", "ControlPath=none"]),
          f"{spec.user}@{address}", wrapped], capture_output=True, text=True, timeout=timeout)
     if check and res.returncode != 0:
         raise AssertionError(f"{name}: {command}: {res.stderr}")

@@ -33,14 +33,15 @@ def fresh_host(name: str, ssh_config: str):
     """A testinfra host with no SSH master connection: one kept from before
     the reset would point at a machine that no longer exists."""
     login = stack.outputs()["hosts"][name]["ssh"].split("@")[0]
-    return testinfra.get_host(f"ssh://{name}", ssh_config=ssh_config, sudo=login != "root", controlpersist=0)
+    return testinfra.get_host(f"ssh://{name}", ssh_config=ssh_config, sudo=login != "root", controlpersist=0,
+                              ssh_extra_args="-o ControlPath=none")
 
 
 def boot_id(guest: str) -> str | None:
     """The guest's boot id, or None while it does not answer (down, booting,
     or an SSH connection that hangs half-way through its boot)."""
     try:
-        res = guest_shell(guest, "cat /proc/sys/kernel/random/boot_id", check=False, timeout=30)
+        res = guest_shell(guest, "cat /proc/sys/kernel/random/boot_id", check=False, timeout=30, kept=False)
     except subprocess.TimeoutExpired:
         return None
     return res.stdout.strip() if res.returncode == 0 else None
@@ -51,7 +52,7 @@ def reset(guest: str, how: str) -> tuple[str, float]:
     session dies with the machine); returns its boot id and the reset time."""
     before = boot_id(guest)
     assert before, f"{guest} does not answer before the test"
-    guest_shell(guest, f"nohup sh -c 'sleep 1; {how}' >/dev/null 2>&1 &")
+    guest_shell(guest, f"nohup sh -c 'sleep 1; {how}' >/dev/null 2>&1 &", kept=False)
     return before, time.monotonic() + 1
 
 
