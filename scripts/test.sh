@@ -61,14 +61,16 @@ run_vmlab_here() { [ "$tier" = vmlab ] || { [ "$tier" = all ] && [ -z "$vmlab_pi
 guests_pid=""
 guest_log="${PERSONAL_AS_CACHE:-$HOME/.cache/personal-as}/guests-build.log"
 marks=""  # the background jobs' "done" files (a full run's)
-# boot_guests: pristine guest disks and no guide state, then the guests
-# booted, once the disks are built. In a full run they boot beside the lab
-# tier, niced: the lab's `up`s leave about a third of the 2 cores idle in its
-# first 10 min (CPU samples, 2026-12-06), and the boot (about 200 s of CPU)
-# and the pristine guests' idle (about an eighth of a core) fit in it. Their
-# own tier sets them back to niceness 0.
+# boot_guests [LANE_B_PID]: pristine guest disks and no guide state, then the
+# guests booted: once the disks are built and, in a full run, once one of
+# the lab tier's lanes has ended. The lanes rarely end together: booting the
+# TCG guests (about 45 s of both cores) fills the one the other lane leaves.
 boot_guests() {
-  while [ ! -e "$marks/build.rc" ]; do sleep 2; done
+  # (A lane that has ended may be a zombie until the run joins it.)
+  running() { [ -n "$1" ] && [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat")" != Z ]; }
+  while [ ! -e "$marks/build.rc" ] || { [ ! -e "$marks/lane-a" ] && running "${1:-}"; }; do
+    sleep 2
+  done
   [ "$(cat "$marks/build.rc")" = 0 ] || { echo "guest build failed (above)" >&2; return 1; }
   # Fresh machines, as a provider hands them over, and no state: the first
   # `pulumi up` on them is what is tested (the prod guide's, below).
@@ -143,9 +145,8 @@ if [ "$tier" = lab ] || [ "$tier" = all ]; then
   setsid bash scripts/test.sh lab-lane-b >"$lane_b_log" 2>&1 &
   lane_b_pid=$!
   if run_vmlab_here; then
-    echo "== vmlab guests: booting beside the lab tier, niced, once the disks are built (log: $guest_log)"
-    # Niced, a boot takes longer than VMLAB_BOOT_TIMEOUT's 5 min allow.
-    VMLAB_NICE=10 VMLAB_BOOT_TIMEOUT=1800 setsid bash -c "set -euo pipefail; $(declare -f boot_guests); marks=$marks; boot_guests" >>"$guest_log" 2>&1 &
+    echo "== vmlab guests: booting when the disks are built and a lab lane has ended (log: $guest_log)"
+    setsid bash -c "set -euo pipefail; $(declare -f boot_guests); marks=$marks; boot_guests $lane_b_pid" >>"$guest_log" 2>&1 &
     guests_pid=$!
   fi
   # A red lane A ends the run, and lane B and the guests go with it.
@@ -164,6 +165,7 @@ if [ "$tier" = lab ] || [ "$tier" = all ]; then
   # In its own process: it loses the state, and a new state means a new SSH
   # key that session-wide fixtures would not see.
   python -m pytest tests/lab/test_8_lost_state.py tests/lab/test_9_destroy.py -v -p no:cacheprovider
+  touch "$marks/lane-a"
   stamp "lab tier, lane A" $t
   echo "== waiting for lane B"
   join "lab tier, lane B" "$lane_b_pid" "$lane_b_log"
@@ -175,14 +177,10 @@ if run_vmlab_here; then
   if [ -z "$guests_pid" ]; then  # no lab tier before: boot them here
     (boot_guests >>"$guest_log" 2>&1) & guests_pid=$!
   fi
-  # Booted niced beside the lab tier: full priority now, once for a guest
-  # still booting and once more for one started while this waited.
-  bash scripts/guests/vmlab.sh renice 0
   if ! wait "$guests_pid"; then
     tail -n 40 "$guest_log"; echo "the guests did not come up; full log in $guest_log" >&2; exit 1
   fi
   guests_pid=""; rm -rf "$marks"
-  bash scripts/guests/vmlab.sh renice 0
   stamp "guests built and booted (waited)" $t
   # The prod guide (docs/prod.md), run as written on stack `guide` with the
   # user's own passphrase, on the fresh guests; its last block checks both

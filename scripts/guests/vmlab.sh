@@ -6,10 +6,6 @@
 #   down    stop the guests (disks kept), remove taps, bridges and the proxy
 #   fresh   stop the guests and discard their disks (overlays)
 #   status  print what runs
-#   renice N  every thread of the guests' QEMU to niceness N
-# VMLAB_NICE=N (up): start the guests' QEMU at niceness N, so that they boot
-# on what else running here leaves idle (make test boots them beside the lab
-# tier, then `renice 0` when their own tier starts).
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=common.sh
 . "$here/common.sh"
@@ -90,7 +86,7 @@ start_guest() {
   # written, as before, since this machine stays up; dpkg's and Docker's
   # fsyncs no longer wait on its disk. QEMU still writes all out when it
   # stops (poweroff or SIGTERM, as `down` does).
-  nice -n "${VMLAB_NICE:-0}" qemu-system-x86_64 -name "vmlab-$g,process=vmlab-$g" -M pc -nodefaults -display none \
+  qemu-system-x86_64 -name "vmlab-$g,process=vmlab-$g" -M pc -nodefaults -display none \
     -daemonize -pidfile "$RUN/$g.pid" -m "${G_MEM[$g]}" -smp "${G_CPUS[$g]}" "${accel_args[@]}" \
     -kernel "$gdir/$g.vmlinuz" -initrd "$gdir/$g.initrd" -append "console=ttyS0 root=/dev/vda rw" \
     -drive "file=$ov,if=virtio,format=qcow2,discard=unmap,cache=unsafe" "${seed_args[@]}" \
@@ -202,17 +198,6 @@ cmd_up() {
   log "vmlab: settings in $ENV_FILE"
 }
 
-# Niceness is each thread's own: QEMU's vCPU threads were started with it,
-# so each gets the new value, not only the main one.
-cmd_renice() {
-  local g pid task
-  for g in "${GUESTS[@]}"; do
-    pid="$(qemu_pid "$g")" || continue
-    for task in /proc/"$pid"/task/*; do renice -n "$1" -p "${task##*/}" >/dev/null; done
-    log "vmlab: $g (pid $pid) at niceness $1"
-  done
-}
-
 cmd_status() {
   local g pid
   for g in "${GUESTS[@]}"; do
@@ -232,9 +217,7 @@ cmd_status() {
 [ "$(id -u)" -eq 0 ] || die "vmlab needs root (bridges, taps, nftables)"
 # One vmlab.sh at a time: two `up`s would race for the same taps and disks.
 # The daemons we start must not inherit fd 9, or they would hold it forever.
-# status and renice change nothing another vmlab.sh relies on: they run
-# beside an `up` that is waiting for the guests' SSH.
-case "${1:-}" in status|renice) ;; *) hold_lock "$VMLAB/lock" vmlab.sh ;; esac
+[ "${1:-}" = status ] || hold_lock "$VMLAB/lock" vmlab.sh
 case "${1:-}" in
   build)  ensure_host_packages; "$here/build.sh" ;;
   up)     cmd_up ;;
@@ -242,6 +225,5 @@ case "${1:-}" in
   fresh)  for g in "${GUESTS[@]}"; do stop_guest "$g"; rm -f "$RUN/$g.qcow2" "$RUN/$g.backing"; done
           log "vmlab: overlays discarded; next up boots pristine disks" ;;
   status) cmd_status ;;
-  renice) cmd_renice "${2:?renice N}" ;;
-  *) sed -n '2,11p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,7p' "$0" >&2; exit 2 ;;
 esac
