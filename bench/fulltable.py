@@ -56,6 +56,8 @@ FAR_NEXT_HOP = "2001:db8:beef:ffff::1"
 IGP_TABLE = "feed_nexthops6"
 # vps's own prefix (the lab's), for its import filter and its export.
 OWN_PREFIX = "2001:db8:100::/48"
+# TCP-MD5 for the ladder's own session, between two namespaces made and
+# deleted here: a throwaway key that guards nothing.
 MD5_PASSWORD = "pas-bench"
 # ROAs in the receiver's ROA table: a filled table, as a real validator's is,
 # that does not dwarf the routes. Its size matters: at 220,000 routes on BIRD
