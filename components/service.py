@@ -114,6 +114,11 @@ class ServiceContainer(pulumi.ComponentResource):
             props["config_digest"] = args.restart_with
         if host.health_probe:
             props["health_probe"] = dict(host.health_probe)
+            # The images' probes bound their own request (curl --max-time)
+            # to fit the image's 5 s; on this schedule they get nearly all
+            # of its timeout, or a busy emulated CPU fails them at 4 s.
+            props["env"] = {**(args.env or {}),
+                            "HEALTH_PROBE_TIMEOUT_S": str(int(host.health_probe["timeout"]) - 2)}
         after = [*host.engine_ready, *args.after]
         if args.run_dirs:
             tmpfiles = f"/etc/tmpfiles.d/personal-as-{args.service}.conf"

@@ -561,6 +561,10 @@ def test_services_on_an_emulated_host_are_probed_every_5_min_and_elsewhere_as_th
         assert services, path.name
         assert {name: inputs.get("health_probe") for name, inputs in services.items()} == \
             {name: schedule for name in services}, path.name
+        # The probe's own request bound (curl --max-time) follows the schedule.
+        bound = str(schedule["timeout"] - 2) if schedule else None
+        assert {name: (inputs.get("env") or {}).get("HEALTH_PROBE_TIMEOUT_S") for name, inputs in services.items()} == \
+            {name: bound for name in services}, path.name
 
 
 def test_every_service_gets_only_its_rows_capabilities_pid_namespace_and_root_file_system():
