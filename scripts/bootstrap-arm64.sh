@@ -27,4 +27,11 @@ command -v rustup >/dev/null || die "rustup is needed for Rust's aarch64 standar
 rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
 bash "$S/install-krill.sh" arm64
 bash "$S/build-base-image.sh" arm64
+# The images an arm64 host runs (the arm64 tier's), into Docker's build
+# cache: their apt steps run under qemu-user, minutes on a cold machine,
+# which here run beside whatever else runs rather than after it.
+if [ -x "$ROOT/.venv/bin/python" ]; then
+  "$ROOT/.venv/bin/python" "$S/prebuild_images.py" --arch arm64 bird nginx krill \
+    || log "arm64 images: not prebuilt; \`pulumi up\` (or the arm64 tier) builds them"
+fi
 log "bootstrap-arm64 complete in $((SECONDS - start))s"

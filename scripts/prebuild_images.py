@@ -7,8 +7,9 @@ runs the same build and gets every step from the cache. It decides nothing
 and is never required: an image it could not build is built, and its error
 reported, by `pulumi up` itself.
 
-    python scripts/prebuild_images.py [IMAGE ...]   (default: every image
-    whose inputs exist now; Krill's need its binaries)
+    python scripts/prebuild_images.py [--arch ARCH] [IMAGE ...]   (default:
+    every image whose inputs exist now, for this machine; Krill's need its
+    binaries)
 """
 
 from __future__ import annotations
@@ -28,10 +29,13 @@ from components.stack import ALL_IMAGES, image_args  # noqa: E402
 STACK = "lab"
 
 
-def main(names: list[str]) -> int:
-    for name in names or ALL_IMAGES:
+def main(args: list[str]) -> int:
+    arch = None
+    if args[:1] == ["--arch"]:
+        arch, args = args[1], args[2:]
+    for name in args or ALL_IMAGES:
         try:
-            spec = image_spec(image_args(STACK, name))
+            spec = image_spec(image_args(STACK, name, arch))
         except FileNotFoundError as err:  # Krill's binaries are not built yet
             print(f"prebuild {name}: skipped ({err})", flush=True)
             continue
