@@ -13,9 +13,7 @@ case "$ARCH" in
   arm64)
     DEST="$(krill_dir arm64)"
     target=(--target aarch64-unknown-linux-gnu)
-    # OpenSSL built from source for the target by the openssl crate, so no
-    # arm64 libssl-dev (multiarch) is needed here; the binary links it in.
-    features=(--features openssl/vendored)
+    features=()
     export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
     export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar
     ;;
@@ -26,6 +24,45 @@ if [ -x "$DEST/bin/krill" ] && [ -x "$DEST/bin/krillc" ]; then
   exit 0
 fi
 command -v cargo >/dev/null || die "cargo is needed to build krill; install Rust (rustup) 1.88+"
+
+# Debian's own OpenSSL for arm64 (this machine's release: the one its cross
+# toolchain's libc is), its headers and libraries unpacked into the cache:
+# what the arm64 binary links against, as the native one links this
+# machine's. Not the openssl crate's `vendored` build: compiling OpenSSL
+# for the target was 12 of a cold arm64 build's minutes. Not dpkg's
+# multiarch either: it would change this machine's apt for good. At run
+# time the arm64 image's own libssl3 (Krill's image installs it) is used.
+arm64_openssl() {
+  local codename mirror dir index pkg file
+  codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+  mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+  dir="$CACHE/openssl-arm64-$codename"
+  [ -f "$dir/.complete" ] && { echo "$dir"; return 0; }
+  rm -rf "$dir.partial"
+  mkdir -p "$dir.partial"
+  index="$dir.partial/Packages"
+  curl -fsS "$mirror/dists/$codename/main/binary-arm64/Packages.xz" | xz -dc >"$index" \
+    || die "cannot read $codename's arm64 package index from $mirror"
+  for pkg in libssl-dev libssl3t64 libssl3; do
+    file=$(awk -v p="$pkg" '$1 == "Package:" { cur = $2 } $1 == "Filename:" && cur == p { print $2; exit }' "$index")
+    [ -n "$file" ] || continue
+    curl -fsS "$mirror/$file" -o "$dir.partial/$pkg.deb" || die "cannot fetch $mirror/$file"
+    dpkg-deb -x "$dir.partial/$pkg.deb" "$dir.partial/root"
+    [ "$pkg" = libssl-dev ] || break  # one of libssl3t64 (trixie on) or libssl3
+  done
+  [ -e "$dir.partial/root/usr/lib/aarch64-linux-gnu/libssl.so" ] || die "no arm64 libssl-dev in $codename at $mirror"
+  rm -f "$dir.partial"/*.deb "$index"
+  touch "$dir.partial/.complete"
+  rm -rf "$dir"; mv "$dir.partial" "$dir"
+  echo "$dir"
+}
+if [ "$ARCH" = arm64 ]; then
+  ssl="$(arm64_openssl)/root" || exit 1
+  export AARCH64_UNKNOWN_LINUX_GNU_OPENSSL_LIB_DIR="$ssl/usr/lib/aarch64-linux-gnu"
+  export AARCH64_UNKNOWN_LINUX_GNU_OPENSSL_INCLUDE_DIR="$ssl/usr/include"
+  # opensslconf.h and configuration.h are in the multiarch include folder.
+  export CFLAGS_aarch64_unknown_linux_gnu="-I$ssl/usr/include/aarch64-linux-gnu"
+fi
 # Build into a scratch root and move it in place at the end, so an
 # interrupted build never leaves a half-installed cache entry behind.
 tmp="$DEST.partial"
