@@ -30,8 +30,8 @@ bash "$S/build-base-image.sh" arm64
 # The images an arm64 host runs (the arm64 tier's), into Docker's build
 # cache: their apt steps run under qemu-user, one core for minutes on a
 # cold machine (8.5 of a cold run's last minutes, the other core idle).
-# At the lowest priority they take what the tiers beside them leave idle
-# (the vmlab tier's last quarter of an hour is a quarter idle).
+# `nice` reaches only this client: Docker runs the builds in containers of
+# their own, at the default CPU shares (docs/testing.md, the suite's time).
 if [ -x "$ROOT/.venv/bin/python" ]; then
   nice -n 19 "$ROOT/.venv/bin/python" "$S/prebuild_images.py" --arch arm64 bird nginx krill \
     || log "arm64 images: not prebuilt; \`pulumi up\` (or the arm64 tier) builds them"
