@@ -30,10 +30,10 @@ bash "$S/build-base-image.sh" arm64
 # The images an arm64 host runs (the arm64 tier's), into Docker's build
 # cache: their apt steps run under qemu-user, one core for minutes on a
 # cold machine (8.5 of a cold run's last minutes, the other core idle).
-# `nice` reaches only this client: Docker runs the builds in containers of
-# their own, at the default CPU shares (docs/testing.md, the suite's time).
+# Not niced: `nice` would reach only this client, as Docker runs the builds
+# in containers of its own, at the default CPU shares (docs/testing.md).
 if [ -x "$ROOT/.venv/bin/python" ]; then
-  nice -n 19 "$ROOT/.venv/bin/python" "$S/prebuild_images.py" --arch arm64 bird nginx krill \
+  "$ROOT/.venv/bin/python" "$S/prebuild_images.py" --arch arm64 bird nginx krill \
     || log "arm64 images: not prebuilt; \`pulumi up\` (or the arm64 tier) builds them"
 fi
 log "bootstrap-arm64 complete in $((SECONDS - start))s"

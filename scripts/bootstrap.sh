@@ -11,8 +11,9 @@ bash "$S/start-docker.sh"
 # The two long builds share nothing, so run them side by side, from the
 # start: they keep both cores busy on a cold machine, so what mostly waits
 # on the network runs beside them: the venv (pip), the base image
-# (debootstrap), then, niced, Docker's build cache for every image (apt
-# inside the builds), so the first `pulumi up` builds from the cache. (The
+# (debootstrap), then Docker's build cache for every image (apt inside the
+# builds; the niced client does not nice them: Docker runs them in its own
+# containers), so the first `pulumi up` builds from the cache. (The
 # unit tier runs IRRd's parser and BIRD's `bird -p` in those images: IRRd
 # is built once, in its image, not again on this machine.)
 bash "$S/install-pulumi.sh" & p_pulumi=$!
