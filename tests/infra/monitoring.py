@@ -44,6 +44,11 @@ def all_scraped(home) -> bool:
     return bool(t) and all(h == "up" for h in t.values())
 
 
+def prefixes_valid(home) -> set[str]:
+    """The own prefixes Prometheus last saw RPKI-valid (home's relying party)."""
+    return {r["metric"]["prefix"] for r in query(home, "personal_as_rpki_prefix_valid == 1")}
+
+
 def firing(home) -> list[dict]:
     return [a for a in prometheus(home, "alerts")["alerts"] if a["state"] == "firing"]
 
