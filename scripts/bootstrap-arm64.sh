@@ -28,12 +28,16 @@ rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup ta
 bash "$S/install-krill.sh" arm64
 bash "$S/build-base-image.sh" arm64
 # The images an arm64 host runs (the arm64 tier's), into Docker's build
-# cache: their apt steps run under qemu-user, one core for minutes on a
-# cold machine (8.5 of a cold run's last minutes, the other core idle).
-# Not niced: `nice` would reach only this client, as Docker runs the builds
-# in containers of its own, at the default CPU shares (docs/testing.md).
+# cache: their apt steps run under qemu-user, 8 min of a core cold. They
+# build in the idle CPU cgroup, all at once: beside the other tiers they
+# take only cores nothing else wants (`nice` would reach only this client;
+# in a cold run at the default weight they slowed the vmlab guide by 5 min,
+# docs/testing.md), and whatever is left runs on both cores at the end.
 if [ -x "$ROOT/.venv/bin/python" ]; then
-  "$ROOT/.venv/bin/python" "$S/prebuild_images.py" --arch arm64 bird nginx krill \
+  idle=()
+  if parent="$(idle_cgroup)"; then idle=(--idle-cgroup "$parent")
+  else log "arm64 images: no idle CPU cgroup here; they build at the default weight"; fi
+  "$ROOT/.venv/bin/python" "$S/prebuild_images.py" --arch arm64 "${idle[@]}" bird nginx krill \
     || log "arm64 images: not prebuilt; \`pulumi up\` (or the arm64 tier) builds them"
 fi
 log "bootstrap-arm64 complete in $((SECONDS - start))s"

@@ -62,3 +62,29 @@ drop_old_disks() {
   done
 }
 
+
+# idle_cgroup: makes the top-level CPU cgroup personal-as-idle, which runs
+# only when nothing else wants a core (cpu.idle, else the smallest weight),
+# and prints its name for Docker's --cgroup-parent. `nice` cannot do this
+# for `docker build`: Docker runs a build's steps in containers of its own,
+# each in a cgroup beside the lab's, whatever the client's niceness. Fails
+# (prints nothing) where it cannot: cgroup v2 without the cpu controller, or
+# Docker with the systemd cgroup driver (which takes slices, not paths).
+idle_cgroup() {
+  local name=personal-as-idle dir
+  [ "$(docker info -f '{{.CgroupDriver}}' 2>/dev/null)" = cgroupfs ] || return 1
+  if [ -d /sys/fs/cgroup/cpu ]; then  # v1
+    dir=/sys/fs/cgroup/cpu/$name
+    mkdir -p "$dir" 2>/dev/null || return 1
+    { [ -w "$dir/cpu.idle" ] && echo 1 >"$dir/cpu.idle"; } 2>/dev/null || echo 2 >"$dir/cpu.shares" || return 1
+  elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then  # v2
+    grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null \
+      || echo +cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || return 1
+    dir=/sys/fs/cgroup/$name
+    mkdir -p "$dir" 2>/dev/null || return 1
+    { [ -w "$dir/cpu.idle" ] && echo 1 >"$dir/cpu.idle"; } 2>/dev/null || echo 1 >"$dir/cpu.weight" || return 1
+  else
+    return 1
+  fi
+  echo "/$name"
+}

@@ -92,6 +92,8 @@ if [ "$tier" = arm64 ] || [ "$tier" = all ]; then
   echo "== setting up arm64 builds in the background (log: $arm64_log)"
   # Niced, but not to the floor: beside the lab and vmlab tiers nothing is
   # idle, and at 19 Krill's cross build (cold only) would start when they end.
+  # Its last step, the arm64 image builds, runs in the idle CPU cgroup
+  # instead (bootstrap-arm64.sh says why).
   nice -n 10 bash scripts/bootstrap-arm64.sh >"$arm64_log" 2>&1 &
   arm64_pid=$!
 fi
