@@ -34,8 +34,13 @@ vmstat_pid=""
 if [ "$tier" != lab-lane-b ]; then  # lane B runs inside a sampled run
   vmstat -n -t 15 >"$cpu_log" 2>&1 &
   vmstat_pid=$!
+  # And by container and program (scripts/cpu_groups.py): what the
+  # core-seconds were spent on. (Both pids in one variable: the traps below
+  # kill $vmstat_pid.)
+  python3 scripts/cpu_groups.py "${cpu_log%.log}-groups.txt" 10 2>/dev/null &
+  vmstat_pid="$vmstat_pid $!"
   trap 'kill $vmstat_pid 2>/dev/null || true' EXIT
-  echo "== CPU samples: $cpu_log"
+  echo "== CPU samples: $cpu_log (by group: ${cpu_log%.log}-groups.txt)"
 fi
 
 # PERSONAL_AS_OVERLAP=1 runs the vmlab tier beside the others: it has a

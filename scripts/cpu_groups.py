@@ -1,0 +1,155 @@
+"""Where a test run's CPU goes: core-seconds by container and by program.
+
+    python3 scripts/cpu_groups.py OUT [INTERVAL_S]
+
+Every INTERVAL_S (default 10) it reads every process's CPU time from /proc
+and adds what each used since the last look to its group: the Docker
+container it runs in (by name), or else its program (`comm`; a QEMU guest
+by its -name). A process that ended between two looks is not lost: its
+parent's reaped-children time grows by it, and the part of that not already
+counted (children that lived less than an interval, and the rest of
+those that were seen) goes to "<parent's group>'s children". OUT is rewritten every minute and at the end (on
+SIGTERM, or when the process that started it is gone): group, core-seconds,
+share, largest first. A diagnostic beside vmstat's samples: it decides
+nothing and never fails the run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def containers() -> dict[str, str]:
+    """Docker container id -> name, from the engine's own files."""
+    names = {}
+    root = Path("/var/lib/docker/containers")
+    try:
+        for d in root.iterdir():
+            try:
+                names[d.name] = json.loads((d / "config.v2.json").read_text())["Name"].lstrip("/")
+            except (OSError, ValueError, KeyError):
+                continue
+    except OSError:
+        pass
+    return names
+
+
+def group_of(pid: int, comm: str, names: dict[str, str]) -> str:
+    try:
+        cgroup = Path(f"/proc/{pid}/cgroup").read_text()
+    except OSError:
+        return comm
+    for line in cgroup.splitlines():
+        for part in line.split("/"):
+            if len(part) == 64 and all(c in "0123456789abcdef" for c in part):
+                return "container " + names.get(part, part[:12])
+    if comm.startswith("qemu-system"):
+        try:
+            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            if b"-name" in args:
+                return f"qemu {args[args.index(b'-name') + 1].decode(errors='replace').split(',')[0]}"
+        except (OSError, IndexError):
+            pass
+    return comm
+
+
+def sample(names: dict[str, str]) -> dict[int, tuple[str, int, float, float]]:
+    """pid -> (group, ppid, own CPU s, reaped children's CPU s)."""
+    out = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        pid = int(entry)
+        try:
+            raw = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        comm = raw[raw.index("(") + 1:raw.rindex(")")]
+        f = raw[raw.rindex(")") + 2:].split()
+        # Fields after the name: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14).
+        out[pid] = (group_of(pid, comm, names), int(f[1]), (int(f[11]) + int(f[12])) / TICK,
+                    (int(f[13]) + int(f[14])) / TICK)
+    return out
+
+
+def descendants(pid: int, ended: dict[int, tuple[str, int, float, float]]) -> list[int]:
+    """The ended processes under `pid` (children, and theirs that ended too):
+    what the parent's reaped time holds that was already counted."""
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        kids = [c for c, v in ended.items() if v[1] == p]
+        found += kids
+        todo += kids
+    return found
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[1])
+    interval = float(argv[2]) if len(argv) > 2 else 10.0
+    parent = os.getppid()
+    totals: dict[str, float] = {}
+    started = time.time()
+    names = containers()
+    last = sample(names)
+    # What already ran counts from here on only.
+    written = time.monotonic()
+
+    def write() -> None:
+        total = sum(totals.values()) or 1.0
+        lines = [f"# core-seconds by group over {time.time() - started:.0f} s (scripts/cpu_groups.py)"]
+        lines += [f"{v:10.1f}  {100 * v / total:5.1f} %  {k}" for k, v in sorted(totals.items(), key=lambda kv: -kv[1])]
+        tmp = out.with_suffix(".tmp")
+        tmp.write_text("\n".join(lines) + "\n")
+        tmp.replace(out)
+
+    class Stop(Exception):
+        pass
+
+    def on_term(*_):
+        raise Stop  # out of the sleep at once: the run is ending
+
+    signal.signal(signal.SIGTERM, on_term)
+    try:
+        while os.getppid() == parent:
+            time.sleep(interval)
+            names = containers()
+            now = sample(names)
+            ended = {pid: v for pid, v in last.items() if pid not in now}
+            for pid, (group, _ppid, own, reaped) in now.items():
+                before = last.get(pid)
+                used = own - before[2] if before and before[0] == group else own if not before else 0.0
+                totals[group] = totals.get(group, 0.0) + max(used, 0.0)
+                if before:
+                    grown = reaped - before[3]
+                    if grown > 0:
+                        # The children it reaped since: what was seen of them
+                        # is in; the rest is theirs, under the parent's group.
+                        rest = grown - sum(ended[c][2] for c in descendants(pid, ended))
+                        if rest > 0:
+                            to = f"{group}'s children"
+                            totals[to] = totals.get(to, 0.0) + rest
+            last = now
+            if time.monotonic() - written > 60:
+                write()
+                written = time.monotonic()
+    except Stop:
+        pass
+    finally:
+        write()
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv))
+    except Exception as err:  # noqa: BLE001 - a diagnostic never fails the run
+        print(f"cpu_groups: {err}", file=sys.stderr)
+        sys.exit(0)
