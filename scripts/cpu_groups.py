@@ -50,6 +50,21 @@ def group_of(pid: int, comm: str, names: dict[str, str]) -> str:
         for part in line.split("/"):
             if len(part) == 64 and all(c in "0123456789abcdef" for c in part):
                 return "container " + names.get(part, part[:12])
+    if comm.startswith(("python", "bash", "sh", "pulumi-language")) or comm in ("sh", "dash"):
+        # An interpreter is named by what it runs: pytest, the Pulumi
+        # program and its providers, a script of ours.
+        try:
+            args = [a.decode(errors="replace") for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if a]
+        except OSError:
+            args = []
+        for i, a in enumerate(args[1:], 1):
+            if a == "-m" and i + 1 < len(args):
+                return f"{comm} -m {args[i + 1]}"
+            if a == "-c":
+                return f"{comm} -c"
+            if not a.startswith("-"):
+                return f"{comm} {os.path.basename(a)}"
+        return comm
     if comm.startswith("qemu-system"):
         try:
             args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
