@@ -4,14 +4,14 @@
 
 Every INTERVAL_S (default 10) it reads every process's CPU time from /proc
 and adds what each used since the last look to its group: the Docker
-container it runs in (by name), or else its program (`comm`; a QEMU guest
-by its -name). A process that ended between two looks is not lost: its
-parent's reaped-children time grows by it, and the part of that not already
-counted (children that lived less than an interval, and the rest of
-those that were seen) goes to "<parent's group>'s children". OUT is rewritten every minute and at the end (on
-SIGTERM, or when the process that started it is gone): group, core-seconds,
-share, largest first. A diagnostic beside vmstat's samples: it decides
-nothing and never fails the run.
+container it runs in (by name), or else its program (`comm`; an
+interpreter by what it runs; a QEMU guest by its -name). A process that
+ended between two looks is not lost: its parent's reaped-children time
+grows by it, and what of that was not counted while it lived goes to
+"<parent's group>'s children". OUT is rewritten every minute and at the
+end (on SIGTERM, or when the process that started it is gone): group,
+core-seconds, share, largest first. A diagnostic beside vmstat's samples:
+it decides nothing and never fails the run.
 """
 
 from __future__ import annotations
@@ -147,7 +147,9 @@ def main(argv: list[str]) -> int:
                     if grown > 0:
                         # The children it reaped since: what was seen of them
                         # is in; the rest is theirs, under the parent's group.
-                        rest = grown - sum(ended[c][2] for c in descendants(pid, ended))
+                        # (An ended descendant's own time and what it
+                        # reaped were counted while it lived.)
+                        rest = grown - sum(ended[c][2] + ended[c][3] for c in descendants(pid, ended))
                         if rest > 0:
                             to = f"{group}'s children"
                             totals[to] = totals.get(to, 0.0) + rest
