@@ -41,6 +41,13 @@ def containers() -> dict[str, str]:
     return names
 
 
+def cmdline(pid: int) -> list[str]:
+    try:
+        return [a.decode(errors="replace") for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if a]
+    except OSError:
+        return []
+
+
 def group_of(pid: int, comm: str, names: dict[str, str]) -> str:
     try:
         cgroup = Path(f"/proc/{pid}/cgroup").read_text()
@@ -50,13 +57,10 @@ def group_of(pid: int, comm: str, names: dict[str, str]) -> str:
         for part in line.split("/"):
             if len(part) == 64 and all(c in "0123456789abcdef" for c in part):
                 return "container " + names.get(part, part[:12])
-    if comm.startswith(("python", "bash", "sh", "pulumi-language")) or comm in ("sh", "dash"):
+    if comm in ("sh", "dash") or comm.startswith(("python", "bash", "pulumi-language")):
         # An interpreter is named by what it runs: pytest, the Pulumi
         # program and its providers, a script of ours.
-        try:
-            args = [a.decode(errors="replace") for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") if a]
-        except OSError:
-            args = []
+        args = cmdline(pid)
         for i, a in enumerate(args[1:], 1):
             if a == "-m" and i + 1 < len(args):
                 return f"{comm} -m {args[i + 1]}"
@@ -64,14 +68,10 @@ def group_of(pid: int, comm: str, names: dict[str, str]) -> str:
                 return f"{comm} -c"
             if not a.startswith("-"):
                 return f"{comm} {os.path.basename(a)}"
-        return comm
-    if comm.startswith("qemu-system"):
-        try:
-            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            if b"-name" in args:
-                return f"qemu {args[args.index(b'-name') + 1].decode(errors='replace').split(',')[0]}"
-        except (OSError, IndexError):
-            pass
+    elif comm.startswith("qemu-system"):
+        args = cmdline(pid)
+        if "-name" in args[:-1]:
+            return f"qemu {args[args.index('-name') + 1].split(',')[0]}"
     return comm
 
 
@@ -112,9 +112,8 @@ def main(argv: list[str]) -> int:
     parent = os.getppid()
     totals: dict[str, float] = {}
     started = time.time()
-    names = containers()
-    last = sample(names)
     # What already ran counts from here on only.
+    last = sample(containers())
     written = time.monotonic()
 
     def write() -> None:
@@ -135,12 +134,14 @@ def main(argv: list[str]) -> int:
     try:
         while os.getppid() == parent:
             time.sleep(interval)
-            names = containers()
-            now = sample(names)
+            now = sample(containers())
             ended = {pid: v for pid, v in last.items() if pid not in now}
             for pid, (group, _ppid, own, reaped) in now.items():
                 before = last.get(pid)
-                used = own - before[2] if before and before[0] == group else own if not before else 0.0
+                if before is None:  # new since the last look: all of it
+                    used = own
+                else:  # (a process that moved group counts from its next look)
+                    used = own - before[2] if before[0] == group else 0.0
                 totals[group] = totals.get(group, 0.0) + max(used, 0.0)
                 if before:
                     grown = reaped - before[3]

@@ -71,20 +71,19 @@ drop_old_disks() {
 # (prints nothing) where it cannot: cgroup v2 without the cpu controller, or
 # Docker with the systemd cgroup driver (which takes slices, not paths).
 idle_cgroup() {
-  local name=personal-as-idle dir
+  local name=personal-as-idle dir weight
   [ "$(docker info -f '{{.CgroupDriver}}' 2>/dev/null)" = cgroupfs ] || return 1
   if [ -d /sys/fs/cgroup/cpu ]; then  # v1
-    dir=/sys/fs/cgroup/cpu/$name
-    mkdir -p "$dir" 2>/dev/null || return 1
-    { [ -w "$dir/cpu.idle" ] && echo 1 >"$dir/cpu.idle"; } 2>/dev/null || echo 2 >"$dir/cpu.shares" || return 1
-  elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then  # v2
+    dir=/sys/fs/cgroup/cpu/$name weight="2 cpu.shares"
+  elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then  # v2: the cpu controller on for children
     grep -qw cpu /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null \
       || echo +cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || return 1
-    dir=/sys/fs/cgroup/$name
-    mkdir -p "$dir" 2>/dev/null || return 1
-    { [ -w "$dir/cpu.idle" ] && echo 1 >"$dir/cpu.idle"; } 2>/dev/null || echo 1 >"$dir/cpu.weight" || return 1
+    dir=/sys/fs/cgroup/$name weight="1 cpu.weight"
   else
     return 1
   fi
+  mkdir -p "$dir" 2>/dev/null || return 1
+  { [ -w "$dir/cpu.idle" ] && echo 1 >"$dir/cpu.idle"; } 2>/dev/null \
+    || echo "${weight% *}" >"$dir/${weight#* }" || return 1
   echo "/$name"
 }
