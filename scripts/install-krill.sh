@@ -72,9 +72,18 @@ rm -rf "$tmp"
 # a smaller dependency tree, so a cold build is minutes shorter.
 # Every crate at KRILL_OPT_LEVEL (versions.env says why).
 export CARGO_PROFILE_RELEASE_OPT_LEVEL="$KRILL_OPT_LEVEL"
+# One build folder for both architectures, kept between the two builds: the
+# arm64 build compiles its proc-macros and build scripts for this machine,
+# as the native build did, and finds them there instead of compiling them
+# again. It goes once both binaries are cached (the next version's build
+# starts it afresh).
+target_dir="$CACHE/krill-target"
 with_progress "krill $KRILL_VERSION $ARCH (cargo install, ~4 min cold)" "$CACHE/krill-build-$ARCH.log" \
-  cargo install --locked --no-default-features "${features[@]}" "${target[@]}" \
+  cargo install --locked --no-default-features "${features[@]}" "${target[@]}" --target-dir "$target_dir" \
     --bin krill --bin krillc --root "$tmp" "krill@$KRILL_VERSION"
 rm -rf "$DEST"; mv "$tmp" "$DEST"
+if [ -x "$(krill_dir)/bin/krill" ] && [ -x "$(krill_dir arm64)/bin/krill" ]; then
+  rm -rf "$target_dir"
+fi
 [ "$ARCH" = native ] && "$DEST/bin/krill" --version
 log "krill $KRILL_VERSION ($ARCH): installed in $DEST/bin"
