@@ -58,9 +58,10 @@ def env(tmp_path):
 def one_pass(d: Path, mode: str) -> str:
     """One pass of the loop (the stand-in sleep ends it); its output."""
     (d / "mode").write_text(mode)
-    return subprocess.run(["sh", str(LOOP)], env={**os.environ, "PATH": f"{d}/bin:{os.environ['PATH']}",
+    return subprocess.run(["bash", str(LOOP)], env={**os.environ, "PATH": f"{d}/bin:{os.environ['PATH']}",
                                                   "FAKE_DIR": str(d), "ACME_CONF": str(d / "acme.conf"),
-                                                  "ACME_DATA": str(d / "data"), "ACME_STAY": "1"},
+                                                  "ACME_DATA": str(d / "data"), "ACME_STAY": "1",
+                                                  "ACME_PAUSE": "sleep"},
                           capture_output=True, text=True, timeout=30).stdout
 
 

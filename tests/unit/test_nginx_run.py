@@ -49,7 +49,7 @@ def loop(tmp_path):
     acme.write_text("1.0\n")  # an old request: the start itself answers it
     env = {**os.environ, "PATH": f"{bin_}:{os.environ['PATH']}", "FAKE": str(tmp_path), "NGINX_RUN_DIR": str(run),
            "NGINX_RELOAD_ON": f"{run}/reload-request {acme}", "NGINX_KEYS_DIR": str(keys), "NGINX_POLL_S": "0.2"}
-    proc = subprocess.Popen(["sh", str(LOOP), "/etc/nginx/personal-as/nginx.conf"], env=env,
+    proc = subprocess.Popen(["bash", str(LOOP), "/etc/nginx/personal-as/nginx.conf"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert wait_for(lambda: (run / "alive").exists()), "the loop never looked"
     yield tmp_path, proc
@@ -123,7 +123,7 @@ def test_an_nginx_that_cannot_start_ends_the_loop_at_once_whatever_the_poll(tmp_
     env = {**os.environ, "PATH": f"{bin_}:{os.environ['PATH']}", "NGINX_RUN_DIR": str(tmp_path / "run"),
            "NGINX_POLL_S": "30"}
     start = time.monotonic()
-    res = subprocess.run(["sh", str(LOOP), "/etc/nginx/personal-as/nginx.conf"], env=env, capture_output=True,
+    res = subprocess.run(["bash", str(LOOP), "/etc/nginx/personal-as/nginx.conf"], env=env, capture_output=True,
                          text=True, timeout=20)
     assert res.returncode == 1 and "Address already in use" in res.stderr
     assert time.monotonic() - start < 5
