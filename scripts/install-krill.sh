@@ -75,14 +75,16 @@ export CARGO_PROFILE_RELEASE_OPT_LEVEL="$KRILL_OPT_LEVEL"
 # One build folder for both architectures, kept between the two builds: the
 # arm64 build compiles its proc-macros and build scripts for this machine,
 # as the native build did, and finds them there instead of compiling them
-# again. It goes once both binaries are cached (the next version's build
-# starts it afresh).
+# again. It is kept after the native build only when an arm64 build follows
+# (PERSONAL_AS_KRILL_KEEP_BUILD, which the Makefile sets for `make test` and
+# `make bootstrap-arm64`): half a gigabyte a machine with only amd64 hosts
+# never needs.
 target_dir="$CACHE/krill-target"
 with_progress "krill $KRILL_VERSION $ARCH (cargo install, ~4 min cold)" "$CACHE/krill-build-$ARCH.log" \
   cargo install --locked --no-default-features "${features[@]}" "${target[@]}" --target-dir "$target_dir" \
     --bin krill --bin krillc --root "$tmp" "krill@$KRILL_VERSION"
 rm -rf "$DEST"; mv "$tmp" "$DEST"
-if [ -x "$(krill_dir)/bin/krill" ] && [ -x "$(krill_dir arm64)/bin/krill" ]; then
+if [ "$ARCH" = arm64 ] || [ "${PERSONAL_AS_KRILL_KEEP_BUILD:-0}" != 1 ]; then
   rm -rf "$target_dir"
 fi
 [ "$ARCH" = native ] && "$DEST/bin/krill" --version
