@@ -20,6 +20,8 @@ case "$ARCH" in
   *) die "install-krill.sh: unknown arch '$ARCH' (native or arm64)" ;;
 esac
 if [ -x "$DEST/bin/krill" ] && [ -x "$DEST/bin/krillc" ]; then
+  # No arm64 build follows: a build folder a native build kept for one goes.
+  [ "$ARCH" = arm64 ] && rm -rf "$CACHE/krill-target"
   log "krill $KRILL_VERSION ($ARCH): cached in $DEST/bin"
   exit 0
 fi
