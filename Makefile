@@ -26,10 +26,6 @@ vmlab: bootstrap
 test: bootstrap
 	bash scripts/test.sh
 
-# Both build Krill for arm64 after the native build: the native build keeps
-# its build folder for the cross build to reuse (scripts/install-krill.sh).
-test test-arm64 bootstrap-arm64: export PERSONAL_AS_KRILL_KEEP_BUILD = 1
-
 test-unit: bootstrap
 	bash scripts/test.sh unit
 

@@ -20,8 +20,6 @@ case "$ARCH" in
   *) die "install-krill.sh: unknown arch '$ARCH' (native or arm64)" ;;
 esac
 if [ -x "$DEST/bin/krill" ] && [ -x "$DEST/bin/krillc" ]; then
-  # No arm64 build follows: a build folder a native build kept for one goes.
-  [ "$ARCH" = arm64 ] && rm -rf "$CACHE/krill-target"
   log "krill $KRILL_VERSION ($ARCH): cached in $DEST/bin"
   exit 0
 fi
@@ -74,20 +72,9 @@ rm -rf "$tmp"
 # a smaller dependency tree, so a cold build is minutes shorter.
 # Every crate at KRILL_OPT_LEVEL (versions.env says why).
 export CARGO_PROFILE_RELEASE_OPT_LEVEL="$KRILL_OPT_LEVEL"
-# One build folder for both architectures, kept between the two builds: the
-# arm64 build compiles its proc-macros and build scripts for this machine,
-# as the native build did, and finds them there instead of compiling them
-# again. It is kept after the native build only when an arm64 build follows
-# (PERSONAL_AS_KRILL_KEEP_BUILD, which the Makefile sets for `make test` and
-# `make bootstrap-arm64`): half a gigabyte a machine with only amd64 hosts
-# never needs.
-target_dir="$CACHE/krill-target"
 with_progress "krill $KRILL_VERSION $ARCH (cargo install, ~4 min cold)" "$CACHE/krill-build-$ARCH.log" \
-  cargo install --locked --no-default-features "${features[@]}" "${target[@]}" --target-dir "$target_dir" \
+  cargo install --locked --no-default-features "${features[@]}" "${target[@]}" \
     --bin krill --bin krillc --root "$tmp" "krill@$KRILL_VERSION"
 rm -rf "$DEST"; mv "$tmp" "$DEST"
-if [ "$ARCH" = arm64 ] || [ "${PERSONAL_AS_KRILL_KEEP_BUILD:-0}" != 1 ]; then
-  rm -rf "$target_dir"
-fi
 [ "$ARCH" = native ] && "$DEST/bin/krill" --version
 log "krill $KRILL_VERSION ($ARCH): installed in $DEST/bin"
