@@ -32,7 +32,7 @@ own_keys() {
 # A pause with no process of its own: bash's `read -t` on a FIFO that
 # nothing writes. A `sleep` every 2 s was a fork and an exec each time,
 # about 60 ms of an emulated vCPU (vmlab's vps, 2026-12-06).
-naps() {
+open_nap() {
   local fifo="$run/.nap.$BASHPID"
   rm -f "$fifo" && mkfifo -m 600 "$fifo" && exec 9<>"$fifo" && rm -f "$fifo"
 }
@@ -81,7 +81,7 @@ trap 'reload signal' HUP
 # Docker's restart count shows the crash loop.
 (
   trap - TERM INT QUIT HUP
-  naps
+  open_nap
   while kill -0 "$nginx" 2>/dev/null; do
     : > "$run/alive"
     seen
