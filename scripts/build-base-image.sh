@@ -73,6 +73,11 @@ Dir::Cache::srcpkgcache "";
 // of what `apt-get update` fetches and indexes.
 Acquire::Languages "none";
 APT::Install-Recommends "false";
+// apt-get keeps every .deb it downloaded in /var/cache/apt/archives (the
+// apt binary does not): without this, each image's apt layer carried its
+// packages twice, installed and as .debs. The metrics image held 65 MB of
+// them, already compressed, so half its gzipped size (2026-12-06).
+APT::Keep-Downloaded-Packages "false";
 APT
   find "$rootfs/usr/share/doc" -mindepth 1 ! -name copyright ! -type d -delete
   find "$rootfs/usr/share/doc" -mindepth 1 -type d -empty -delete
