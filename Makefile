@@ -2,7 +2,7 @@
 # Both bootstrap everything first (idempotent, fast when warm).
 SHELL := /bin/bash
 .DEFAULT_GOAL := lab
-.PHONY: bootstrap bootstrap-arm64 lab vmlab test test-unit test-lab test-arm64 test-vmlab test-arm64-guest verify bench destroy topology docs docs-serve
+.PHONY: bootstrap bootstrap-arm64 lab vmlab test test-unit test-lab test-arm64 test-vmlab test-arm64-guest verify bench destroy topology docs docs-serve state-backup state-restore
 
 bootstrap:
 	bash scripts/bootstrap.sh
@@ -61,6 +61,18 @@ bench: bootstrap
 # committed; a unit test fails when it no longer matches the plan.
 topology: bootstrap
 	bash scripts/topology.sh
+
+# The Pulumi state of one stack, encrypted under its passphrase, to a file
+# you name; and back into a backend that does not have the stack
+# (docs/state.md). Export PULUMI_CONFIG_PASSPHRASE_FILE first, as for `up`.
+STACK ?= prod
+state-backup:
+	@[ -n "$(FILE)" ] || { echo "make state-backup: name the file: FILE=path (STACK=$(STACK))" >&2; exit 2; }
+	bash scripts/state.sh backup '$(STACK)' '$(FILE)'
+
+state-restore:
+	@[ -n "$(FILE)" ] || { echo "make state-restore: name the backup: FILE=path (STACK=$(STACK))" >&2; exit 2; }
+	bash scripts/state.sh restore '$(STACK)' '$(FILE)'
 
 # The lab, and the lab tier's second lab (`lab2`) if a run left it up.
 destroy:

@@ -5,10 +5,11 @@
 # promtool and amtool (prometheus, prometheus-alertmanager) check the
 # rendered alert rules and Alertmanager config, and prometheus runs the
 # status page's console template in the unit tier; graphviz draws the
-# topology picture `pulumi up` puts on the status page.
+# topology picture `pulumi up` puts on the status page; gpg encrypts the
+# state backups (scripts/state.sh).
 . "$(dirname "$0")/lib.sh"
 
-PACKAGES=(docker.io docker-registry bird2 nginx-light prometheus prometheus-alertmanager graphviz iproute2 debootstrap openssh-client nftables ca-certificates curl openssl util-linux)
+PACKAGES=(docker.io docker-registry bird2 nginx-light prometheus prometheus-alertmanager graphviz iproute2 debootstrap openssh-client nftables ca-certificates curl openssl util-linux gpg)
 # Callers may need more (bootstrap-arm64.sh: the cross toolchain).
 PACKAGES+=("$@")
 
