@@ -64,7 +64,7 @@ topology: bootstrap
 
 # The Pulumi state of one stack, encrypted under its passphrase, to a file
 # you name; and back into a backend that does not have the stack
-# (docs/state.md). Export PULUMI_CONFIG_PASSPHRASE_FILE first, as for `up`.
+# (docs/operations.md, "The Pulumi state"). Export PULUMI_CONFIG_PASSPHRASE_FILE first, as for `up`.
 STACK ?= prod
 state-backup:
 	@[ -n "$(FILE)" ] || { echo "make state-backup: name the file: FILE=path (STACK=$(STACK))" >&2; exit 2; }

@@ -14,7 +14,7 @@
 # A restore goes only into a backend that does not have the stack: it never
 # overwrites a state. The backend is the one Pulumi is pointed at
 # (PULUMI_BACKEND_URL; scripts/env.sh's default is the project's own
-# .pulumi-state, and a team's may be PostgreSQL, docs/state.md).
+# .pulumi-state; docs/operations.md, "The Pulumi state").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck disable=SC1091
