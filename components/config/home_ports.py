@@ -33,6 +33,8 @@ def home_bindings(cfg) -> list[Binding]:
         ports = cfg.monitoring.ports
         for name in ("prometheus", "alertmanager", "node", "tunnel_node", "tunnel_bird"):
             out.append(Binding(("monitoring", "ports", name), getattr(ports, name), LOOPBACK))
+    if cfg.backup is not None and cfg.backup.on_vps:
+        out.append(Binding(("backup", "port"), cfg.backup.port, LOOPBACK))  # the tunnel's end
     return out
 
 

@@ -607,6 +607,24 @@ class Krill(Strict):
         default=None,
         description="Krill's admin API token, a Pulumi secret of at least 16 characters without quotes or "
                     "backslashes. Unset: the stack generates one and keeps it in its state.")
+    restore_snapshot: str | None = Field(
+        default=None,
+        description="Restore this backup snapshot (its restic ID, as `docker exec <stack>-home-backup snapshots` "
+                    "lists them, 8 to 64 hex digits) into Krill's data before Krill starts, replacing what is "
+                    "there; the previous data is kept beside it. Needs `backup`. Unset: a home whose Krill data is "
+                    "missing gets the newest snapshot.",
+        examples=["4f2a9c1e"])
+    new_ca: bool = Field(
+        default=False,
+        description="Make a new, empty CA on a home whose Krill data is missing even though backups exist: a new "
+                    "CA must be onboarded with your parent again. `up` refuses otherwise, and says so.")
+
+    @field_validator("restore_snapshot")
+    @classmethod
+    def _restore_snapshot(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[0-9a-f]{8,64}", v):
+            raise ValueError("must be a restic snapshot ID: 8 to 64 lowercase hex digits")
+        return v
 
     @field_validator("admin_token", mode="before")
     @classmethod

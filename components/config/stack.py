@@ -12,6 +12,7 @@ from .acme import Acme
 from .irr import Irr
 from .home_ports import clashes, home_bindings
 from .images import Images
+from .backup import Backup
 from .monitoring import Monitoring
 from .bgp_policy import DEFAULT_DRAIN_S, parse_large_community
 from .errors import MISSING, KeyedError, KeyedErrors
@@ -114,6 +115,11 @@ class StackConfig(Strict):
         default=None,
         description="Metrics, alerts and a status page: exporters on vps, Prometheus and Alertmanager on home. "
                     "Unset: none of them.")
+    backup: Backup | None = Field(
+        default=None,
+        description="Backups of the Krill CA's data (its keys and history), encrypted by restic on home before "
+                    "they leave it; by default to vps, append-only. Unset: none, and a dead home disk means a new "
+                    "CA and onboarding again with your parent.")
     lab_mgmt_net: str = Field(
         default=LAB_MGMT_NET_DEFAULT,
         description="In a lab world: the /28 inside `203.0.113.0/24` over which this machine reaches the lab hosts by "
@@ -269,6 +275,7 @@ class StackConfig(Strict):
                              f"is {earlier.key_text} too, on the same address of home; give each its own port")
         if self.irr is not None:
             yield from self._irr_matches_rpki()
+        yield from self._backup_checks()
         if self.lab_portal and not self.faces_lab:
             yield KeyedError(("lab_portal",), True,
                              "only a stack that faces a lab world has the lab's LIR to play a portal; a prod "
@@ -277,6 +284,15 @@ class StackConfig(Strict):
             yield KeyedError(("krill", "public_name"), self.krill.public_name,
                              f"the Krill proxy gets its certificate from the lab's ACME CA, which reaches only "
                              f"names the lab defines; valid in a lab world: {LAB_KRILL_PUBLIC_NAME}")
+
+    def _backup_checks(self) -> Iterator[KeyedError]:
+        if self.krill.restore_snapshot is not None and self.backup is None:
+            yield KeyedError(("krill", "restore_snapshot"), self.krill.restore_snapshot,
+                             "there is nothing to restore it from: set backup (backup.password at least) or remove "
+                             "krill.restore_snapshot")
+        if self.krill.restore_snapshot is not None and self.krill.new_ca:
+            yield KeyedError(("krill", "new_ca"), True,
+                             "asks for a new, empty CA while krill.restore_snapshot asks for a backup's: keep one")
 
     def _policy_checks(self) -> Iterator[KeyedError]:
         for i, a in enumerate(self.blackhole):

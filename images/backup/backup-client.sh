@@ -1,0 +1,150 @@
+#!/bin/bash
+# backup-client INTERVAL_S [KEY KNOWN_HOSTS SSH_PORT USER@VPS PORT]: the
+# Krill CA's data, snapshotted by restic to RESTIC_REPOSITORY every
+# INTERVAL_S seconds, and at once when the stack asks (it touches
+# $work/request after each change it makes to Krill). With the tunnel
+# arguments, the repository is vps's rest-server, reached through SSH with
+# the stack's key to a user that may only forward to that one port.
+#
+# Runs as the uid that owns /var/lib/krill (it reads Krill's files, and
+# writes nothing of Krill's). The password (RESTIC_PASSWORD_FILE, 0600 root
+# on the host) and the key get private copies in this container's memory.
+#
+# A consistent copy without stopping Krill: the data is copied to $work/krill
+# and the copy kept only if nothing in the data changed while it was taken
+# (the same inode, size and mtime for every file before and after). Krill
+# writes each change as whole files in a few milliseconds; a copy that
+# overlapped one is taken again. restic then snapshots the copy.
+set -euo pipefail
+data=/var/lib/krill
+work=/var/lib/personal-as/backup
+if [ "$(id -u)" = 0 ]; then
+  owner=$(stat -c %u:%g "$data")
+  [ "${owner%%:*}" != 0 ] || owner="$(id -u krill):$(id -g krill)"
+  install -o "${owner%%:*}" -g "${owner#*:}" -m 0600 "$RESTIC_PASSWORD_FILE" /dev/shm/restic-password
+  if [ $# -gt 1 ]; then
+    install -o "${owner%%:*}" -g "${owner#*:}" -m 0600 "$2" /dev/shm/tunnel-key
+    install -o "${owner%%:*}" -g "${owner#*:}" -m 0644 "$3" /dev/shm/known_hosts
+    set -- "$1" /dev/shm/tunnel-key /dev/shm/known_hosts "${@:4}"
+  fi
+  export RESTIC_PASSWORD_FILE=/dev/shm/restic-password
+  exec setpriv --reuid="${owner%%:*}" --regid="${owner#*:}" --clear-groups "$0" "$@"
+fi
+interval=$1
+export RESTIC_CACHE_DIR=$work/cache HOME=$work
+metrics=$work/metrics
+mkdir -p "$metrics" "$RESTIC_CACHE_DIR"
+
+if [ $# -gt 1 ]; then
+  (
+    key=$2 known=$3 ssh_port=$4 dest=$5 port=$6
+    while :; do
+      rc=0
+      ssh -N -i "$key" -p "$ssh_port" -o UserKnownHostsFile="$known" -o StrictHostKeyChecking=yes \
+          -o BatchMode=yes -o ExitOnForwardFailure=yes -o ServerAliveInterval=5 -o ServerAliveCountMax=3 \
+          -o ConnectTimeout=10 -L "127.0.0.1:$port:127.0.0.1:$port" "$dest" || rc=$?
+      echo "backup-client: tunnel to $dest exited ($rc); again in 2 s" >&2
+      sleep 2
+    done
+  ) &
+fi
+
+# A pause with no process of its own (bash's `read -t` on a FIFO nobody
+# writes): the loop below wakes every few seconds for the stack's request.
+fifo=$(mktemp -u /dev/shm/nap.XXXXXX)
+mkfifo -m 600 "$fifo"
+exec 9<>"$fifo"
+rm -f "$fifo"
+nap() { read -r -t "$1" -u 9 _ || true; }
+
+# What Prometheus reads (node_exporter's textfile collector on home).
+write_metrics() {  # last_ok(0/1) [success_time size_bytes]
+  local tmp=$metrics/.backup.prom
+  {
+    echo "# HELP personal_as_backup_last_run_ok Whether the last backup of the Krill CA succeeded."
+    echo "# TYPE personal_as_backup_last_run_ok gauge"
+    echo "personal_as_backup_last_run_ok $1"
+    if [ -n "${last_success:-}" ]; then
+      echo "# HELP personal_as_backup_last_success_timestamp_seconds When the newest snapshot was taken."
+      echo "# TYPE personal_as_backup_last_success_timestamp_seconds gauge"
+      echo "personal_as_backup_last_success_timestamp_seconds $last_success"
+      echo "# HELP personal_as_backup_size_bytes The Krill data in the newest snapshot."
+      echo "# TYPE personal_as_backup_size_bytes gauge"
+      echo "personal_as_backup_size_bytes ${last_size:-0}"
+    fi
+    echo "# HELP personal_as_backup_interval_seconds Seconds between scheduled backups."
+    echo "# TYPE personal_as_backup_interval_seconds gauge"
+    echo "personal_as_backup_interval_seconds $interval"
+  } >"$tmp"
+  mv -f "$tmp" "$metrics/backup.prom"
+}
+
+has_ca() { [ -n "$(find "$data" -mindepth 1 -maxdepth 1 -print -quit 2>/dev/null)" ]; }
+listing() { find "$data" -printf '%i %s %T@ %m %p\n' | sort; }
+
+# The repository: made on first use (append-only allows that), and its
+# newest snapshot read, so the metrics survive a restart of this container.
+repo_ready=false
+ready() {
+  $repo_ready && return 0
+  if ! restic cat config >/dev/null 2>&1; then
+    restic init >/dev/null 2>"$work/last-error" || return 1
+  fi
+  local newest
+  newest=$(restic snapshots --json --tag krill --latest 1 2>/dev/null || echo '[]')
+  last_success=$(printf '%s' "$newest" | sed -n 's/.*"time":"\([^"]*\)".*/\1/p' | head -n1)
+  [ -z "$last_success" ] || last_success=$(date -d "$last_success" +%s)
+  repo_ready=true
+}
+
+backup() {  # reason
+  has_ca || { echo "backup-client: no CA in $data yet; nothing to back up" >&2; return 0; }
+  ready || return 1
+  local try before after
+  for try in 1 2 3 4 5 6 7 8 9 10; do
+    before=$(listing)
+    rm -rf "$work/krill.new"
+    cp -a "$data/." "$work/krill.new/" 2>/dev/null || mkdir -p "$work/krill.new"
+    after=$(listing)
+    [ "$before" = "$after" ] && break
+    echo "backup-client: Krill wrote while its data was copied (try $try); again" >&2
+    [ "$try" != 10 ] || { echo "backup-client: no quiet moment in 10 tries" >"$work/last-error"; return 1; }
+    nap 1
+  done
+  rm -rf "$work/krill"
+  mv "$work/krill.new" "$work/krill"
+  restic backup --host home --tag krill --tag "$1" --json --quiet "$work/krill" >"$work/last-backup.json" \
+    2>"$work/last-error" || return 1
+  last_success=$(date +%s)
+  last_size=$(du -sb "$work/krill" | cut -f1)
+  echo "backup-client: snapshot $(sed -n 's/.*"snapshot_id":"\([0-9a-f]*\)".*/\1/p' "$work/last-backup.json" | cut -c1-8) ($1, $last_size bytes)" >&2
+}
+
+run() {  # reason
+  if backup "$1"; then
+    write_metrics 1
+  else
+    echo "backup-client: backup failed: $(tail -n 3 "$work/last-error" 2>/dev/null)" >&2
+    write_metrics 0
+    return 1
+  fi
+}
+
+# The first one soon after start (the tunnel needs a moment), then on
+# schedule, and at once on the stack's request.
+next=$(( $(date +%s) + 10 ))
+while :; do
+  now=$(date +%s)
+  reason=""
+  if [ -e "$work/request" ]; then
+    rm -f "$work/request"
+    reason=change
+  elif [ "$now" -ge "$next" ]; then
+    reason=scheduled
+  fi
+  if [ -n "$reason" ]; then
+    # A failed one is tried again within a minute, not an interval later.
+    if run "$reason"; then next=$(( now + interval )); else next=$(( now + (interval < 60 ? interval : 60) )); fi
+  fi
+  nap 2
+done
