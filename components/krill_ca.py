@@ -55,6 +55,11 @@ class KrillCAArgs:
     # The status page at /status/ (monitoring), and its files on the host.
     status: StatusSite | None = None
     status_after: list[pulumi.Resource] = field(default_factory=list)
+    # Backups (ca_backup.py): what Krill's entrypoint needs to put a staged
+    # restore in place before Krill starts, and the client that stages it.
+    backup_env: dict[str, str] = field(default_factory=dict)
+    backup_mounts: list[str] = field(default_factory=list)
+    backup_after: list[pulumi.Resource] = field(default_factory=list)
 
 
 class KrillCA(pulumi.ComponentResource):
@@ -73,7 +78,7 @@ class KrillCA(pulumi.ComponentResource):
             f"{name}-config", host, KRILL_CONF, self.krill_conf, owner="krill:krill", mode="0600",
             dirs=("/var/lib/krill",), remove_dirs=("/etc/krill",), opts=ready,
         )
-        krill_after, krill_env = [self.config], {}
+        krill_after, krill_env = [self.config, *args.backup_after], dict(args.backup_env)
         if args.parent_root_ca is not None:
             krill_after.append(host_file(f"{name}-parent-root-ca", host, PARENT_ROOT_CA, args.parent_root_ca,
                                          remove_dirs=("/etc/krill",), opts=ready))
@@ -81,7 +86,7 @@ class KrillCA(pulumi.ComponentResource):
         self.host = host
         self.krill = ServiceContainer(f"{name}-krill", ServiceArgs(
             stack=args.stack, host=host, service="krill", image=args.krill_image,
-            mounts=KRILL_MOUNTS, after=krill_after,
+            mounts=[*KRILL_MOUNTS, *args.backup_mounts], after=krill_after,
             # Krill reads its config only when it starts: a new one is a new
             # container (its data stays on the host).
             restart_with=config_digest(self.krill_conf, secret=True),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 
+from .ca_backup import BACKUP_METRICS
 from .config import StackConfig
 from .config.monitoring import Monitoring as MonitoringConfig
 from .container_image import ContainerImage
@@ -48,10 +49,11 @@ RPKI_CACHE = "/var/cache/personal-as/rpki-client"
 RPKI_OUT = "/var/lib/personal-as/rpki-client"
 
 
-def node_exporter_command(port: int, textfile: bool = False) -> list[str]:
+def node_exporter_command(port: int, textfile_dirs: tuple[str, ...] = ()) -> list[str]:
     return ["node", f"--web.listen-address=127.0.0.1:{port}", "--collector.disable-defaults",
             *[f"--collector.{c}" for c in NODE_COLLECTORS],
-            *(["--collector.textfile", f"--collector.textfile.directory={TEXTFILE_DIR}"] if textfile else [])]
+            *(["--collector.textfile"] if textfile_dirs else []),
+            *[f"--collector.textfile.directory={d}" for d in textfile_dirs]]
 
 
 @dataclass
@@ -131,8 +133,10 @@ class Monitoring(pulumi.ComponentResource):
         self.vps_bird = service(vps, "bird-exporter", args.vps_exporters, [
             "bird", "-bird.v2", "-format.new", "-bird.socket=/run/bird/bird.ctl",
             f"-web.listen-address=127.0.0.1:{ports.bird}"], ["/run/bird"], args.after_vps)
+        # The backup client's metrics too (ca_backup.py), from a directory of its own.
+        textfiles = (TEXTFILE_DIR, *((BACKUP_METRICS,) if args.cfg.backup else ()))
         self.home_node = service(home, "node-exporter", args.home_exporters,
-                                 node_exporter_command(ports.node, textfile=True), [TEXTFILE_DIR], after_home)
+                                 node_exporter_command(ports.node, textfiles), list(textfiles), after_home)
 
         # The tunnel: a key of its own, a user on vps that may only forward.
         key = SshKeyPair("metrics-tunnel-key", comment=f"personal-as {stack} metrics tunnel", opts=child)

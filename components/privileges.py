@@ -96,6 +96,14 @@ SERVICES: dict[str, Privileges] = {
     "metrics-tunnel": Privileges(
         ("CHOWN", "FOWNER") + SWITCH_USER, (), "a 0600 copy of the key (in /dev/shm) made nobody's, then ssh runs "
         "as nobody"),
+    "backup": Privileges(
+        ("CHOWN", "FOWNER") + SWITCH_USER, (),
+        "0600 copies of the restic password and the tunnel key (in /dev/shm) made Krill's uid's, then setpriv to "
+        "it: it reads Krill's data and stages restores, as Krill's own user",
+        tmpfs=("/tmp",)),
+    "backup-server": Privileges(
+        SWITCH_USER, (), "setpriv to the uid that owns the repository on vps (the backup tunnel's user)",
+        tmpfs=("/tmp",)),
     "rpki-status": Privileges(
         ("CHOWN", "SYS_CHROOT") + SWITCH_USER, ("CHOWN", "SYS_CHROOT") + SWITCH_USER,
         "its loop (root) makes rpki-client's cache its user's; rpki-client drops to _rpki-client and chroots its "

@@ -26,6 +26,7 @@ from .cross_build import require_cross_build
 from .host import Host, SshHost, SshHostArgs
 from .host_network import HostNetwork
 from .irr_registry import IrrRegistry, IrrRegistryArgs
+from .ca_backup import CaBackup, CaBackupArgs
 from .krill_ca import KrillCA, KrillCAArgs
 from .lab_plan import LAB_DOMAIN, MGMT_IF, RIR_NAME
 from .lab_plan import plan as lab_plan
@@ -81,15 +82,18 @@ def krill_binaries(arch: str | None = None) -> dict[str, str]:
 
 
 ALL_IMAGES = ("host", "bird", "nginx", "krill", "validator", "pebble", "acme", "irrd", "postgres", "redis",
-              "irr-filter", "exporters", "metrics")
+              "irr-filter", "exporters", "metrics", "backup")
 # Metrics and alerts: built only for a stack with a monitoring section.
 MONITORING_IMAGES = ("exporters", "metrics")
+# The CA's backups: built only for a stack with a backup section.
+BACKUP_IMAGES = ("backup",)
 # The lab registry's images: built only for a lab world with an irr section.
 IRR_IMAGES = ("irrd", "postgres", "redis", "irr-filter")
 # What the user's own hosts run: the images a host of another architecture needs.
 BUILD_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 HOST_IMAGES = {"vps": ("bird", "nginx", "acme"), "home": ("krill", "nginx", "acme")}
 HOST_MONITORING_IMAGES = {"vps": ("exporters",), "home": ("exporters", "metrics")}
+HOST_BACKUP_IMAGES = {"vps": ("backup",), "home": ("backup",)}
 
 
 def image_args(stack: str, name: str, arch: str | None = None, refresh_days: int = 0) -> ContainerImageArgs:
@@ -100,7 +104,9 @@ def image_args(stack: str, name: str, arch: str | None = None, refresh_days: int
     # trusts (a build machine may sit behind an inspecting proxy): its CA
     # bundle goes to that stage only, never to the image.
     irrd = {"irrd-requirements.lock": irrd_lock, "build-ca.crt": BUILD_CA_BUNDLE}
-    extra = {"krill": krill, "host": {"krillc": krill["krillc"]}, "irrd": irrd}
+    images_dir = Path(__file__).resolve().parent.parent / "images"
+    extra = {"krill": krill, "host": {"krillc": krill["krillc"],
+                                      "backup-server": str(images_dir / "backup/backup-server.sh")}, "irrd": irrd}
     return ContainerImageArgs(image=name, base_image=base_image(arch), labels=naming.labels(stack), stack=stack,
                               extra_files=extra.get(name, {}), platform=f"linux/{arch}" if _arch_suffix(arch) else "",
                               refresh_days=refresh_days, release=versions()["DEBIAN_RELEASE"])
@@ -133,7 +139,8 @@ def user_images(stack: str, cfg: StackConfig, native: dict[str, ContainerImage])
     """Per user host, its images, built for its architecture."""
     on_host = {h: native for h in cfg.hosts}
     for arch, hosts in sorted(cross_hosts(cfg).items()):
-        wanted = {i for h in hosts for i in HOST_IMAGES[h] + (HOST_MONITORING_IMAGES[h] if cfg.monitoring else ())}
+        wanted = {i for h in hosts for i in HOST_IMAGES[h] + (HOST_MONITORING_IMAGES[h] if cfg.monitoring else ())
+                  + (HOST_BACKUP_IMAGES[h] if cfg.backup else ())}
         built = build_images(stack, arch, tuple(sorted(wanted)), cfg.images.refresh_days)
         on_host.update({h: built for h in hosts})
     return on_host
@@ -332,7 +339,8 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
     require_cross_builds(cfg)
     images = build_images(stack, names=tuple(
         n for n in ALL_IMAGES if (n not in IRR_IMAGES or (cfg.faces_lab and cfg.irr is not None))
-        and (n not in MONITORING_IMAGES or cfg.monitoring is not None)), refresh_days=cfg.images.refresh_days)
+        and (n not in MONITORING_IMAGES or cfg.monitoring is not None)
+        and (n not in BACKUP_IMAGES or cfg.backup is not None)), refresh_days=cfg.images.refresh_days)
     on_host = user_images(stack, cfg, images)
     passwords = secret_passwords(cfg)
     outputs: dict[str, pulumi.Input] = {}
@@ -438,6 +446,12 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
     # The status page, behind the Krill proxy (its picture drawn from this plan).
     status = StatusPage("status-page", home, topology_dot(cfg, plan), after=[home_net],
                         prometheus_port=cfg.monitoring.ports.prometheus) if cfg.monitoring else None
+    backup = CaBackup("ca-backup", CaBackupArgs(
+        stack=stack, cfg=cfg, vps=vps, home=home, vps_image=on_host["vps"]["backup"],
+        home_image=on_host["home"]["backup"],
+        # In a lab world home reaches vps across the lab (its link address).
+        vps_address=plan.vps_link6 if plan else vps.address, after_vps=[vps_net], after_home=[home_net],
+    )) if cfg.backup else None
     krill = KrillCA("home-krill", KrillCAArgs(
         stack=stack, host=home, krill_image=on_host["home"]["krill"], nginx_image=on_host["home"]["nginx"],
         handle=cfg.krill.handle,
@@ -449,6 +463,8 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         acme=account if cfg.krill_by_acme else None, acme_image=on_host["home"]["acme"], acme_wait=cfg.faces_lab,
         acme_after=[home_net, *lab_path, *([world.networks["rir"], world.networks["validator"]] if world else [])],
         status=status.site if status else None, status_after=status.files if status else [],
+        backup_env=backup.krill_env if backup else {}, backup_mounts=backup.krill_mounts if backup else [],
+        backup_after=backup.krill_after if backup else [],
     ), opts=pulumi.ResourceOptions(depends_on=[home_net]))
     user_ca = build_lab_rpki(stack, cfg, world, images, tls_ca, krill, home_net) if world else None
     onboarding = None
@@ -464,6 +480,10 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
         outputs["krill_child_request_xml"] = onboarding.child_request.stdout
         outputs["krill_publisher_request_xml"] = onboarding.publisher_request.stdout
     roas = user_ca.roas if user_ca else onboarding.roas if onboarding else None
+    if backup and roas:
+        # A snapshot at once after the stack changes the CA's ROAs.
+        backup.request_after("home-backup-after-roas", [roas], triggers=[
+            [cfg.roa_origin(r), r.prefix, r.effective_max_length] for r in cfg.roas])
     if tls and account:
         acme_after: list[pulumi.Resource] = [web.service, *lab_path]
         if world and acme_ca and roas:

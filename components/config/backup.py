@@ -26,7 +26,7 @@ class Retention(Strict):
 class Backup(Strict):
     password: SecretStr = Field(
         description="The restic repository's password, a Pulumi secret you choose (at least 12 characters): "
-                    "`pulumi config set --secret --path 'backup.password' <value>`. It is never generated into the "
+                    "`pulumi config set --secret --path 'backup.password' -- <value>`. It is never generated into the "
                     "state, so a lost state does not lose the backups; keep it somewhere else too. Without it "
                     "nobody, the target included, can read a backup.")
     target: str = Field(
@@ -50,7 +50,7 @@ class Backup(Strict):
     @classmethod
     def _password(cls, v: object, info: ValidationInfo) -> object:
         if "backup" not in (info.context or {}).get("secret_keys", set()):
-            raise ValueError("must be a Pulumi secret: pulumi config set --secret --path 'backup.password' <value>")
+            raise ValueError("must be a Pulumi secret: pulumi config set --secret --path 'backup.password' -- <value>")
         if not isinstance(v, str) or len(v) < 12:
             raise ValueError("must be a string of at least 12 characters")
         return v

@@ -100,17 +100,23 @@ def _key_options(forwards: list[str]) -> str:
     return ",".join(["restrict", "port-forwarding", *(f'permitopen="{f}"' for f in forwards), 'command="/bin/false"'])
 
 
-# sshd's own limits for the tunnel's user, in a file of the stack's own:
-# what authorized_keys options cannot say (`permitlisten="none"` is not valid
-# there, and `port-forwarding` lets Unix-socket forwards through, BIRD's
-# control socket among them).
-SSHD_DROPIN = "/etc/ssh/sshd_config.d/60-personal-as-metrics.conf"
+# sshd's own limits for a tunnel's user, in a file of the stack's own per
+# user: what authorized_keys options cannot say (`permitlisten="none"` is not
+# valid there, and `port-forwarding` lets Unix-socket forwards through,
+# BIRD's control socket among them).
+def sshd_dropin(user: str) -> str:
+    return f"/etc/ssh/sshd_config.d/60-{user}.conf"
 
 
-def _sshd_match(user: str, forwards: list[str]) -> str:
+SSHD_DROPIN = sshd_dropin("personal-as-metrics")
+METRICS_TUNNEL_PURPOSE = "the metrics tunnel's user may forward to vps's two exporters and do nothing else."
+BACKUP_TUNNEL_PURPOSE = "the backup tunnel's user may forward to vps's rest-server and do nothing else."
+
+
+def _sshd_match(user: str, forwards: list[str], purpose: str) -> str:
     _key_options(forwards)  # the same checks on each forward
     return "\n".join([
-        "# personal-as: the metrics tunnel's user may forward to vps's two exporters and do nothing else.",
+        f"# personal-as: {purpose}",
         f"Match User {user}",
         "    AllowTcpForwarding local",
         f"    PermitOpen {' '.join(forwards)}",
@@ -126,21 +132,21 @@ def _sshd_match(user: str, forwards: list[str]) -> str:
     ])
 
 
-def _metrics_user(user: str, forwards: list[str], mode: str) -> str:
+def _metrics_user(user: str, forwards: list[str], mode: str, purpose: str) -> str:
     return render("metrics-user.sh.j2", user=user, forwards=forwards, options=_key_options(forwards), mode=mode,
-                  dropin=SSHD_DROPIN, match=_sshd_match(user, forwards))
+                  dropin=sshd_dropin(user), match=_sshd_match(user, forwards, purpose))
 
 
-def render_metrics_user(user: str, forwards: list[str]) -> str:
-    """The tunnel's user on vps, its key on stdin: it may forward to
+def render_metrics_user(user: str, forwards: list[str], purpose: str = METRICS_TUNNEL_PURPOSE) -> str:
+    """A tunnel's user on vps, its key on stdin: it may forward to
     `forwards` (host:port) and do nothing else."""
-    return _metrics_user(user, forwards, "apply")
+    return _metrics_user(user, forwards, "apply", purpose)
 
 
-def render_metrics_user_check(user: str, forwards: list[str]) -> str:
-    return _metrics_user(user, forwards, "check")
+def render_metrics_user_check(user: str, forwards: list[str], purpose: str = METRICS_TUNNEL_PURPOSE) -> str:
+    return _metrics_user(user, forwards, "check", purpose)
 
 
 def render_metrics_user_remove(user: str) -> str:
-    return render("metrics-user.sh.j2", user=user, forwards=[], options="", mode="remove", dropin=SSHD_DROPIN,
+    return render("metrics-user.sh.j2", user=user, forwards=[], options="", mode="remove", dropin=sshd_dropin(user),
                   match="")

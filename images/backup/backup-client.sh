@@ -10,6 +10,12 @@
 # writes nothing of Krill's). The password (RESTIC_PASSWORD_FILE, 0600 root
 # on the host) and the key get private copies in this container's memory.
 #
+# Restores are staged here for Krill's entrypoint, which puts them in place
+# before Krill starts (images/krill/entrypoint.sh): the newest snapshot
+# when Krill's data is missing (a new disk), or the one RESTORE_SNAPSHOT
+# names (krill.restore_snapshot), once. $work/verdict tells the entrypoint
+# whether any backup exists: an empty CA starts only when none does.
+#
 # A consistent copy without stopping Krill: the data is copied to $work/krill
 # and the copy kept only if nothing in the data changed while it was taken
 # (the same inode, size and mtime for every file before and after). Krill
@@ -32,7 +38,7 @@ if [ "$(id -u)" = 0 ]; then
 fi
 interval=$1
 export RESTIC_CACHE_DIR=$work/cache HOME=$work
-metrics=$work/metrics
+metrics=${BACKUP_METRICS_DIR:-$work/metrics}
 mkdir -p "$metrics" "$RESTIC_CACHE_DIR"
 
 if [ $# -gt 1 ]; then
@@ -97,8 +103,50 @@ ready() {
   repo_ready=true
 }
 
+# The repository's snapshots (oldest first), and what Krill's entrypoint
+# needs to know of them.
+snapshot_ids() {
+  local out
+  out=$(restic snapshots --json --tag krill 2>"$work/last-error") || return 1
+  printf '%s' "$out" | grep -o '"id":"[0-9a-f]*"' | cut -d'"' -f4
+}
+say_verdict() {  # ids
+  if [ -n "$1" ]; then echo some >"$work/verdict.new"; else echo none >"$work/verdict.new"; fi
+  mv -f "$work/verdict.new" "$work/verdict"
+}
+
+stage() {  # name id
+  rm -rf "$work/staging" "$work/staged"
+  restic restore "$2:$work/krill" --target "$work/staging" >&2 2>"$work/last-error" || return 1
+  echo "$1 $2" >"$work/staging/.complete"
+  mv "$work/staging" "$work/staged"
+  echo "backup-client: snapshot ${2:0:8} staged for Krill's start ($1)" >&2
+}
+
+# What Krill's start waits for: a named restore not done yet, or the newest
+# snapshot when its data is missing. Nothing while one is staged.
+restores() {
+  [ ! -e "$work/staged/.complete" ] || return 0
+  local want="${RESTORE_SNAPSHOT:-}" ids hit
+  if [ -n "$want" ] && [ ! -e "$work/restored-$want" ]; then
+    ready && ids=$(snapshot_ids) || return 1
+    hit=$(printf '%s\n' "$ids" | grep "^$want" || true)
+    if [ -z "$hit" ] || [ "$(printf '%s\n' "$hit" | wc -l)" != 1 ]; then
+      echo "krill.restore_snapshot=$want is not one snapshot of the repository; there are:" \
+           "$(printf '%s\n' "$ids" | cut -c1-8 | tr '\n' ' ')" | tee "$work/last-error" >&2
+      return 1
+    fi
+    stage "$want" "$hit"
+  elif ! has_ca; then
+    ready && ids=$(snapshot_ids) || return 1
+    say_verdict "$ids"
+    [ -z "$ids" ] || stage "auto-$(printf '%s\n' "$ids" | tail -n 1 | cut -c1-8)" "$(printf '%s\n' "$ids" | tail -n 1)"
+  fi
+}
+
 backup() {  # reason
   has_ca || { echo "backup-client: no CA in $data yet; nothing to back up" >&2; return 0; }
+  [ ! -e "$work/staged/.complete" ] || { echo "backup-client: a restore waits for Krill's start; no backup" >&2; return 0; }
   ready || return 1
   local try before after
   for try in 1 2 3 4 5 6 7 8 9 10; do
@@ -117,6 +165,7 @@ backup() {  # reason
     2>"$work/last-error" || return 1
   last_success=$(date +%s)
   last_size=$(du -sb "$work/krill" | cut -f1)
+  echo some >"$work/verdict.new" && mv -f "$work/verdict.new" "$work/verdict"
   echo "backup-client: snapshot $(sed -n 's/.*"snapshot_id":"\([0-9a-f]*\)".*/\1/p' "$work/last-backup.json" | cut -c1-8) ($1, $last_size bytes)" >&2
 }
 
@@ -141,6 +190,11 @@ while :; do
     reason=change
   elif [ "$now" -ge "$next" ]; then
     reason=scheduled
+  fi
+  # (The repository is asked at most every 10 s.)
+  if [ "$now" -ge "${restores_next:-0}" ]; then
+    restores_next=$(( now + 10 ))
+    restores || echo "backup-client: restore: $(tail -n 2 "$work/last-error" 2>/dev/null)" >&2
   fi
   if [ -n "$reason" ]; then
     # A failed one is tried again within a minute, not an interval later.
