@@ -131,7 +131,7 @@ if [ "$tier" = lab-lane-b ]; then
   PERSONAL_AS_CONVERGED=lab2 python -m pytest tests/infra/test_provider_session.py tests/lab/test_2_bad_change.py \
     tests/lab/test_4c_edge_policy.py \
     tests/lab/test_4d_two_upstreams.py tests/lab/test_5_secrets.py tests/lab/test_6_restarts.py \
-    tests/lab/test_4f_state_backup.py tests/lab/test_7_faults.py tests/lab/test_7b_alerts.py tests/lab/test_7d_crash_loop.py \
+    tests/lab/test_4e_ca_backup.py tests/lab/test_4f_state_backup.py tests/lab/test_7_faults.py tests/lab/test_7b_alerts.py tests/lab/test_7d_crash_loop.py \
     -v -p no:cacheprovider
   wait "$chromium_pid" || { cat "$chromium_log" >&2; echo "installing chromium failed" >&2; exit 1; }
   PERSONAL_AS_CONVERGED=lab2 python -m pytest tests/lab/test_7c_status_page.py -v -p no:cacheprovider
