@@ -1,17 +1,24 @@
-"""The Pulumi state, backed up and brought back on another machine.
+"""The Pulumi state: backed up, brought back on another machine into a
+team's PostgreSQL backend, locked while an update runs, and its passphrase
+rotated.
 
 `make state-backup` writes the running lab's state, encrypted under the
-stack's passphrase. "Another machine" is a copy of the repository with a
-backend of its own (an empty directory) and no stack config file: there,
-`make state-restore` brings the stack back, and `preview` against the live
-lab finds nothing to change. The passphrase is then rotated there with
-`pulumi stack change-secrets-provider passphrase`: the new one opens the
-secrets and previews clean, the old one is refused."""
+stack's passphrase. The team's backend is Debian's PostgreSQL, set up by
+scripts/state-backend.sh over SSH on a machine of its own (a container of
+the lab's host image, sshd and PostgreSQL on this machine's loopback, apt
+from the Debian mirror). "Another machine" is a copy of the repository with
+no stack config file, logged in to that backend: there `make
+state-restore` brings the stack back, and `preview` against the live lab
+finds nothing to change. Two `up`s at once: the second is refused with
+Pulumi's lock message. The passphrase is then rotated there with `pulumi
+stack change-secrets-provider passphrase`: the new one opens the secrets
+and previews clean, the old one is refused."""
 
 from __future__ import annotations
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +27,10 @@ from tests.infra.stack import STACK
 from tests.lab.conftest import ROOT, STACK_FILE
 
 pytestmark = pytest.mark.usefixtures("lab_is_up")
+
+# The backend machine's sshd and PostgreSQL, on this machine's loopback.
+DB_SSH_PORT = 2231
+DB_PORT = 55431
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str], stdin: str | None = None,
@@ -37,10 +48,52 @@ def backup(tmp_path_factory) -> Path:
     return file
 
 
+def host_image() -> str:
+    """The lab's host image, as this stack's lab hosts run it."""
+    return subprocess.run(["docker", "inspect", "-f", "{{.Config.Image}}", f"{STACK}-vps"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
 @pytest.fixture(scope="module")
-def other_machine(tmp_path_factory) -> tuple[Path, dict[str, str]]:
-    """The repository as another clone has it (tracked files, a venv), with an
-    empty backend of its own and no config file for the stack yet."""
+def state_db(tmp_path_factory):
+    """A Debian machine for the team's backend, and the URL
+    scripts/state-backend.sh wrote for it (in an operator's home of its own)."""
+    home = tmp_path_factory.mktemp("operator")
+    (home / ".ssh").mkdir(mode=0o700)
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(home / ".ssh/id_ed25519")], check=True)
+    (home / ".ssh/config").write_text("Host 127.0.0.1\n  StrictHostKeyChecking accept-new\n"
+                                      f"  UserKnownHostsFile {home}/.ssh/known_hosts\n")
+    name = f"{STACK}-statedb"
+    subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+    subprocess.run(["docker", "run", "-d", "--name", name, "--network", "host",
+                    "-v", f"{home}/.ssh/id_ed25519.pub:/root/.ssh/authorized_keys:ro",
+                    "--entrypoint", "sh", host_image(), "-c",
+                    f"ssh-keygen -A >/dev/null && exec /usr/sbin/sshd -D -e -o ListenAddress=127.0.0.1 "
+                    f"-p {DB_SSH_PORT}"], check=True, capture_output=True)
+    try:
+        env = {**os.environ, "HOME": str(home)}
+        for _ in range(30):
+            if subprocess.run(["ssh", "-F", str(home / ".ssh/config"), "-p", str(DB_SSH_PORT), "-o", "BatchMode=yes",
+                               "-i", str(home / ".ssh/id_ed25519"), "root@127.0.0.1", "true"],
+                              capture_output=True, env=env).returncode == 0:
+                break
+            time.sleep(1)
+        start = time.monotonic()
+        run(["bash", "scripts/state-backend.sh", "-p", str(DB_SSH_PORT), "-i", str(home / ".ssh/id_ed25519"),
+             "--port", str(DB_PORT), "root@127.0.0.1"], ROOT, env)
+        print(f"state-backend.sh: PostgreSQL installed and set up in {time.monotonic() - start:.1f}s")
+        env_file = home / ".config/personal-as/state-db/127.0.0.1.env"
+        assert env_file.stat().st_mode & 0o077 == 0
+        url = env_file.read_text().split("PULUMI_BACKEND_URL='", 1)[1].split("'", 1)[0]
+        yield url, name
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def other_machine(tmp_path_factory, state_db) -> tuple[Path, dict[str, str]]:
+    """The repository as another clone has it (tracked files, a venv), logged
+    in to the team's backend, with no config file for the stack yet."""
     root = tmp_path_factory.mktemp("clone")
     files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
     subprocess.run(["tar", "-C", str(ROOT), "--null", "-T", "-", "-cf", str(root / "repo.tar")], input=files,
@@ -50,10 +103,19 @@ def other_machine(tmp_path_factory) -> tuple[Path, dict[str, str]]:
     subprocess.run(["tar", "-C", str(repo), "-xf", str(root / "repo.tar")], check=True)
     (repo / ".venv").symlink_to(os.path.realpath(ROOT / ".venv"))
     (repo / "stacks" / STACK_FILE.name).unlink(missing_ok=True)  # a user's prod file is not in git
-    backend = root / "backend"
-    backend.mkdir()
-    env = {**os.environ, "PULUMI_BACKEND_URL": f"file://{backend}"}
+    env = {**os.environ, "PULUMI_BACKEND_URL": state_db[0]}
     return repo, env
+
+
+def test_the_backend_takes_logins_over_tls_only(state_db):
+    url, name = state_db
+    plain = url.replace("sslmode=verify-full", "sslmode=disable")
+    res = subprocess.run(["docker", "exec", name, "psql", plain.split("?")[0] + "?sslmode=disable", "-c", "select 1"],
+                         capture_output=True, text=True)
+    assert res.returncode != 0 and "rejects connection" in res.stderr, res.stderr
+    res = subprocess.run(["docker", "exec", name, "psql", url.split("?")[0] + "?sslmode=require", "-Atc",
+                          "select ssl from pg_stat_ssl where pid = pg_backend_pid()"], capture_output=True, text=True)
+    assert res.returncode == 0 and res.stdout.strip() == "t", res.stderr
 
 
 def test_the_backup_is_encrypted_and_names_nothing_of_the_stack(backup):
@@ -87,6 +149,22 @@ def test_a_backup_under_a_wrong_passphrase_is_refused(tmp_path):
     res = run(["make", "-s", "state-backup", f"STACK={STACK}", f"FILE={tmp_path / 'x.gpg'}"], ROOT, env, check=False)
     assert res.returncode != 0 and "does not open stack" in res.stderr, res.stderr
     assert not (tmp_path / "x.gpg").exists()
+
+
+def test_a_second_up_while_one_runs_is_refused_with_the_lock_message(other_machine):
+    repo, env = other_machine  # the stack restored (above)
+    first = subprocess.Popen(["pulumi", "up", "--stack", STACK, "--yes", "--non-interactive", "--skip-preview"],
+                             cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        time.sleep(8)  # the first holds the lock once its update began
+        assert first.poll() is None, first.stdout.read() if first.stdout else ""
+        second = run(["pulumi", "up", "--stack", STACK, "--yes", "--non-interactive", "--skip-preview"], repo, env,
+                     check=False)
+        assert second.returncode != 0, second.stdout
+        assert "currently locked" in second.stdout + second.stderr, second.stdout + second.stderr
+    finally:
+        out, _ = first.communicate(timeout=600)
+    assert first.returncode == 0, out[-3000:]
 
 
 def test_the_passphrase_rotates_and_the_old_one_no_longer_opens_the_state(other_machine, tmp_path):
