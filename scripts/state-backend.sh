@@ -4,8 +4,8 @@
 # personal-as's states, TLS with a certificate made for that machine, and
 # password logins over TLS only (scram-sha-256).
 #
-#   scripts/state-backend.sh [-p SSH_PORT] [-i KEY_FILE] [--port PG_PORT] \
-#       [--listen ADDRESS] [--allow CIDR] USER@HOST
+#   scripts/state-backend.sh [-p SSH_PORT] [-i KEY_FILE] [-o SSH_OPTION]... \
+#       [--port PG_PORT] [--listen ADDRESS] [--allow CIDR] USER@HOST
 #
 # HOST is how Pulumi will reach the database too: the certificate is made
 # for it (its name, or its address). --listen is where PostgreSQL listens
@@ -20,11 +20,12 @@
 # commit them. Pulumi then keeps every stack's state there and locks a
 # stack while an update runs (docs/operations.md, "A team's backend").
 set -euo pipefail
-ssh_port=22 key_file="" pg_port=5432 listen="" allow="" dest=""
+ssh_port=22 key_file="" pg_port=5432 listen="" allow="" dest="" ssh_opts=()
 while [ $# -gt 0 ]; do
   case "$1" in
     -p) ssh_port=$2; shift 2 ;;
     -i) key_file=$2; shift 2 ;;
+    -o) ssh_opts+=(-o "$2"); shift 2 ;;
     --port) pg_port=$2; shift 2 ;;
     --listen) listen=$2; shift 2 ;;
     --allow) allow=$2; shift 2 ;;
@@ -53,7 +54,7 @@ chmod 700 "$dir"
 pwfile="$dir/$host.password"
 [ -s "$pwfile" ] || (umask 077 && openssl rand -hex 24 >"$pwfile")
 
-ssh_args=(-p "$ssh_port" -o BatchMode=yes)
+ssh_args=(-p "$ssh_port" -o BatchMode=yes "${ssh_opts[@]}")
 [ -z "$key_file" ] || ssh_args+=(-i "$key_file")
 as_root=()
 [ "$user" = root ] || as_root=(sudo -n)

@@ -61,8 +61,6 @@ def state_db(tmp_path_factory):
     home = tmp_path_factory.mktemp("operator")
     (home / ".ssh").mkdir(mode=0o700)
     subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(home / ".ssh/id_ed25519")], check=True)
-    (home / ".ssh/config").write_text("Host 127.0.0.1\n  StrictHostKeyChecking accept-new\n"
-                                      f"  UserKnownHostsFile {home}/.ssh/known_hosts\n")
     name = f"{STACK}-statedb"
     subprocess.run(["docker", "rm", "-f", name], capture_output=True)
     subprocess.run(["docker", "run", "-d", "--name", name, "--network", "host",
@@ -72,15 +70,17 @@ def state_db(tmp_path_factory):
                     f"-p {DB_SSH_PORT}"], check=True, capture_output=True)
     try:
         env = {**os.environ, "HOME": str(home)}
+        # The machine's host key, taken on first contact (as an operator's
+        # ssh would ask), into the operator's own known_hosts.
+        ssh = ["-p", str(DB_SSH_PORT), "-i", str(home / ".ssh/id_ed25519"), "-o", "StrictHostKeyChecking=accept-new",
+               "-o", f"UserKnownHostsFile={home}/.ssh/known_hosts"]
         for _ in range(30):
-            if subprocess.run(["ssh", "-F", str(home / ".ssh/config"), "-p", str(DB_SSH_PORT), "-o", "BatchMode=yes",
-                               "-i", str(home / ".ssh/id_ed25519"), "root@127.0.0.1", "true"],
+            if subprocess.run(["ssh", *ssh, "-o", "BatchMode=yes", "root@127.0.0.1", "true"],
                               capture_output=True, env=env).returncode == 0:
                 break
             time.sleep(1)
         start = time.monotonic()
-        run(["bash", "scripts/state-backend.sh", "-p", str(DB_SSH_PORT), "-i", str(home / ".ssh/id_ed25519"),
-             "--port", str(DB_PORT), "root@127.0.0.1"], ROOT, env)
+        run(["bash", "scripts/state-backend.sh", *ssh, "--port", str(DB_PORT), "root@127.0.0.1"], ROOT, env)
         print(f"state-backend.sh: PostgreSQL installed and set up in {time.monotonic() - start:.1f}s")
         env_file = home / ".config/personal-as/state-db/127.0.0.1.env"
         assert env_file.stat().st_mode & 0o077 == 0
