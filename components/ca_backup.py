@@ -91,7 +91,10 @@ class CaBackup(pulumi.ComponentResource):
         # staged restore or the data a restore set aside may be in it.
         work = RemoteCommand(
             "home-backup-dirs", connection=home.connection,
+            # Krill's data directory too (as KrillCA makes it): the client
+            # runs as its owner, and may start before Krill's config is there.
             create=f"set -eu\nmkdir -p {BACKUP_DIR} {BACKUP_ETC} {BACKUP_METRICS}\n"
+                   "install -d -o krill -g krill /var/lib/krill\n"
                    f"chown krill:krill {BACKUP_DIR} {BACKUP_METRICS}\nchmod 0755 {BACKUP_DIR} {BACKUP_METRICS}\n",
             delete=f"rm -rf --one-file-system {BACKUP_METRICS}",
             drift_check=f'[ "$(stat -c %U {BACKUP_DIR})" = krill ] && [ "$(stat -c %U {BACKUP_METRICS})" = krill ]',

@@ -26,7 +26,10 @@ data=/var/lib/krill
 work=/var/lib/personal-as/backup
 if [ "$(id -u)" = 0 ]; then
   owner=$(stat -c %u:%g "$data")
-  [ "${owner%%:*}" != 0 ] || owner="$(id -u krill):$(id -g krill)"
+  if [ "${owner%%:*}" = 0 ]; then
+    echo "backup-client: $data belongs to root; the stack makes it Krill's user's" >&2
+    exit 1
+  fi
   install -o "${owner%%:*}" -g "${owner#*:}" -m 0600 "$RESTIC_PASSWORD_FILE" /dev/shm/restic-password
   if [ $# -gt 1 ]; then
     install -o "${owner%%:*}" -g "${owner#*:}" -m 0600 "$2" /dev/shm/tunnel-key
@@ -194,7 +197,10 @@ while :; do
   # (The repository is asked at most every 10 s.)
   if [ "$now" -ge "${restores_next:-0}" ]; then
     restores_next=$(( now + 10 ))
-    restores || echo "backup-client: restore: $(tail -n 2 "$work/last-error" 2>/dev/null)" >&2
+    if ! restores; then
+      echo "backup-client: restore: $(tail -n 2 "$work/last-error" 2>/dev/null)" >&2
+      restores_next=$(( now + 3 ))  # the tunnel's first seconds
+    fi
   fi
   if [ -n "$reason" ]; then
     # A failed one is tried again within a minute, not an interval later.
