@@ -22,8 +22,8 @@
 # writes each change as whole files in a few milliseconds; a copy that
 # overlapped one is taken again. restic then snapshots the copy.
 set -euo pipefail
-data=/var/lib/krill
-work=/var/lib/personal-as/backup
+data=${KRILL_DATA:-/var/lib/krill}  # (overridable for tests/unit/test_backup_client.py)
+work=${BACKUP_WORK:-/var/lib/personal-as/backup}
 if [ "$(id -u)" = 0 ]; then
   owner=$(stat -c %u:%g "$data")
   if [ "${owner%%:*}" = 0 ]; then
@@ -111,7 +111,8 @@ ready() {
 snapshot_ids() {
   local out
   out=$(restic snapshots --json --tag krill 2>"$work/last-error") || return 1
-  printf '%s' "$out" | grep -o '"id":"[0-9a-f]*"' | cut -d'"' -f4
+  # (No snapshot: no match, which is not a failure.)
+  printf '%s' "$out" | { grep -o '"id":"[0-9a-f]*"' || true; } | cut -d'"' -f4
 }
 say_verdict() {  # ids
   if [ -n "$1" ]; then echo some >"$work/verdict.new"; else echo none >"$work/verdict.new"; fi
