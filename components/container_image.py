@@ -8,9 +8,14 @@ from pathlib import Path
 
 import pulumi
 
-from .providers.docker_image import DockerImage
+from .providers.docker_image import NOT_CONTEXT, DockerImage
 
 IMAGES_DIR = Path(__file__).resolve().parent.parent / "images"
+
+
+def context_files(context: Path) -> list[Path]:
+    return sorted(p for p in context.rglob("*")
+                  if p.is_file() and not any(part in NOT_CONTEXT for part in p.relative_to(context).parts))
 
 
 def context_hash(context: Path, extra_files: dict[str, str], build_args: dict[str, str], platform: str = "") -> str:
@@ -19,7 +24,7 @@ def context_hash(context: Path, extra_files: dict[str, str], build_args: dict[st
     if platform:
         # Only for a cross build: native images keep the hashes (and tags) they had.
         h.update(f"platform={platform}\0".encode())
-    for path in sorted(p for p in context.rglob("*") if p.is_file()):
+    for path in context_files(context):
         h.update(str(path.relative_to(context)).encode() + b"\0" + path.read_bytes())
     for name, src in sorted(extra_files.items()):
         h.update(name.encode() + b"\0")

@@ -55,6 +55,14 @@ def security_behind(olds: dict[str, Any], news: dict[str, Any], now: float) -> l
     return [str(b) for b in behind(olds["packages"], archive_versions(news["release"], _arch(news)))]
 
 
+# What a clone may hold in an image's folder that is not the image's: the
+# unit tier imports the metrics image's Python scripts, and Python leaves its
+# bytecode beside them. Neither hashed (container_image.context_hash) nor
+# sent to the build, so one commit is one image on every machine (a state
+# restored on another clone previews clean).
+NOT_CONTEXT = ("__pycache__",)
+
+
 class _ImageProvider(ResourceProvider):
     def _build(self, props: dict[str, Any]) -> str:
         import shutil
@@ -66,7 +74,8 @@ class _ImageProvider(ResourceProvider):
         with tempfile.TemporaryDirectory(prefix="personal-as-build-") as ctx:
             # The context is the image's folder plus files made outside the
             # repo (Krill's cached binaries), assembled only at build time.
-            shutil.copytree(props["context"], ctx, dirs_exist_ok=True)
+            shutil.copytree(props["context"], ctx, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns(*NOT_CONTEXT))
             for name, src in (props.get("extra_files") or {}).items():
                 shutil.copy2(src, f"{ctx}/{name}")
             # Host network: the lab needs no Docker bridge (and none exists).

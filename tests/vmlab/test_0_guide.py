@@ -179,10 +179,6 @@ def test_the_prod_guide_runs_as_written_on_fresh_machines(request):
         if f"pulumi up --stack {STACK}" not in text:
             continue
         ups += 1
-        if ups == 1 and os.environ.get("PERSONAL_AS_FIRST_UP_MARK"):
-            # make test starts the lab tier's lane B now: the first `up` is
-            # the guests' busiest part (scripts/test.sh).
-            open(os.environ["PERSONAL_AS_FIRST_UP_MARK"], "w").close()
         cfg = config()
         transit = request.getfixturevalue("transit")
         stage = stack_output("onboarding")["stage"]
