@@ -24,6 +24,21 @@
 set -euo pipefail
 data=${KRILL_DATA:-/var/lib/krill}  # (overridable for tests/unit/test_backup_client.py)
 work=${BACKUP_WORK:-/var/lib/personal-as/backup}
+tunnel() {  # KEY KNOWN_HOSTS SSH_PORT USER@VPS PORT, as nobody (ssh needs a user name)
+  local key=$1 known=$2 ssh_port=$3 dest=$4 port=$5 rc
+  while :; do
+    rc=0
+    ssh -N -i "$key" -p "$ssh_port" -o UserKnownHostsFile="$known" -o StrictHostKeyChecking=yes \
+        -o BatchMode=yes -o ExitOnForwardFailure=yes -o ServerAliveInterval=5 -o ServerAliveCountMax=3 \
+        -o ConnectTimeout=10 -L "127.0.0.1:$port:127.0.0.1:$port" "$dest" || rc=$?
+    echo "backup-client: tunnel to $dest exited ($rc); again in 2 s" >&2
+    sleep 2
+  done
+}
+if [ "${1:-}" = --tunnel ]; then
+  shift
+  tunnel "$@"
+fi
 if [ "$(id -u)" = 0 ]; then
   owner=$(stat -c %u:%g "$data")
   if [ "${owner%%:*}" = 0 ]; then
@@ -31,32 +46,22 @@ if [ "$(id -u)" = 0 ]; then
     exit 1
   fi
   install -o "${owner%%:*}" -g "${owner#*:}" -m 0600 "$RESTIC_PASSWORD_FILE" /dev/shm/restic-password
-  if [ $# -gt 1 ]; then
-    install -o "${owner%%:*}" -g "${owner#*:}" -m 0600 "$2" /dev/shm/tunnel-key
-    install -o "${owner%%:*}" -g "${owner#*:}" -m 0644 "$3" /dev/shm/known_hosts
-    set -- "$1" /dev/shm/tunnel-key /dev/shm/known_hosts "${@:4}"
-  fi
   export RESTIC_PASSWORD_FILE=/dev/shm/restic-password
+  if [ $# -gt 1 ]; then
+    # The tunnel as nobody, with its own copy of the key: Krill's uid may
+    # have no name in this image, and ssh wants one.
+    install -o nobody -g nogroup -m 0600 "$2" /dev/shm/tunnel-key
+    install -o nobody -g nogroup -m 0644 "$3" /dev/shm/known_hosts
+    setpriv --reuid nobody --regid nogroup --clear-groups "$0" --tunnel /dev/shm/tunnel-key /dev/shm/known_hosts \
+      "${@:4}" &
+    set -- "$1"
+  fi
   exec setpriv --reuid="${owner%%:*}" --regid="${owner#*:}" --clear-groups "$0" "$@"
 fi
 interval=$1
 export RESTIC_CACHE_DIR=$work/cache HOME=$work
 metrics=${BACKUP_METRICS_DIR:-$work/metrics}
 mkdir -p "$metrics" "$RESTIC_CACHE_DIR"
-
-if [ $# -gt 1 ]; then
-  (
-    key=$2 known=$3 ssh_port=$4 dest=$5 port=$6
-    while :; do
-      rc=0
-      ssh -N -i "$key" -p "$ssh_port" -o UserKnownHostsFile="$known" -o StrictHostKeyChecking=yes \
-          -o BatchMode=yes -o ExitOnForwardFailure=yes -o ServerAliveInterval=5 -o ServerAliveCountMax=3 \
-          -o ConnectTimeout=10 -L "127.0.0.1:$port:127.0.0.1:$port" "$dest" || rc=$?
-      echo "backup-client: tunnel to $dest exited ($rc); again in 2 s" >&2
-      sleep 2
-    done
-  ) &
-fi
 
 # A pause with no process of its own (bash's `read -t` on a FIFO nobody
 # writes): the loop below wakes every few seconds for the stack's request.
@@ -88,7 +93,9 @@ write_metrics() {  # last_ok(0/1) [success_time size_bytes]
   mv -f "$tmp" "$metrics/backup.prom"
 }
 
-has_ca() { [ -n "$(find "$data" -mindepth 1 -maxdepth 1 -print -quit 2>/dev/null)" ]; }
+# A CA is files: an empty tree (a fresh volume's copy of an image's empty
+# /var/lib/krill/data) is none.
+has_ca() { [ -n "$(find "$data" -type f -print -quit 2>/dev/null)" ]; }
 listing() { find "$data" -printf '%i %s %T@ %m %p\n' | sort; }
 
 # The repository: made on first use (append-only allows that), and its

@@ -27,7 +27,9 @@ if [ "$(id -u)" = 0 ]; then
   exec setpriv --reuid="${owner%%:*}" --regid="${owner#*:}" --clear-groups "$0" "$@"
 fi
 
-has_ca() { [ -n "$(find "$data" -mindepth 1 -maxdepth 1 -print -quit 2>/dev/null)" ]; }
+# A CA is files: an empty tree (the image's own /var/lib/krill/data, copied
+# into a fresh volume) is none.
+has_ca() { [ -n "$(find "$data" -type f -print -quit 2>/dev/null)" ]; }
 
 restore_staged() {
   staged="$BACKUP_DIR/staged"
@@ -39,6 +41,8 @@ restore_staged() {
     mkdir -p "$aside"
     find "$data" -mindepth 1 -maxdepth 1 -exec mv -t "$aside" {} +
     echo "entrypoint: the data that was in $data is kept in $aside" >&2
+  else
+    find "$data" -mindepth 1 -depth -type d -empty -delete  # an empty tree is no CA
   fi
   find "$staged" -mindepth 1 -maxdepth 1 -exec mv -t "$data" {} +
   rmdir "$staged"
