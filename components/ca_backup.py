@@ -102,7 +102,11 @@ class CaBackup(pulumi.ComponentResource):
         dirs = (BACKUP_ETC,)
         files = [work, host_file("home-backup-password", home, PASSWORD_FILE, password, mode="0600", dirs=dirs,
                                  opts=pulumi.ResourceOptions(parent=self, depends_on=[work]))]
-        env = {"RESTIC_PASSWORD_FILE": PASSWORD_FILE, "BACKUP_METRICS_DIR": BACKUP_METRICS}
+        # How long one restic call may take before the backup counts as
+        # failed (restic itself would retry for 15 minutes): a CA's snapshot
+        # is kilobytes to a few MB; a lab world's alert test waits on it.
+        env = {"RESTIC_PASSWORD_FILE": PASSWORD_FILE, "BACKUP_METRICS_DIR": BACKUP_METRICS,
+               "BACKUP_TIMEOUT_S": "60" if cfg.faces_lab else "300"}
         command = ["backup-client", str(backup.interval_minutes * 60)]
         if backup.on_vps:
             repo_env, tunnel = self._vps_side(args, password, child)

@@ -63,6 +63,12 @@ export RESTIC_CACHE_DIR=$work/cache HOME=$work
 metrics=${BACKUP_METRICS_DIR:-$work/metrics}
 mkdir -p "$metrics" "$RESTIC_CACHE_DIR"
 
+# restic retries a repository that does not answer for up to 15 minutes:
+# each call here is bounded instead, so a backup that cannot reach vps fails
+# (and is reported, and tried again a minute later) within BACKUP_TIMEOUT_S.
+restic_bin=$(type -P restic)
+restic() { timeout --kill-after=5 "${BACKUP_TIMEOUT_S:-300}" "$restic_bin" "$@"; }
+
 # A pause with no process of its own (bash's `read -t` on a FIFO nobody
 # writes): the loop below wakes every few seconds for the stack's request.
 fifo=$(mktemp -u /dev/shm/nap.XXXXXX)

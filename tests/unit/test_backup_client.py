@@ -4,7 +4,8 @@ snapshot of Krill's data; a copy Krill wrote into while it was taken is
 taken again; with no CA and no backup the verdict lets Krill start empty;
 a home whose data is missing gets the newest snapshot staged for Krill's
 start, and no backup while it waits; a named snapshot is staged once, and
-a name that is not one snapshot is refused with the ones there are. The
+a name that is not one snapshot is refused with the ones there are; a
+repository that does not answer fails the backup within its bound. The
 real restic and rest-server are the lab tier's (tests/lab/test_4e_ca_backup.py)."""
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ if args[0] == "snapshots":
     s = snaps()
     # Compact, as restic prints it.
     print(json.dumps(s[-1:] if "--latest" in args else s, separators=(",", ":"))); sys.exit(0)
+if args[0] == "backup" and os.path.exists(os.path.join(os.environ["FAKE_DIR"], "hang")):
+    time.sleep(3600)  # a repository that never answers (restic retries for 15 minutes)
 if args[0] == "backup":
     src = args[-1]; tags = [args[i + 1] for i, a in enumerate(args) if a == "--tag"]
     sid = uuid.uuid4().hex + uuid.uuid4().hex
@@ -203,3 +206,14 @@ def test_a_named_snapshot_is_staged_once_and_a_wrong_name_is_refused_with_the_on
     staged = world["work"] / "staged"
     assert wait_for(lambda: (staged / ".complete").exists())
     assert (staged / ".complete").read_text().split() == [first[:8], first]
+
+
+def test_a_repository_that_does_not_answer_fails_the_backup_within_the_bound_and_says_so(world, start):
+    give_ca(world["data"], {"ca.json": "the CA"})
+    (world["tmp"] / "hang").touch()
+    start(BACKUP_TIMEOUT_S="2")
+    (world["work"] / "request").touch()
+    prom = world["metrics"] / "backup.prom"
+    assert wait_for(lambda: prom.exists() and "personal_as_backup_last_run_ok 0" in prom.read_text(), 15)
+    assert snapshots(world) == []
+
