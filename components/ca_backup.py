@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import pulumi
 
 from .config import StackConfig
+from .config.backup import restic_timeout
 from .container_image import ContainerImage
 from .host import Host
 from .host_file import host_file
@@ -102,11 +103,8 @@ class CaBackup(pulumi.ComponentResource):
         dirs = (BACKUP_ETC,)
         files = [work, host_file("home-backup-password", home, PASSWORD_FILE, password, mode="0600", dirs=dirs,
                                  opts=pulumi.ResourceOptions(parent=self, depends_on=[work]))]
-        # How long one restic call may take before the backup counts as
-        # failed (restic itself would retry for 15 minutes): a CA's snapshot
-        # is kilobytes to a few MB; a lab world's alert test waits on it.
         env = {"RESTIC_PASSWORD_FILE": PASSWORD_FILE, "BACKUP_METRICS_DIR": BACKUP_METRICS,
-               "BACKUP_TIMEOUT_S": "60" if cfg.faces_lab else "300"}
+               "BACKUP_TIMEOUT_S": str(restic_timeout(cfg.faces_lab))}
         command = ["backup-client", str(backup.interval_minutes * 60)]
         if backup.on_vps:
             repo_env, tunnel = self._vps_side(args, password, child)

@@ -70,3 +70,16 @@ class Backup(Strict):
     @property
     def on_vps(self) -> bool:
         return self.target == DEFAULT_TARGET
+
+
+def restic_timeout(faces_lab: bool) -> int:
+    """Seconds one restic call may take before the backup counts as failed
+    (restic itself retries an unreachable repository for 15 minutes). A CA's
+    snapshot is kilobytes to a few MB; a lab world's repository is across
+    the lab, and its alert test waits on this."""
+    return 20 if faces_lab else 300
+
+
+# A failed backup is tried again this long after it failed (backup-client).
+RETRY_S = 60
+

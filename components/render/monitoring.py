@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..config.backup import RETRY_S, restic_timeout
 from ..config import StackConfig
 from ..config.monitoring import Monitoring
 from .env import render
@@ -41,10 +42,11 @@ def render_alert_rules(cfg: StackConfig, monitoring: Monitoring | None = None) -
         # one failed exchange is not yet an outage.
         krill_for=max(600, 4 * m.scrape_interval), host_down_for=max(30, 2 * m.scrape_interval),
         cert_expiry_days=m.cert_expiry_days, disk_free_percent=m.disk_free_percent, import_limits=import_limits(cfg),
-        # A failed backup is tried again within a minute (backup-client): it
-        # pages when that retry fails too.
+        # A failed backup is tried again a minute later (backup-client), and
+        # each attempt may take restic_timeout: it pages when that retry
+        # failed too, and a few scrapes have seen it.
         backup_interval=cfg.backup.interval_minutes * 60 if cfg.backup else None,
-        backup_failed_for=max(90, 4 * m.scrape_interval),
+        backup_failed_for=RETRY_S + restic_timeout(cfg.faces_lab) + max(30, 2 * m.scrape_interval),
     )
 
 

@@ -217,8 +217,9 @@ while :; do
     fi
   fi
   if [ -n "$reason" ]; then
-    # A failed one is tried again within a minute, not an interval later.
-    if run "$reason"; then next=$(( now + interval )); else next=$(( now + (interval < 60 ? interval : 60) )); fi
+    # A failed one is tried again a minute later (config/backup.py RETRY_S),
+    # not an interval later.
+    if run "$reason"; then next=$(( now + interval )); else next=$(( $(date +%s) + (interval < 60 ? interval : 60) )); fi
   fi
   nap 2
 done
