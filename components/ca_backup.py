@@ -97,7 +97,8 @@ class CaBackup(pulumi.ComponentResource):
             create=f"set -eu\nmkdir -p {BACKUP_DIR} {BACKUP_ETC} {BACKUP_METRICS}\n"
                    "install -d -o krill -g krill /var/lib/krill\n"
                    f"chown krill:krill {BACKUP_DIR} {BACKUP_METRICS}\nchmod 0755 {BACKUP_DIR} {BACKUP_METRICS}\n",
-            delete=f"rm -rf --one-file-system {BACKUP_METRICS}",
+            # (A lab host's directory is a volume's mount point: it stays.)
+            delete=f"rm -rf --one-file-system {BACKUP_METRICS} 2>/dev/null || true",
             drift_check=f'[ "$(stat -c %U {BACKUP_DIR})" = krill ] && [ "$(stat -c %U {BACKUP_METRICS})" = krill ]',
             opts=pulumi.ResourceOptions(parent=self, depends_on=home_after))
         dirs = (BACKUP_ETC,)
