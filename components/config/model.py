@@ -609,15 +609,16 @@ class Krill(Strict):
                     "backslashes. Unset: the stack generates one and keeps it in its state.")
     restore_snapshot: str | None = Field(
         default=None,
-        description="Restore this backup snapshot (its restic ID, as `docker exec <stack>-home-backup snapshots` "
-                    "lists them, 8 to 64 hex digits) into Krill's data before Krill starts, replacing what is "
+        description="Restore this backup snapshot (its restic ID, as `docker exec <stack>-home-backup restic "
+                    "snapshots` lists them, 8 to 64 hex digits) into Krill's data before Krill starts, replacing what is "
                     "there; the previous data is kept beside it. Needs `backup`. Unset: a home whose Krill data is "
                     "missing gets the newest snapshot.",
         examples=["4f2a9c1e"])
     new_ca: bool = Field(
         default=False,
         description="Make a new, empty CA on a home whose Krill data is missing even though backups exist: a new "
-                    "CA must be onboarded with your parent again. `up` refuses otherwise, and says so.")
+                    "CA must be onboarded with your parent again. Otherwise Krill's container does not start an "
+                    "empty CA while a backup exists: it waits for the newest snapshot, and its log says so.")
 
     @field_validator("restore_snapshot")
     @classmethod

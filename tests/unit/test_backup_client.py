@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.test_nginx_run import wait_for
+
 CLIENT = Path(__file__).resolve().parents[2] / "images/backup/backup-client.sh"
 OWNER = 65534  # nobody: the client runs as the owner of Krill's data
 
@@ -63,15 +65,6 @@ if [ ! -e "$FAKE_DIR/raced" ]; then
 fi
 exec /bin/cp "$@"
 '''
-
-
-def wait_for(check, seconds: float = 20):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.fixture
@@ -132,7 +125,7 @@ def test_a_request_is_one_snapshot_of_the_ca_tagged_change_and_reported(world, s
     give_ca(world["data"], {"ca.json": "the CA"})
     start()
     (world["work"] / "request").touch()
-    assert wait_for(lambda: any("change" in s["tags"] for s in snapshots(world)))
+    assert wait_for(lambda: any("change" in s["tags"] for s in snapshots(world)), 20)
     snap = next(s for s in snapshots(world) if "change" in s["tags"])
     assert (world["repo"] / snap["id"] / "ca.json").read_text() == "the CA"
     assert wait_for(lambda: "personal_as_backup_last_run_ok 1" in (world["metrics"] / "backup.prom").read_text()
