@@ -29,7 +29,8 @@ prune)
   # owner's uid cannot open root's stdin once setpriv has run).
   IFS= read -r RESTIC_PASSWORD || [ -n "$RESTIC_PASSWORD" ]
   export RESTIC_PASSWORD RESTIC_CACHE_DIR=/tmp/restic-cache
-  as_owner restic --repo "$data" forget --prune --tag krill \
+  # --retry-lock: home may be taking a snapshot (a shared lock) just now.
+  as_owner restic --repo "$data" --retry-lock 2m forget --prune --tag krill \
     --group-by host --keep-hourly "$2" --keep-daily "$3" --keep-monthly "$4" ;;
 count)
   find "$data/snapshots" -type f 2>/dev/null | wc -l ;;
