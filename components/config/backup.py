@@ -77,7 +77,7 @@ def restic_timeout(faces_lab: bool) -> int:
     (restic itself retries an unreachable repository for 15 minutes). A CA's
     snapshot is kilobytes to a few MB; a lab world's repository is across
     the lab, and its alert test waits on this."""
-    return 20 if faces_lab else 300
+    return 30 if faces_lab else 300
 
 
 # A failed backup is tried again this long after it failed (backup-client).

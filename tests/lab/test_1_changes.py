@@ -20,6 +20,11 @@ def monitoring(*names: str) -> set[str]:
     return set(names) if config().monitoring else set()
 
 
+def backups(*names: str) -> set[str]:
+    """What the CA's backups also touch, where the stack has them."""
+    return set(names) if config().backup else set()
+
+
 def test_second_up_reports_no_changes(lab_is_up):
     pulumi("preview", "--expect-no-changes")
 
@@ -40,8 +45,10 @@ def test_new_prefix_and_password_are_applied_by_reload(lab_is_up, restore_stack_
         "route0-page",             # the page names the prefixes it serves from
         "user-ca-add-child",       # the LIR certifies the new block to the user's CA,
         "user-ca-set-parent",      # whose answer is unknown until the LIR gives it
-        "user-ca-roas",            # and the user's CA signs a ROA for it
-    } | registry(
+        "user-ca-roas",            # and the user's CA signs a ROA for it,
+    } | backups(
+        "home-backup-after-roas",  # which is backed up at once
+    ) | registry(
         "irr-registry-assignment",  # the RIR assigns the block to the user's maintainer,
         "irr-routing-objects",      # who registers its route6: transit's filter takes it from there
     ) | monitoring(
