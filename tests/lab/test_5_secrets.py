@@ -44,6 +44,10 @@ def secrets(lab_is_up, home, rir, vps, cfg) -> dict[str, str]:
         tunnel_key = home.check_output("cat /etc/personal-as/metrics/tunnel-key").splitlines()
         found["metrics tunnel key"] = [line for line in tunnel_key if line and not line.startswith("-----")][2]
         found["status page password"] = outputs["status_password"]
+    if cfg.backup:
+        found["backup password"] = cfg.backup.password.get_secret_value()
+        tunnel_key = home.check_output("cat /etc/personal-as/backup/tunnel-key").splitlines()
+        found["backup tunnel key"] = [line for line in tunnel_key if line and not line.startswith("-----")][2]
     if cfg.irr:
         found["irr maintainer password"] = cfg.irr.maintainer.password.get_secret_value()
         found["irr override password"] = state_output("irr-override", "value")
@@ -119,6 +123,9 @@ def test_pulumi_up_output_holds_no_secret(secrets):
     ("home", "/etc/personal-as/metrics/tunnel-key", "root"),
     ("home", "/etc/personal-as/metrics/alertmanager.yml", "root"),
     ("home", "/etc/personal-as/metrics/krill-token", "root"),
+    # The backup repository's password and the backup tunnel's key.
+    ("home", "/etc/personal-as/backup/password", "root"),
+    ("home", "/etc/personal-as/backup/tunnel-key", "root"),
     # lego reads it as the host's acme user (it runs as nothing else).
     ("vps", account_key_path("https://acme.lab:14000/dir", "hostmaster@example.net"), "acme"),
 ])
