@@ -290,8 +290,17 @@ def run_on(client, conn: dict[str, Any], command: str, timeout: int = 300) -> tu
 
 def _finish(conn, chan_in, chan_out, chan_err, stdin: str | None) -> tuple[str, str]:
     if stdin:
-        chan_in.write(stdin)
-    chan_in.channel.shutdown_write()
+        try:
+            chan_in.write(stdin)
+        except OSError:
+            # The command ended before it read all of its stdin (a script
+            # with nothing to do exits at once): its exit status and stderr,
+            # read below, are the verdict, not the closed channel.
+            pass
+    try:
+        chan_in.channel.shutdown_write()
+    except OSError:
+        pass
     out = chan_out.read().decode(errors="replace")
     err = chan_err.read().decode(errors="replace")
     rc = chan_out.channel.recv_exit_status()

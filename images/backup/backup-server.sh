@@ -23,11 +23,13 @@ case "${1:-}" in
 serve)
   as_owner restic-rest-server --path "$data" --listen "127.0.0.1:$2" --append-only --no-auth --max-size "$3" ;;
 prune)
+  # The password from stdin into this process's environment only (the
+  # owner's uid cannot open root's stdin once setpriv has run). Read first,
+  # whatever follows: the stack writes it as the command starts.
+  RESTIC_PASSWORD=
+  IFS= read -r RESTIC_PASSWORD || [ -n "$RESTIC_PASSWORD" ]
   # No repository yet: home has not taken its first snapshot.
   if [ ! -f "$data/config" ]; then echo "backup-server: no repository yet; nothing to prune"; exit 0; fi
-  # The password from stdin into this process's environment only (the
-  # owner's uid cannot open root's stdin once setpriv has run).
-  IFS= read -r RESTIC_PASSWORD || [ -n "$RESTIC_PASSWORD" ]
   export RESTIC_PASSWORD RESTIC_CACHE_DIR=/tmp/restic-cache
   # --retry-lock: home may be taking a snapshot (a shared lock) just now.
   as_owner restic --repo "$data" --retry-lock 2m forget --prune --tag krill \

@@ -196,3 +196,26 @@ def test_a_session_that_ends_without_an_exit_status_is_not_the_commands_verdict(
     with pytest.raises(RemoteCommandError, match="without an exit status") as err:
         _finish({"host": "vps"}, Stream(), Stream(rc=-1), Stream(), None)
     assert not isinstance(err.value, CommandFailed)
+
+
+class Closed(Stream):
+    """stdin of a command that has already exited: paramiko raises on a write."""
+
+    def write(self, _):
+        raise OSError("Socket is closed")
+
+    def shutdown_write(self):
+        raise OSError("Socket is closed")
+
+
+def test_a_command_that_exits_before_reading_its_stdin_is_judged_by_its_exit_status():
+    """A script with nothing to do (no repository yet to prune) may end
+    before the password is written: its own verdict counts, not the closed
+    channel (a lab `up` failed on "Socket is closed" with the command's 0)."""
+    from components.providers.ssh import CommandFailed, _finish
+
+    assert _finish({"host": "vps"}, Closed(), Stream(b"nothing to prune\n"), Stream(), "secret\n") == \
+        ("nothing to prune\n", "")
+    with pytest.raises(CommandFailed, match="no such container") as err:
+        _finish({"host": "vps"}, Closed(), Stream(rc=1), Stream(b"no such container"), "secret\n")
+    assert err.value.rc == 1
