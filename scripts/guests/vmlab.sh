@@ -60,19 +60,116 @@ ssh_probe() {
 # machine's other core whenever vps is idle.
 declare -A G_CPUS=([vps]=1 [home]=2)
 
+# A first boot, saved. Each guest boots its pristine disk once (vps runs
+# cloud-init on its seed), settles, and is saved as it then stands: its
+# disk's changes in $GDIR/<guest>.booted.qcow2, its memory and devices in
+# $GDIR/<guest>.booted-<accel>.state (QEMU's migration stream). Every later
+# `up` on a fresh overlay resumes that machine in seconds instead of booting
+# it again: under TCG a boot took 80 s per guest on an idle machine and 150 s
+# beside the lab tier. A provider hands over a machine that has booted once,
+# and so does this. Reboots and power cuts (test_5_reboot) boot for real.
+booted_disk() { printf '%s/%s.booted.qcow2\n' "$GDIR" "$1"; }
+booted_state() { printf '%s/%s.booted-%s.state\n' "$GDIR" "$1" "$2"; }
+
+# One HMP command on a guest's monitor socket; prints QEMU's answer.
+monitor() {
+  python3 - "$1" "$2" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+def upto_prompt():
+    buf = b""
+    while not buf.endswith(b"(qemu) "):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        buf += chunk
+    return buf.decode(errors="replace")
+upto_prompt()
+s.sendall(sys.argv[2].encode() + b"\n")
+if sys.argv[2] == "quit":  # QEMU closes the socket as it exits
+    s.settimeout(20)
+    try:
+        while s.recv(4096):
+            pass
+    except OSError:
+        pass
+else:
+    print(upto_prompt().replace("(qemu) ", "").strip())
+PY
+}
+
+# guest_root GUEST COMMAND: a command as root on a running guest.
+guest_root() {
+  local sudo=""
+  [ "${G_USER[$1]}" = root ] || sudo="sudo -n"
+  ssh -q -i "$OPKEY" -p "${G_SSH_PORT[$1]}" -o BatchMode=yes -o ConnectTimeout=5 \
+    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
+    "${G_USER[$1]}@${G_ADDR[$1]}" "$sudo sh -c '$2'"
+}
+
+# make_booted GUEST ACCEL: the saved first boot, if it is not there yet.
+make_booted() {
+  local g="$1" accel="$2" disk state mon="$RUN/$1.monitor" t=$SECONDS pid i
+  disk="$(booted_disk "$g")"; state="$(booted_state "$g" "$accel")"
+  [ -s "$state" ] && [ -e "$disk" ] && return 0
+  log "vmlab: $g: first boot of its pristine disk, saved for later ups to resume"
+  rm -f "$disk.partial" "$state.partial" "$mon"
+  qemu-img create -q -f qcow2 -b "$GDIR/$g.raw" -F raw "$disk.partial"
+  run_qemu "$g" "$accel" "$disk.partial" -monitor "unix:$mon,server=on,wait=off"
+  wait_ssh "$g"
+  # Settled: the boot's own jobs (cloud-init's last stage among them) done.
+  guest_root "$g" "systemctl is-system-running --wait >/dev/null; sync" || true
+  # Saved running (a live migration into a file, which stops the machine
+  # as it ends): a stream saved from a paused machine would resume paused.
+  monitor "$mon" "migrate \"exec:cat > $state.partial\"" >/dev/null
+  for i in $(seq 300); do
+    monitor "$mon" "info migrate" | grep -q 'Migration status: completed' && break
+    monitor "$mon" "info migrate" | grep -q 'Migration status: failed' && die "$g: saving its booted state failed"
+    sleep 1
+  done
+  [ "$i" -lt 300 ] || die "$g: saving its booted state took over 300 s"
+  pid="$(qemu_pid "$g")"
+  monitor "$mon" quit || true
+  # Saved and stopped, its disk already flushed by the migration's end: a
+  # QEMU that has not quit yet can be told to.
+  kill -0 "$pid" 2>/dev/null && kill "$pid" 2>/dev/null
+  for i in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  kill -0 "$pid" 2>/dev/null && die "$g: QEMU did not quit after saving"
+  rm -f "$RUN/$g.pid" "$mon"
+  mv "$disk.partial" "$disk"; mv "$state.partial" "$state"
+  timing "guest first boot saved $g $((SECONDS - t))s ($(du -h "$state" | cut -f1) of state)"
+}
+
 start_guest() {
-  local g="$1" accel="$2" ov="$RUN/$1.qcow2" gdir accel_args seed_args
-  # The overlay is the machine's disk: made once, kept until `fresh`.
+  local g="$1" accel="$2" ov="$RUN/$1.qcow2" gdir resume=()
+  # The overlay is the machine's disk: made once, kept until `fresh`. A new
+  # one resumes the saved first boot; a kept one boots (its disk moved on).
   if [ ! -e "$ov" ]; then
-    qemu-img create -q -f qcow2 -b "$GDIR/$g.raw" -F raw "$ov"
+    if [ -s "$(booted_state "$g" "$accel")" ] && [ -e "$(booted_disk "$g")" ]; then
+      qemu-img create -q -f qcow2 -b "$(booted_disk "$g")" -F qcow2 "$ov"
+      resume=(-incoming "exec:cat $(booted_state "$g" "$accel")")
+      touch "$RUN/$g.resumed"
+    else
+      qemu-img create -q -f qcow2 -b "$GDIR/$g.raw" -F raw "$ov"
+    fi
     echo "$GDIR" >"$RUN/$g.backing"
   fi
   gdir="$(cat "$RUN/$g.backing")"
   [ -e "$gdir/$g.raw" ] || die "$g: its disk's base $gdir/$g.raw is gone; run: $0 fresh"
   [ "$gdir" = "$GDIR" ] || log "vmlab: $g keeps its disk built from $gdir; '$0 fresh' moves it to $GDIR"
+  GDIR="$gdir" run_qemu "$g" "$accel" "$ov" "${resume[@]}"
+}
+
+# run_qemu GUEST ACCEL DISK [QEMU ARGS...]: the guest's machine, daemonized.
+# The same machine for a first boot, its save and its resume: a migration
+# stream loads only into the devices it was saved from.
+run_qemu() {
+  local g="$1" accel="$2" disk="$3" accel_args seed_args
+  shift 3
   # A provider's metadata: the cloud-init seed, a read-only second disk.
   seed_args=()
-  [ -e "$gdir/$g.seed.iso" ] && seed_args=(-drive "file=$gdir/$g.seed.iso,if=virtio,format=raw,readonly=on")
+  [ -e "$GDIR/$g.seed.iso" ] && seed_args=(-drive "file=$GDIR/$g.seed.iso,if=virtio,format=raw,readonly=on")
   if [ "$accel" = kvm ]; then accel_args=(-accel kvm -cpu host)
   # la57 off: with 5-level paging QEMU walks five levels on each of its
   # software TLB's misses; four made a vps boot 4 % faster (79.8 and 80.8 s
@@ -88,15 +185,15 @@ start_guest() {
   # stops (poweroff or SIGTERM, as `down` does).
   qemu-system-x86_64 -name "vmlab-$g,process=vmlab-$g" -M pc -nodefaults -display none \
     -daemonize -pidfile "$RUN/$g.pid" -m "${G_MEM[$g]}" -smp "${G_CPUS[$g]}" "${accel_args[@]}" \
-    -kernel "$gdir/$g.vmlinuz" -initrd "$gdir/$g.initrd" -append "console=ttyS0 root=/dev/vda rw" \
-    -drive "file=$ov,if=virtio,format=qcow2,discard=unmap,cache=unsafe" "${seed_args[@]}" \
+    -kernel "$GDIR/$g.vmlinuz" -initrd "$GDIR/$g.initrd" -append "console=ttyS0 root=/dev/vda rw" \
+    -drive "file=$disk,if=virtio,format=qcow2,discard=unmap,cache=unsafe" "${seed_args[@]}" \
     -chardev "file,id=ser0,path=$RUN/$g.serial.log,append=on" -serial chardev:ser0 \
     -netdev "tap,id=mgmt,ifname=$(tap_name "$g" m),script=no,downscript=no" \
     -device "virtio-net-pci,netdev=mgmt,mac=${G_MGMT_MAC[$g]},romfile=" \
     -netdev "tap,id=lab,ifname=$(tap_name "$g" l),script=no,downscript=no" \
     -device "virtio-net-pci,netdev=lab,mac=${G_LAB_MAC[$g]},romfile=" \
-    -device virtio-rng-pci 9>&-   # fd 9 is our lock: the daemon must not keep it
-  log "vmlab: $g started ($accel, ${G_CPUS[$g]} vCPU, ${G_MEM[$g]} MB, pid $(cat "$RUN/$g.pid"))"
+    -device virtio-rng-pci "$@" 9>&-   # fd 9 is our lock: the daemon must not keep it
+  log "vmlab: $g started ($accel, ${G_CPUS[$g]} vCPU, ${G_MEM[$g]} MB, pid $(cat "$RUN/$g.pid")${*:+, $1})"
 }
 
 wait_ssh() {
@@ -106,7 +203,7 @@ wait_ssh() {
     for g in "${pending[@]}"; do
       qemu_pid "$g" >/dev/null || { tail -n 30 "$RUN/$g.serial.log" >&2; die "$g: QEMU exited"; }
       if ssh_probe "$g"; then
-        timing "guest boot-to-ssh $g $(( $(date +%s) - $(cat "$RUN/$g.started") ))s ($(cut -d' ' -f2 "$VMLAB/accel"))"
+        timing "guest $( [ -e "$RUN/$g.resumed" ] && echo resume || echo boot )-to-ssh $g $(( $(date +%s) - $(cat "$RUN/$g.started") ))s ($(cut -d' ' -f2 "$VMLAB/accel"))"
       else next+=("$g"); fi
     done
     pending=("${next[@]}")
@@ -181,6 +278,12 @@ cmd_up() {
     ensure_tap "$(tap_name "$g" l)" "${G_LAB_BRIDGE[$g]}"
   done
   accel="$(pick_accel "$GDIR/vps.vmlinuz")"
+  # The saved first boots, side by side (a cold cache only).
+  local pids=() p
+  for g in "${GUESTS[@]}"; do
+    qemu_pid "$g" >/dev/null || [ -e "$RUN/$g.qcow2" ] || { make_booted "$g" "$accel" & pids+=($!); }
+  done
+  for p in "${pids[@]}"; do wait "$p" || die "a guest's first boot could not be saved (above)"; done
   for g in "${GUESTS[@]}"; do
     if qemu_pid "$g" >/dev/null; then
       ssh_probe "$g" || waiting+=("$g")     # still booting from an earlier up
@@ -190,6 +293,14 @@ cmd_up() {
   done
   [ ${#started[@]} -eq 0 ] && [ ${#waiting[@]} -eq 0 ] && log "vmlab: vps and home already running"
   wait_ssh "${started[@]}" "${waiting[@]}"
+  # A resumed machine's clock stands where it was saved, maybe days ago:
+  # set it before anything runs on it (apt checks its archives' dates, TLS
+  # its certificates'). Its hardware clock already runs on this machine's.
+  for g in "${GUESTS[@]}"; do
+    [ -e "$RUN/$g.resumed" ] || continue
+    guest_root "$g" "date -u -s @$(date +%s) >/dev/null" || die "$g: could not set its clock after the resume"
+    rm -f "$RUN/$g.resumed"
+  done
   write_env
   [ ${#started[@]} -gt 0 ] && timing "vmlab up $((SECONDS - t0))s (started: ${started[*]})"
   for g in "${GUESTS[@]}"; do
@@ -222,7 +333,7 @@ case "${1:-}" in
   build)  ensure_host_packages; "$here/build.sh" ;;
   up)     cmd_up ;;
   down)   for g in "${GUESTS[@]}"; do stop_guest "$g" graceful; done; teardown_network ;;
-  fresh)  for g in "${GUESTS[@]}"; do stop_guest "$g"; rm -f "$RUN/$g.qcow2" "$RUN/$g.backing"; done
+  fresh)  for g in "${GUESTS[@]}"; do stop_guest "$g"; rm -f "$RUN/$g.qcow2" "$RUN/$g.backing" "$RUN/$g.resumed"; done
           log "vmlab: overlays discarded; next up boots pristine disks" ;;
   status) cmd_status ;;
   *) sed -n '2,7p' "$0" >&2; exit 2 ;;
