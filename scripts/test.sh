@@ -68,8 +68,9 @@ guest_log="${PERSONAL_AS_CACHE:-$HOME/.cache/personal-as}/guests-build.log"
 marks=""  # the background jobs' "done" files (a full run's)
 # boot_guests [LANE_B_PID]: pristine guest disks and no guide state, then the
 # guests booted: once the disks are built and, in a full run, once one of
-# the lab tier's lanes has ended. The lanes rarely end together: booting the
-# TCG guests (about 45 s of both cores) fills the one the other lane leaves.
+# the lab tier's lanes has ended. The lanes rarely end together: starting the
+# TCG guests fills the core the other lane leaves. (Warm, they resume a saved
+# first boot in seconds; a cold cache boots and saves them here first.)
 boot_guests() {
   # (A lane that has ended may be a zombie until the run joins it.)
   running() { [ -n "$1" ] && [ -r "/proc/$1/stat" ] && [ "$(cut -d' ' -f3 "/proc/$1/stat")" != Z ]; }
