@@ -183,9 +183,9 @@ class CaBackup(pulumi.ComponentResource):
             "vps-backup-retention", connection=vps.connection,
             create=in_service(vps, server, f"backup-server prune {keep.hourly} {keep.daily} {keep.monthly}"),
             stdin=password, triggers=[keep.hourly, keep.daily, keep.monthly],
-            # (The check reads its stdin, the password, as every check must:
-            # one that exits before the password is written closes the
-            # channel under the writer.)
+            # (The check reads its stdin, the password, before it answers:
+            # the SSH runner judges a command that exits first by its exit
+            # status, but a drained stdin keeps the session orderly.)
             drift_check=f'cat >/dev/null; n=$({in_service(vps, server, "backup-server count")}); '
                         f'[ "$n" -le {retention_due(keep.hourly + keep.daily + keep.monthly)} ] || '
                         f'{{ echo "drift: $n snapshots on vps: retention is due"; exit 1; }}',

@@ -46,11 +46,13 @@ pick_accel() {
   echo "$accel"
 }
 
-ssh_probe() {
+# guest_ssh GUEST COMMAND: a command on a guest as its login user.
+guest_ssh() {
   ssh -q -i "$OPKEY" -p "${G_SSH_PORT[$1]}" -o BatchMode=yes -o ConnectTimeout=3 \
     -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
-    "${G_USER[$1]}@${G_ADDR[$1]}" true 2>/dev/null
+    "${G_USER[$1]}@${G_ADDR[$1]}" "$2"
 }
+ssh_probe() { guest_ssh "$1" true 2>/dev/null; }
 
 # vCPUs: vps is the 1-vCPU VPS a user rents. home runs Krill, its proxy,
 # Prometheus, Alertmanager and the exporters: with one emulated vCPU its load
@@ -103,9 +105,7 @@ PY
 guest_root() {
   local sudo=""
   [ "${G_USER[$1]}" = root ] || sudo="sudo -n"
-  ssh -q -i "$OPKEY" -p "${G_SSH_PORT[$1]}" -o BatchMode=yes -o ConnectTimeout=5 \
-    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR \
-    "${G_USER[$1]}@${G_ADDR[$1]}" "$sudo sh -c '$2'"
+  guest_ssh "$1" "$sudo sh -c '$2'"
 }
 
 # make_booted GUEST ACCEL: the saved first boot, if it is not there yet.
@@ -123,12 +123,14 @@ make_booted() {
   # Saved running (a live migration into a file, which stops the machine
   # as it ends): a stream saved from a paused machine would resume paused.
   monitor "$mon" "migrate \"exec:cat > $state.partial\"" >/dev/null
+  local status=""
   for i in $(seq 300); do
-    monitor "$mon" "info migrate" | grep -q 'Migration status: completed' && break
-    monitor "$mon" "info migrate" | grep -q 'Migration status: failed' && die "$g: saving its booted state failed"
+    status="$(monitor "$mon" "info migrate" | tr -d '\r' | sed -n 's/^Migration status: //p')"
+    [ "$status" = completed ] && break
+    [ "$status" = failed ] && die "$g: saving its booted state failed"
     sleep 1
   done
-  [ "$i" -lt 300 ] || die "$g: saving its booted state took over 300 s"
+  [ "$status" = completed ] || die "$g: saving its booted state took over 300 s (status: $status)"
   pid="$(qemu_pid "$g")"
   monitor "$mon" quit || true
   # Saved and stopped, its disk already flushed by the migration's end: a
@@ -334,7 +336,7 @@ case "${1:-}" in
   up)     cmd_up ;;
   down)   for g in "${GUESTS[@]}"; do stop_guest "$g" graceful; done; teardown_network ;;
   fresh)  for g in "${GUESTS[@]}"; do stop_guest "$g"; rm -f "$RUN/$g.qcow2" "$RUN/$g.backing" "$RUN/$g.resumed"; done
-          log "vmlab: overlays discarded; next up boots pristine disks" ;;
+          log "vmlab: overlays discarded; next up starts from the pristine disks (their saved first boot)" ;;
   status) cmd_status ;;
   *) sed -n '2,7p' "$0" >&2; exit 2 ;;
 esac
