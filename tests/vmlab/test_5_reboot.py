@@ -56,7 +56,9 @@ def reset(guest: str, how: str) -> tuple[str, float]:
     return before, time.monotonic() + 1
 
 
-def wait_for_new_boot(guest: str, before: str, timeout: float = 300) -> float:
+# A hang guard: a TCG boot takes 1.5-2.5 min on a 2-core machine, and
+# twice that on a slower one (scripts/guests/vmlab.sh's BOOT_TIMEOUT).
+def wait_for_new_boot(guest: str, before: str, timeout: float = 600) -> float:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         now = boot_id(guest)
