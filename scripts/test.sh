@@ -136,8 +136,7 @@ if [ "$tier" = lab-lane-b ]; then
   # lab2's upstream session is Vultr-like (scripts/lab-twin.sh ... vultr).
   PERSONAL_AS_CONVERGED=lab2 python -m pytest tests/infra/test_provider_session.py tests/lab/test_2_bad_change.py \
     tests/lab/test_4c_edge_policy.py \
-    tests/lab/test_4d_two_upstreams.py tests/lab/test_5_secrets.py tests/lab/test_6_restarts.py \
-    tests/lab/test_4f_state_backup.py "$BACKUP_ALERT_TEST" tests/lab/test_7_faults.py tests/lab/test_7b_alerts.py \
+    tests/lab/test_4d_two_upstreams.py tests/lab/test_4g_aspa.py tests/lab/test_4f_state_backup.py "$BACKUP_ALERT_TEST" tests/lab/test_7_faults.py tests/lab/test_7b_alerts.py \
     tests/lab/test_7d_crash_loop.py -v -p no:cacheprovider
   wait "$chromium_pid" || { cat "$chromium_log" >&2; echo "installing chromium failed" >&2; exit 1; }
   PERSONAL_AS_CONVERGED=lab2 python -m pytest tests/lab/test_7c_status_page.py -v -p no:cacheprovider
@@ -175,7 +174,8 @@ if [ "$tier" = lab ] || [ "$tier" = all ]; then
   # that break something on purpose and put it back, one at a time.
   python -m pytest tests/infra -v -p no:cacheprovider -m "not destructive" -n 4
   python -m pytest tests/infra -v -p no:cacheprovider -m destructive
-  python -m pytest tests/lab/test_1a_bad_input.py tests/lab/test_1_changes.py tests/lab/test_2c_router_advertisements.py \
+  python -m pytest tests/lab/test_1a_bad_input.py tests/lab/test_5_secrets.py tests/lab/test_6_restarts.py \
+    tests/lab/test_1_changes.py tests/lab/test_2c_router_advertisements.py \
     tests/lab/test_3_acme_renewal.py tests/lab/test_4_rov_flip.py tests/lab/test_4b_irr_drift.py \
     tests/lab/test_4e_ca_backup.py -v -p no:cacheprovider --deselect "$BACKUP_ALERT_TEST"
   # In its own process: it loses the state, and a new state means a new SSH
