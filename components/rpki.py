@@ -22,7 +22,7 @@ from .render.krill import STORAGE_URI, Testbed, render_krill_conf
 from .render.nginx import KRILL_PORT
 from .render.rpki import (
     KrillCli, Resources, ca_request, ca_set_contact, lir_setup, parent_add_child, parent_handle, pubd_add_publisher,
-    roas_apply, roas_json,
+    aspas_apply, roas_apply, roas_json,
 )
 from .service import ServiceArgs, ServiceContainer, config_digest
 
@@ -118,6 +118,20 @@ class RirKrill(pulumi.ComponentResource):
         self.register_outputs({"tal_url": self.tal_url})
 
 
+def aspa_command(name: str, host: Host, cli: KrillCli, handle: str, aspa: str | None,
+                 opts: pulumi.ResourceOptions) -> RemoteCommand | None:
+    """The CA's ASPA as code, applied as the whole set Krill must hold;
+    None when the stack makes none (`aspa: false`)."""
+    if aspa is None:
+        return None
+    return RemoteCommand(
+        name, connection=host.connection, create=aspas_apply(cli, handle), stdin=aspa,
+        timeout=EXCHANGE_TIMEOUT_S,
+        # An ASPA changed or deleted behind Pulumi's back (Krill's UI or
+        # API) is a diff at preview, and the next up puts it back.
+        drift_check=aspas_apply(cli, handle, check_only=True), opts=opts)
+
+
 @dataclass
 class DelegatedCaArgs:
     home: Host
@@ -129,6 +143,7 @@ class DelegatedCaArgs:
     after_home: list[pulumi.Resource]
     after_parent: list[pulumi.Resource]
     krill_port: int = KRILL_PORT  # the user's Krill on home (krill.port)
+    aspa: str | None = None  # the ASPA as aspas_apply takes it (aspa_lines); None: aspa false
 
 
 class DelegatedCa(pulumi.ComponentResource):
@@ -172,6 +187,9 @@ class DelegatedCa(pulumi.ComponentResource):
             drift_check=roas_apply(home, args.handle, check_only=True),
             opts=pulumi.ResourceOptions(parent=self, depends_on=[*args.after_home, self.parent, self.repo]),
         )
+        self.aspa = aspa_command(f"{name}-aspa", args.home, home, args.handle, args.aspa,
+                                 pulumi.ResourceOptions(parent=self, depends_on=[*args.after_home, self.parent,
+                                                                                 self.repo]))
         self.register_outputs({})
 
 
@@ -210,6 +228,7 @@ class PortalOnboardingArgs:
     roas: list[tuple[int, str, int]]
     after_home: list[pulumi.Resource]
     krill_port: int = KRILL_PORT
+    aspa: str | None = None  # as in DelegatedCaArgs
 
 
 class PortalOnboarding(pulumi.ComponentResource):
@@ -246,7 +265,10 @@ class PortalOnboarding(pulumi.ComponentResource):
         # The ROAs, once the CA has both: what waits for the route to be
         # valid (a lab world's ACME client) waits for them.
         self.roas: RemoteCommand | None = None
+        self.aspa: RemoteCommand | None = None
         if len(done) == 2:
             self.roas = on_home("roas", roas_apply(home, args.handle), roas_json(args.roas), after=done,
                                 drift_check=roas_apply(home, args.handle, check_only=True))
+            self.aspa = aspa_command(f"{name}-aspa", args.home, home, args.handle, args.aspa,
+                                     pulumi.ResourceOptions(parent=self, depends_on=[*args.after_home, *done]))
         self.register_outputs({})

@@ -40,7 +40,7 @@ from .providers.remote_command import RemoteCommand
 from .providers.secrets import EcPrivateKey, RandomToken
 from .providers.tls import LabCa
 from .render.lab_bird import world_roas
-from .render.rpki import Resources
+from .render.rpki import Resources, aspa_lines
 from .rpki import (
     DelegatedCa, DelegatedCaArgs, PortalOnboarding, PortalOnboardingArgs, RirKrill, RirKrillArgs, Validator,
     ValidatorArgs,
@@ -251,7 +251,13 @@ def build_lab_rpki(stack: str, cfg: StackConfig, world: LabWorld, images: dict[s
                             ipv6=", ".join(str(n) for n in cfg.v6_networks)),
         roas=[(cfg.roa_origin(r), r.prefix, r.effective_max_length) for r in cfg.roas],
         after_home=[home_krill.krill, home_net], after_parent=[rir.lir], krill_port=cfg.krill.port,
+        aspa=user_aspa(cfg),
     ))
+
+
+def user_aspa(cfg: StackConfig) -> str | None:
+    """The user's ASPA as the CA's apply script takes it; None with `aspa: false`."""
+    return None if cfg.aspa_providers is None else aspa_lines(cfg.asn, cfg.aspa_providers)
 
 
 def build_irr(stack: str, cfg: StackConfig, world: LabWorld | None, images: dict[str, ContainerImage],
@@ -474,12 +480,16 @@ def build(cfg: StackConfig, stack: str) -> dict[str, pulumi.Input]:
             parent_response=_read_optional(cfg.krill.parent_response_file),
             repository_response=_read_optional(cfg.krill.repository_response_file),
             roas=[(cfg.roa_origin(r), r.prefix, r.effective_max_length) for r in cfg.roas],
-            after_home=[krill.krill, home_net], krill_port=cfg.krill.port,
+            after_home=[krill.krill, home_net], krill_port=cfg.krill.port, aspa=user_aspa(cfg),
         ))
         # Step 2 of the seed's order: hand these to the parent's portal.
         outputs["krill_child_request_xml"] = onboarding.child_request.stdout
         outputs["krill_publisher_request_xml"] = onboarding.publisher_request.stdout
     roas = user_ca.roas if user_ca else onboarding.roas if onboarding else None
+    aspa = user_ca.aspa if user_ca else onboarding.aspa if onboarding else None
+    if backup and aspa:
+        # And after it changes the CA's ASPA.
+        backup.request_after("home-backup-after-aspa", [aspa], triggers=[user_aspa(cfg)])
     if backup and roas:
         # A snapshot at once after the stack changes the CA's ROAs.
         backup.request_after("home-backup-after-roas", [roas], triggers=[

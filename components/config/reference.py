@@ -67,10 +67,13 @@ def _resolve(node: dict, defs: dict) -> tuple[dict, bool]:
     """(the schema a property really has, whether null is allowed)."""
     nullable = False
     if "anyOf" in node:
-        options = [o for o in node["anyOf"] if o.get("type") != "null"]
-        nullable = len(options) < len(node["anyOf"])
+        # A section that `false` turns off (aspa) reads as the section.
+        options = [o for o in node["anyOf"] if o.get("type") != "null" and o.get("const") is not False]
+        nullable = any(o.get("type") == "null" for o in node["anyOf"])
         if len(options) == 1:
             merged = {k: v for k, v in node.items() if k != "anyOf"}
+            if len(options) + nullable < len(node["anyOf"]):
+                merged["or_false"] = True
             node = {**options[0], **merged}
     if "$ref" in node:
         target = defs[node["$ref"].split("/")[-1]]
@@ -96,6 +99,7 @@ def _type_words(node: dict, defs: dict) -> str:
         words = "secret string"
     else:
         words = str(node.get("type", "any"))
+    words += " or `false`" if node.get("or_false") else ""
     return f"{words} or null" if nullable else words
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .acme import Acme
+from .aspa import Aspa, provider_set
 from .irr import Irr
 from .home_ports import clashes, home_bindings
 from .images import Images
@@ -35,6 +36,11 @@ def _normalised_once(values: list[str], normalise) -> list[str]:
             raise ValueError(f"{norm} is listed twice")
         out.append(norm)
     return out
+
+
+def _false_not_null(schema: dict) -> None:
+    """An optional section's schema, with `false` where it allows null."""
+    schema["anyOf"] = [{"const": False} if o.get("type") == "null" else o for o in schema["anyOf"]]
 
 
 class StackConfig(Strict):
@@ -120,6 +126,16 @@ class StackConfig(Strict):
         description="Backups of the Krill CA's data (its keys and history), encrypted by restic on home before "
                     "they leave it; by default to vps, append-only. Unset: none, and a dead home disk means a new "
                     "CA and onboarding again with your parent.")
+    aspa: Aspa | None = Field(
+        default_factory=Aspa,
+        description="Your ASPA, signed by your Krill CA: the ASes that may carry your routes upward, so that "
+                    "validators can reject leaks and forged paths. Made from the upstreams you are a customer of "
+                    "(`upstreams[].role` `customer` or unset, by `path_asn` where the session ASN is private) and "
+                    "`aspa.providers`. On unless set to `false`: the stack then makes no ASPA and leaves the CA's "
+                    "own alone.",
+        # What a stack file holds: the section, or `false` (None is how the
+        # program holds the opt-out, _aspa_off_or_on).
+        json_schema_extra=_false_not_null)
     lab_mgmt_net: str = Field(
         default=LAB_MGMT_NET_DEFAULT,
         description="In a lab world: the /28 inside `203.0.113.0/24` over which this machine reaches the lab hosts by "
@@ -205,6 +221,31 @@ class StackConfig(Strict):
     @classmethod
     def _blackhole(cls, v: list[str], info: ValidationInfo) -> list[str]:
         return _normalised_once(v, lambda a: str(usable_address(parse_ip(a), faces_lab(info))))
+
+    @field_validator("aspa", mode="before")
+    @classmethod
+    def _aspa_off_or_on(cls, v: Any) -> Any:
+        # `aspa: false` is the opt-out (held as None); `true` is the default.
+        if v is False or v is None:
+            return None
+        if v is True:
+            return {}
+        if not isinstance(v, dict):
+            raise ValueError("must be false (no ASPA), or a mapping such as {providers: [64511]}")
+        return v
+
+    @model_validator(mode="after")
+    def _aspa_not_its_own_provider(self) -> StackConfig:
+        if self.aspa and self.asn in self.aspa.providers:
+            raise KeyedError(("aspa", "providers"), self.asn,
+                             f"AS{self.asn} is this stack's own ASN, the ASPA's customer: an AS is never its own "
+                             "provider; list the ASes you buy transit from")
+        return self
+
+    @property
+    def aspa_providers(self) -> tuple[int, ...] | None:
+        """The ASPA's provider set (aspa.py), or None when `aspa: false`."""
+        return provider_set(self.asn, self.upstreams, self.aspa) if self.aspa else None
 
     @field_validator("upstreams")
     @classmethod

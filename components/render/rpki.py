@@ -100,3 +100,16 @@ def roas_json(roas: list[tuple[int, str, int]]) -> str:
     as Krill writes them, so a line compares equal to `krillc roas list`."""
     lines = {f"{ipaddress.ip_network(p, strict=False).compressed}-{m} => {a}" for a, p, m in roas}
     return "".join(f"{line}\n" for line in sorted(lines))
+
+
+def aspas_apply(cli: KrillCli, ca: str, check_only: bool = False) -> str:
+    """Make the CA's ASPAs the set on stdin (aspa_lines); with check_only,
+    exit 1 if they differ instead."""
+    return _script(cli, "rpki/aspas-apply.sh.j2", ca=ca, check_only=check_only)
+
+
+def aspa_lines(customer: int, providers: tuple[int, ...]) -> str:
+    """The desired ASPA, as aspas_apply reads it on stdin: krillc's own
+    notation, providers ascending as Krill lists them, so the line compares
+    equal to `krillc aspas list`."""
+    return f"AS{customer} => {', '.join(f'AS{p}' for p in sorted(set(providers)))}\n"

@@ -18,7 +18,7 @@ import pytest
 
 from components.render.rpki import (
     KrillCli, Resources, ca_request, ca_set_contact, lir_setup, parent_add_child, parent_handle, pubd_add_publisher,
-    roas_apply, roas_json,
+    aspa_lines, aspas_apply, roas_apply, roas_json,
 )
 from components.stack import krill_binaries
 
@@ -33,6 +33,7 @@ def every_script(cli: KrillCli) -> list[str]:
         parent_add_child(cli, "lir", "me", RES), pubd_add_publisher(cli, "me"),
         ca_set_contact(cli, "me", "parents", parent="lir"), ca_set_contact(cli, "me", "parents", parent="lir", wait=False),
         ca_set_contact(cli, "me", "repo"), roas_apply(cli, "me"), roas_apply(cli, "me", check_only=True),
+        aspas_apply(cli, "me"), aspas_apply(cli, "me", check_only=True),
     ]
 
 
@@ -244,6 +245,28 @@ def test_the_whole_chain_against_real_krill(krills):
     assert "A: 2001:db8:200::/48-48 => 65536" in run(roas_apply(home.cli, "me"), roas_json([a, c]), 0, *both)
     run(roas_apply(home.cli, "me", check_only=True), roas_json([a, c]), 0, *both)
 
+    # The ASPA: none yet is drift; made, then the same again is no change.
+    one, two = aspa_lines(65536, (64496,)), aspa_lines(65536, (64497, 64496))
+    assert two == "AS65536 => AS64496, AS64497\n"
+    assert "AS65536 => AS64496" in run(aspas_apply(home.cli, "me", check_only=True), one, 1, *both)
+    out, again = twice(aspas_apply(home.cli, "me"), one, *both)
+    assert "ASPAs applied" in out and again.strip() == "ASPAs in sync"
+    assert krillc(home, "aspas", "list", "--ca", "me").strip() == "AS65536 => AS64496"
+    # A provider more: the definition is replaced whole.
+    twice(aspas_apply(home.cli, "me"), two, *both)
+    assert krillc(home, "aspas", "list", "--ca", "me").strip() == two.strip()
+    # A provider taken out behind the stack's back is drift, and put back.
+    krillc(home, "aspas", "update", "--ca", "me", "--customer", "AS65536", "--remove", "AS64497")
+    drift = run(aspas_apply(home.cli, "me", check_only=True), two, 1, *both)
+    assert "Krill holds:\n  AS65536 => AS64496\n" in drift
+    run(aspas_apply(home.cli, "me"), two, 0, *both)
+    run(aspas_apply(home.cli, "me", check_only=True), two, 0, *both)
+    # Deleted behind its back: drift too, and made again.
+    krillc(home, "aspas", "remove", "--ca", "me", "--customer", "AS65536")
+    run(aspas_apply(home.cli, "me", check_only=True), two, 1, *both)
+    run(aspas_apply(home.cli, "me"), two, 0, *both)
+    assert krillc(home, "aspas", "list", "--ca", "me").strip() == two.strip()
+
     # The same through `docker exec` (a stand-in that runs krillc here): the
     # quoting, the token read by the inner sh, files passed on stdin.
     bin_dir = rir.root.parent / "bin"
@@ -256,6 +279,7 @@ def test_the_whole_chain_against_real_krill(krills):
     assert run(roas_apply(docker, "me", check_only=True), roas_json([a]), 1, *both).startswith("drift: the CA's ROAs differ")
     assert "R: 2001:db8:200::/48-48 => 65536" in run(roas_apply(docker, "me"), roas_json([a]), 0, *both)
     run(roas_apply(docker, "me", check_only=True), roas_json([a]), 0, *both)
+    run(aspas_apply(docker, "me", check_only=True), two, 0, *both)
     argv = (bin_dir / "docker.log").read_text()
     # As krill.conf's owner (here the test's own user), never with the token.
     conf = Path(home.cli.conf).stat()

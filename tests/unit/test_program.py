@@ -258,6 +258,19 @@ def test_secrets_never_reach_container_environments(path):
             assert "unit-secret" not in env and "mock-token" not in env, name
 
 
+def test_the_users_aspa_reaches_the_users_krill_and_a_backup_follows_it():
+    run_program(LAB)
+    assert inputs_of("user-ca-aspa")["stdin"] == "AS65536 => AS64496\n"
+    assert "aspas list" in inputs_of("user-ca-aspa")["drift_check"]
+    assert "home-backup-after-aspa" in {name for _, name, _ in MOCKS.resources}
+
+
+def test_aspa_false_makes_no_aspa():
+    run_program(LAB, change=lambda raw: raw.__setitem__("aspa", False))
+    named = {name for _, name, _ in MOCKS.resources}
+    assert "user-ca-roas" in named and not {"user-ca-aspa", "home-backup-after-aspa"} & named
+
+
 def test_prod_onboarding_writes_out_the_requests_for_the_parents_portal():
     outputs = run_program(PROD_EXAMPLE)
     assert {"krill_child_request_xml", "krill_publisher_request_xml"} <= set(outputs)
@@ -265,7 +278,7 @@ def test_prod_onboarding_writes_out_the_requests_for_the_parents_portal():
     named = {name for _, name, _ in MOCKS.resources}
     assert {"user-ca-child-request", "user-ca-publisher-request"} <= named
     # Without the responses nothing is sent to a parent, and no ROA is made yet.
-    assert not {"user-ca-set-parent", "user-ca-set-repo", "user-ca-roas"} & named
+    assert not {"user-ca-set-parent", "user-ca-set-repo", "user-ca-roas", "user-ca-aspa"} & named
 
 
 def test_prod_onboarding_takes_the_portals_responses_from_files(portal_responses):
@@ -273,6 +286,7 @@ def test_prod_onboarding_takes_the_portals_responses_from_files(portal_responses
     assert inputs_of("user-ca-set-parent")["stdin"] == "<parent_response/>"
     assert inputs_of("user-ca-set-repo")["stdin"] == "<repository_response/>"
     assert inputs_of("user-ca-roas")["stdin"] == "2a0f:85c1:362::/48-48 => 215634\n"
+    assert inputs_of("user-ca-aspa")["stdin"] == "AS215634 => AS53667\n"
 
 
 def test_vmlab_points_kind_ssh_at_real_machines_inside_the_lab_world():
