@@ -33,10 +33,16 @@ args = sys.argv[1:]
 index = os.path.join(repo, "snapshots.json")
 def snaps():
     return json.load(open(index)) if os.path.exists(index) else []
+def save(s):
+    # Whole or not at all, as restic's own files are: the test reads the
+    # index while a backup writes it.
+    with open(index + ".tmp", "w") as f:
+        json.dump(s, f)
+    os.replace(index + ".tmp", index)
 if args[:2] == ["cat", "config"]:
     sys.exit(0 if os.path.exists(index) else 1)
 if args[0] == "init":
-    json.dump([], open(index, "w")); sys.exit(0)
+    save([]); sys.exit(0)
 if args[0] == "snapshots":
     s = snaps()
     # Compact, as restic prints it.
@@ -49,7 +55,7 @@ if args[0] == "backup":
     shutil.copytree(src, os.path.join(repo, sid), symlinks=True)
     s = snaps(); s.append({"id": sid, "short_id": sid[:8], "tags": tags,
                            "time": time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime())})
-    json.dump(s, open(index, "w"))
+    save(s)
     print(json.dumps({"message_type": "summary", "snapshot_id": sid}, separators=(",", ":"))); sys.exit(0)
 if args[0] == "restore":
     sid = args[1].split(":")[0]; target = args[args.index("--target") + 1]
