@@ -15,6 +15,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, ResourceProvider, UpdateResult
 
 from ..cache_dir import cache_dir
+from . import drift_batch
 from .ssh import CommandFailed, HostKeyMismatch, RemoteCommandError, is_gone, run, run_unless_gone
 
 __all__ = ["RemoteCommand", "RemoteCommandError", "run"]
@@ -69,7 +70,24 @@ CHECK_RETRY_S = 3
 
 
 def check_passes(conn: dict, check: str, stdin: str | None) -> bool:
-    """Ask the host whether reality still matches: True, or False on drift."""
+    """Ask the host whether reality still matches: True, or False on drift.
+    Asked first together with the host's other checks (drift_batch); a
+    batch that gave no verdict is no verdict, and the check is asked alone."""
+    try:
+        if not drift_batch.enabled():
+            raise drift_batch.Off()
+        drift_batch.check(conn, check, stdin)
+        return True
+    except CommandFailed as failed:
+        journal_drift(conn, failed)
+        return False
+    except HostKeyMismatch:
+        raise
+    except RemoteCommandError as err:
+        if is_gone(err):  # no host to ask at all: alone would not reach it either
+            raise RemoteCommandError(f"the drift check could not run: {err}") from None
+    except Exception:  # noqa: BLE001 - whatever broke the batch, the check is asked alone
+        pass
     for attempt in range(1, CHECK_ATTEMPTS + 1):
         try:
             run(conn, check, stdin, 60)

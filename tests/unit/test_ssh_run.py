@@ -103,6 +103,9 @@ def checks(monkeypatch, tmp_path):
         return answer, ""
 
     monkeypatch.setattr(remote_command, "run", run)
+    # The batch a check is first asked in, as a batch of one (drift_batch's
+    # own tests run the real driver): its answer is the next one too.
+    monkeypatch.setattr(remote_command.drift_batch, "check", lambda conn, check, stdin: run(conn, check, stdin, 60))
     monkeypatch.setattr(remote_command.time, "sleep", lambda _: None)
     return answers, calls
 
@@ -152,7 +155,8 @@ def test_a_check_that_never_runs_fails_the_preview_saying_why(checks):
     from components.providers.ssh import RemoteCommandError
 
     answers, _ = checks
-    answers += [RemoteCommandError("on vps: the SSH server refused a new session for 120 s (sshd's MaxSessions)")] * 2
+    # In its batch, then alone, then alone again.
+    answers += [RemoteCommandError("on vps: the SSH server refused a new session for 120 s (sshd's MaxSessions)")] * 3
     with pytest.raises(RemoteCommandError, match="drift check could not run: .*MaxSessions"):
         check_passes({"host": "vps"}, "check", None)
 
