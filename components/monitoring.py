@@ -88,14 +88,15 @@ class MonitoringArgs:
 def rpki_status_interval(cfg, lab: bool) -> int:
     """Seconds between home's RPKI validations: 10 min for real (a run over
     the whole RPKI takes minutes); in a lab world 10 s, so a ROA change is
-    seen at once, but 60 s when home is an emulated machine (vmlab). There
+    seen at once, but 180 s when home is an emulated machine (vmlab). There
     a run (rpki-client's processes, then rpki-status and cert-status, two
-    Python starts) costs about 15 s of a vCPU: every 30 s it was a quarter
-    of home's two (measured 2026-12-06), and nothing there waits on it for
-    longer than its status page's 120 s."""
+    Python starts) costs about 15 s of a vCPU: every 60 s it was still a
+    fifth of one vCPU all the time (measured 2026-12-07, home otherwise
+    idle at 30 %), on a machine whose guests are most of a test run's CPU.
+    What waits on it there waits up to 300 s."""
     if not lab:
         return 600
-    return 60 if cfg.emulated("home") else 10
+    return 180 if cfg.emulated("home") else 10
 
 
 class Monitoring(pulumi.ComponentResource):

@@ -555,8 +555,8 @@ def test_a_change_that_cuts_a_lab_vps_off_rolls_back_after_45_s_and_on_a_real_vp
         assert "\nverify_seconds=90\n" in inputs_of("vps-router-config")["create"]
 
 
-def test_home_validates_every_10_s_in_the_lab_and_60_s_on_an_emulated_home():
-    for path, interval in {LAB: "10", VMLAB: "60", PROD_EXAMPLE: "600"}.items():
+def test_home_validates_every_10_s_in_the_lab_and_180_s_on_an_emulated_home():
+    for path, interval in {LAB: "10", VMLAB: "180", PROD_EXAMPLE: "600"}.items():
         MOCKS.resources.clear()
         run_program(path)
         command = inputs_of("home-rpki-status-container")["command"]
