@@ -10,7 +10,8 @@ ended between two looks is not lost: its parent's reaped-children time
 grows by it, and what of that was not counted while it lived goes to
 "<parent's group>'s children". OUT is rewritten every minute and at the
 end (on SIGTERM, or when the process that started it is gone): group,
-core-seconds, share, largest first. A diagnostic beside vmstat's samples:
+core-seconds, share, largest first. Beside it, OUT's stem + "-minutes.tsv"
+gets a line a minute: the guests' core-seconds and the rest's in it. A diagnostic beside vmstat's samples:
 it decides nothing and never fails the run.
 """
 
@@ -116,7 +117,21 @@ def main(argv: list[str]) -> int:
     last = sample(containers())
     written = time.monotonic()
 
+    # Beside the totals, a line a minute: the guests' core-seconds and the
+    # rest's in that minute, to lay beside the log's times (which phase of
+    # the vmlab tier the guests spend on).
+    series = out.with_name(out.stem + "-minutes.tsv")
+    series.write_text("# UTC\tvmlab-home\tvmlab-vps\tother (core-seconds in the minute before)\n")
+    seen: dict[str, float] = {}
+
     def write() -> None:
+        cols = {"vmlab-home": 0.0, "vmlab-vps": 0.0, "other": 0.0}
+        for k, v in totals.items():
+            d = v - seen.get(k, 0.0)
+            seen[k] = v
+            cols[k if k in ("vmlab-home", "vmlab-vps") else "other"] += d
+        with series.open("a") as f:
+            f.write(time.strftime("%H:%M:%S", time.gmtime()) + "".join(f"\t{v:.1f}" for v in cols.values()) + "\n")
         total = sum(totals.values()) or 1.0
         lines = [f"# core-seconds by group over {time.time() - started:.0f} s (scripts/cpu_groups.py)"]
         lines += [f"{v:10.1f}  {100 * v / total:5.1f} %  {k}" for k, v in sorted(totals.items(), key=lambda kv: -kv[1])]
