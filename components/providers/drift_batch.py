@@ -68,10 +68,6 @@ echo "MARK done $n"
 """.replace("ITEM_TIMEOUT", str(ITEM_TIMEOUT_S)).replace("MARK", MARK)
 
 
-class Off(Exception):
-    """Batching is off: each check is asked alone."""
-
-
 def enabled() -> bool:
     """On unless PERSONAL_AS_DRIFT_BATCH=0 (the benchmark's comparison)."""
     return os.environ.get("PERSONAL_AS_DRIFT_BATCH", "1") != "0"

@@ -73,33 +73,22 @@ def check_passes(conn: dict, check: str, stdin: str | None) -> bool:
     """Ask the host whether reality still matches: True, or False on drift.
     Asked first together with the host's other checks (drift_batch); a
     batch that gave no verdict is no verdict, and the check is asked alone."""
-    try:
-        if not drift_batch.enabled():
-            raise drift_batch.Off()
-        drift_batch.check(conn, check, stdin)
-        return True
-    except CommandFailed as failed:
-        journal_drift(conn, failed)
-        return False
-    except HostKeyMismatch:
-        raise
-    except RemoteCommandError as err:
-        if is_gone(err):  # no host to ask at all: alone would not reach it either
-            raise RemoteCommandError(f"the drift check could not run: {err}") from None
-    except Exception:  # noqa: BLE001 - whatever broke the batch, the check is asked alone
-        pass
-    for attempt in range(1, CHECK_ATTEMPTS + 1):
+    alone = lambda c, s, i: run(c, s, i, 60)  # noqa: E731
+    asks = ([drift_batch.check] if drift_batch.enabled() else []) + [alone] * CHECK_ATTEMPTS
+    for n, ask in enumerate(asks, 1):
         try:
-            run(conn, check, stdin, 60)
+            ask(conn, check, stdin)
             return True
         except CommandFailed as failed:
             journal_drift(conn, failed)
             return False
         except HostKeyMismatch:
             raise
-        except RemoteCommandError as err:
-            if is_gone(err) or attempt == CHECK_ATTEMPTS:
+        except Exception as err:  # noqa: BLE001 - no verdict: ask again, or say why it could not run
+            gone = isinstance(err, RemoteCommandError) and is_gone(err)
+            if gone or n == len(asks):
                 raise RemoteCommandError(f"the drift check could not run: {err}") from None
+        if ask is alone:
             time.sleep(CHECK_RETRY_S)
     raise AssertionError("unreachable")
 
