@@ -85,6 +85,8 @@ def check_passes(conn: dict, check: str, stdin: str | None) -> bool:
         except HostKeyMismatch:
             raise
         except Exception as err:  # noqa: BLE001 - no verdict: ask again, or say why it could not run
+            if ask is alone and not isinstance(err, RemoteCommandError):
+                raise  # alone, as before batching: only a command that never ran is asked again
             gone = isinstance(err, RemoteCommandError) and is_gone(err)
             if gone or n == len(asks):
                 raise RemoteCommandError(f"the drift check could not run: {err}") from None
